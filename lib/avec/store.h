@@ -1,0 +1,172 @@
+/*
+ * store.h - AVEC's store: one SQLite file in WAL mode.
+ *
+ * The store owns the schema (numbered migrations in lib/sql/, applied when a
+ * writer opens the file) and every statement run against it; callers see
+ * records, never SQL.  A store opened on a file whose schema is newer than
+ * this build refuses to run rather than guess.
+ *
+ * One struct avec_store is one connection: use it from one thread.  All
+ * records are fixed-size and owned by the caller.
+ *
+ * Return convention: 0 on success, -1 on failure with @err filled (err may
+ * be NULL); lookups return AVEC_STORE_NOTFOUND (1) when nothing matches.
+ */
+#ifndef AVEC_STORE_H
+#define AVEC_STORE_H
+
+#include <stdint.h>
+#include "avec/err.h"
+#include "avec/model.h"
+
+#define AVEC_STORE_NOTFOUND	1
+#define AVEC_STORE_QUOTA	2	/* registration refused: quota reached */
+#define AVEC_STORE_EXISTS	3	/* a unique key is taken */
+
+/* Flags for avec_store_open(). */
+#define AVEC_STORE_READONLY	0x1	/* never write, never migrate */
+#define AVEC_STORE_CREATE	0x2	/* create the file if missing */
+
+struct avec_store;
+
+/*
+ * avec_store_open - open (and, unless READONLY, migrate) the store at @path.
+ * Returns: a store the caller closes with avec_store_close(), or NULL.
+ */
+struct avec_store *avec_store_open(const char *path, int flags,
+				   struct avec_err *err);
+void avec_store_close(struct avec_store *st);
+
+/* The schema version this build knows, and the one of the open file. */
+int avec_store_schema_latest(void);
+int avec_store_schema_version(struct avec_store *st);
+
+/* ---- accounts ---- */
+
+struct avec_account_rec {
+	struct avec_account a;		/* id is output-only */
+	char display_name[AVEC_DEVICE_NAME_MAX * 2 + 1];
+	int64_t created_at;
+	int64_t updated_at;
+	int64_t ended_at;		/* when it became suspended/left; 0 */
+	uint32_t active_devices;	/* output only */
+};
+
+/*
+ * avec_store_account_put - create or update the account of a->a.principal
+ * (role, status, display name).  Sets *id when id is not NULL.
+ */
+int avec_store_account_put(struct avec_store *st,
+			   const struct avec_account_rec *a, int64_t now,
+			   int64_t *id, struct avec_err *err);
+/* Returns 0 (found), AVEC_STORE_NOTFOUND or -1. */
+int avec_store_account_get(struct avec_store *st, const char *principal,
+			   struct avec_account_rec *out, struct avec_err *err);
+/* Set the status of an account; AVEC_STORE_NOTFOUND if none. */
+int avec_store_account_set_status(struct avec_store *st,
+				  const char *principal,
+				  enum avec_account_status s, int64_t now,
+				  struct avec_err *err);
+
+/* Called once per record; a non-zero return stops the walk and is returned. */
+typedef int (*avec_account_cb)(const struct avec_account_rec *a, void *ctx);
+int avec_store_account_list(struct avec_store *st, avec_account_cb cb,
+			    void *ctx, struct avec_err *err);
+
+/* ---- devices ---- */
+
+struct avec_device_rec {
+	struct avec_device d;		/* rank is not filled by listings */
+	char principal[AVEC_PRINCIPAL_MAX + 1];	/* owner */
+	char name[AVEC_DEVICE_NAME_MAX + 1];
+	/* credential: username+hash (TTLS/PEAP) or serial+fingerprint (TLS) */
+	char username[AVEC_USERNAME_MAX + 1];
+	char secret_hash[AVEC_HASH_MAX + 1];
+	char cert_serial[AVEC_SERIAL_MAX + 1];
+	char cert_fingerprint[AVEC_FINGERPRINT_MAX + 1];
+	int64_t created_at;
+	int64_t last_seen;		/* 0 = never */
+	char last_mac[18];		/* hint only; "" = none */
+	int64_t revoked_at;		/* 0 = not revoked */
+	char revoke_reason[AVEC_REASON_TEXT_MAX + 1];
+};
+
+/*
+ * avec_store_device_register - add a device to an existing active account.
+ * @in: principal, name, d.cred_type and its credential fields, d.expires_at
+ *      (0 = derive from the role's device_lifetime, if any).
+ * In one IMMEDIATE transaction: check the account exists and is active, its
+ * role is admitted and allows the credential type, and count its active
+ * devices against max_devices; then insert.  Two concurrent registrations
+ * can therefore never exceed the quota.
+ * @id: set to the new device id.
+ * Returns: 0; AVEC_STORE_QUOTA; AVEC_STORE_NOTFOUND (no such account);
+ * AVEC_STORE_EXISTS (username or serial taken); -1 (other, err says why:
+ * account not active, role not admitted, type not allowed, I/O).
+ */
+int avec_store_device_register(struct avec_store *st,
+			       const struct avec_device_rec *in, int64_t now,
+			       int64_t *id, struct avec_err *err);
+/* Revoke an active device; AVEC_STORE_NOTFOUND if no such active device. */
+int avec_store_device_revoke(struct avec_store *st, int64_t id,
+			     const char *reason, int64_t now,
+			     struct avec_err *err);
+int avec_store_device_get(struct avec_store *st, int64_t id,
+			  struct avec_device_rec *out, struct avec_err *err);
+typedef int (*avec_device_cb)(const struct avec_device_rec *d, void *ctx);
+/* Devices of @principal (NULL: all), oldest first. */
+int avec_store_device_list(struct avec_store *st, const char *principal,
+			   avec_device_cb cb, void *ctx, struct avec_err *err);
+
+/* ---- policies ---- */
+
+/* Returns 0 with out->defined false when the role has no policy. */
+int avec_store_policy_get(struct avec_store *st, enum avec_role role,
+			  struct avec_policy *out, struct avec_err *err);
+/* pol->defined false removes the role's policy (role no longer admitted). */
+int avec_store_policy_set(struct avec_store *st, enum avec_role role,
+			  const struct avec_policy *pol, struct avec_err *err);
+
+/* ---- writes queued from the request path (see writer.h) ---- */
+
+struct avec_touch {
+	int64_t device_id;
+	int64_t seen_at;
+	char mac[18];			/* "" = unknown */
+};
+/* Apply @n last-seen updates in one transaction. */
+int avec_store_touch(struct avec_store *st, const struct avec_touch *t,
+		     unsigned n, struct avec_err *err);
+
+/* ---- bulk reads for the in-memory index (index.c) ---- */
+
+/* One row each, as the index needs them. */
+struct avec_scan_device {
+	struct avec_device d;		/* rank not filled */
+	const char *username;		/* valid during the callback only */
+	const char *secret_hash;
+	const char *cert_serial;	/* "" for TTLS/PEAP */
+};
+struct avec_scan_cb {
+	int (*policy)(enum avec_role role, const struct avec_policy *p, void *ctx);
+	int (*account)(const struct avec_account *a, void *ctx);
+	/* devices arrive ordered by account, then creation time */
+	int (*device)(const struct avec_scan_device *d, void *ctx);
+};
+/*
+ * avec_store_scan - read every policy, then every account, then every
+ * device, in one read transaction, and give the decision generation of
+ * that consistent view in *generation.
+ */
+int avec_store_scan(struct avec_store *st, const struct avec_scan_cb *cb,
+		    void *ctx, uint64_t *generation, struct avec_err *err);
+/*
+ * avec_store_changed - cheap test for a commit by another connection
+ * since the last call (SQLite's data_version).  Returns 1, 0 or -1.
+ */
+int avec_store_changed(struct avec_store *st, struct avec_err *err);
+/* The decision generation now (see lib/sql/0001_init.sql). */
+int avec_store_generation(struct avec_store *st, uint64_t *gen,
+			  struct avec_err *err);
+
+#endif

@@ -1,0 +1,25 @@
+# libavec: the core library (no FreeRADIUS, no HTTP types).
+
+LIB_SRCS := lib/err.c lib/model.c lib/policy.c lib/ident.c lib/secret.c \
+	lib/md4.c lib/log.c lib/store.c lib/index.c lib/writer.c
+LIB_SQL  := $(sort $(wildcard lib/sql/*.sql))
+LIB_GEN  := $(BUILD)/gen/migrations.c
+
+LIBAVEC     := $(BUILD)/lib/libavec.a
+LIBAVEC_SAN := $(SAN)/lib/libavec.a
+LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/$(LIB_GEN:.c=.o)
+LIB_SAN_OBJS := $(LIB_SRCS:%.c=$(SAN)/obj/%.o) $(SAN)/obj/$(LIB_GEN:.c=.o)
+
+# Migrations are compiled in: the binary and its schema cannot drift apart.
+$(LIB_GEN): $(LIB_SQL) mk/embed-sql.sh
+	@mkdir -p $(@D)
+	sh mk/embed-sql.sh $(LIB_SQL) > $@.tmp && mv $@.tmp $@
+
+$(LIBAVEC): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+$(LIBAVEC_SAN): $(LIB_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+ALL += $(LIBAVEC)

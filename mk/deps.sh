@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install what AVEC's build, tests and demo need from Debian (idempotent).
+#
+# Quiet when everything is already there: it asks dpkg first and only runs
+# apt-get for what is missing.  Then it fetches the FreeRADIUS server headers
+# (mk/fr-headers.sh) into the build tree.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-$here/../build}
+
+pkgs="build-essential pkg-config clang check libsubunit-dev
+libsqlite3-dev sqlite3 libssl-dev openssl libtalloc-dev libpcre3-dev
+freeradius freeradius-utils libfreeradius-dev dpkg-dev
+hostapd wpasupplicant eapoltest iproute2 procps"
+
+missing=
+for p in $pkgs; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	[ "$(id -u)" = 0 ] || { echo "deps: missing:$missing (run as root)" >&2; exit 1; }
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get -qq update
+	# shellcheck disable=SC2086
+	apt-get -qq install -y --no-install-recommends $missing >/dev/null
+	# The packaged services must not hold the RADIUS ports or run with
+	# Debian's sample configuration: AVEC starts its own, by process id.
+	for s in freeradius hostapd; do
+		if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+			systemctl disable --now "$s" >/dev/null 2>&1 || true
+		fi
+	done
+fi
+"$here/fr-headers.sh" "$build/include"

@@ -1,0 +1,90 @@
+#!/bin/bash
+# tests/run.sh - run AVEC's tests and say which failed and why.
+#
+#   tests/run.sh [--unit BIN...] [--all] [SCRIPT...]
+#
+# --unit runs Check binaries and reads their summary line; --all adds every
+# integration script (tests/*/t_*.sh); named scripts run as given.  Each
+# script's output goes to build/test-logs/NAME.log; a failing one has its
+# "not ok" lines and the end of its log printed.  The last line is
+# "N passed, M failed" (each Check test and each script check counts one).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+logs=$top/build/test-logs
+mkdir -p "$logs"
+passed=0 failed=0 skipped=0
+failures=()
+
+run_unit() {
+	local bin=$1 name out line n f e
+	name=$(basename "$(dirname "$(dirname "$bin")")")-$(basename "$bin")
+	out=$logs/$name.log
+	echo "== unit: $bin"
+	CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60} "$bin" >"$out" 2>&1
+	local rc=$?
+	line=$(grep -E '^[0-9]+%: Checks: [0-9]+' "$out" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "not ok - $bin printed no Check summary (exit $rc)"; tail -n 30 "$out"
+		failed=$((failed + 1)); failures+=("$bin (no summary)"); return
+	fi
+	n=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+	f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+	e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+	echo "$line"
+	passed=$((passed + n - f - e)); failed=$((failed + f + e))
+	if [ $((f + e)) -gt 0 ] || [ $rc -ne 0 ]; then
+		grep -E ':[FE]:' "$out" | sed 's/^/  /'
+		failures+=("$bin: $((f + e)) failing checks")
+		[ $((f + e)) -gt 0 ] || { failed=$((failed + 1)); tail -n 30 "$out"; }
+	fi
+}
+
+run_script() {
+	local s=$1 name out rc p f t0 t1
+	name=$(basename "${s%.sh}")
+	out=$logs/$name.log
+	t0=$(date +%s)
+	echo "== $s"
+	timeout -k 10 "${T_TIMEOUT:-600}" bash "$s" >"$out" 2>&1
+	rc=$?
+	t1=$(date +%s)
+	p=$(grep -c '^ok - ' "$out")
+	f=$(grep -c '^not ok - ' "$out")
+	grep -E '^(ok|not ok) - |^skip: ' "$out" | sed 's/^/  /'
+	if [ $rc -eq 77 ]; then
+		skipped=$((skipped + 1)); echo "  skipped ($((t1 - t0)) s)"; return
+	fi
+	passed=$((passed + p)); failed=$((failed + f))
+	if [ $rc -ne 0 ]; then
+		[ "$f" -gt 0 ] || failed=$((failed + 1))
+		[ $rc -eq 124 ] && echo "  TIMEOUT after ${T_TIMEOUT:-600} s"
+		echo "  FAILED (exit $rc, $((t1 - t0)) s); last lines of $out:"
+		tail -n 40 "$out" | sed 's/^/  | /'
+		failures+=("$s (exit $rc)")
+	else
+		echo "  passed ($((t1 - t0)) s)"
+	fi
+}
+
+mode=script
+scripts=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--unit) mode=unit ;;
+	--all) mode=script; while IFS= read -r s; do scripts+=("$s"); done \
+		< <(cd "$top" && ls tests/*/t_*.sh 2>/dev/null | sort) ;;
+	--*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) if [ $mode = unit ]; then run_unit "$1"; else scripts+=("$1"); fi ;;
+	esac
+	shift
+done
+cd "$top" || exit 2
+for s in "${scripts[@]}"; do run_script "$s"; done
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "Failed:"; printf '  %s\n' "${failures[@]}"
+fi
+[ $skipped -gt 0 ] && echo "($skipped test scripts skipped)"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

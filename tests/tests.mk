@@ -1,0 +1,31 @@
+# Tests: Check unit suites (built twice: plain and ASan+UBSan) and the
+# integration scripts that drive the real programs (tests/run.sh).
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_LIBS := $(shell pkg-config --libs check 2>/dev/null) $(PKG_LIBS)
+UNIT      := $(BUILD)/tests/unit
+UNIT_SAN  := $(SAN)/tests/unit
+# Extra objects a unit suite needs besides libavec (e.g. the CA code).
+UNIT_EXTRA     ?=
+UNIT_EXTRA_SAN ?=
+
+$(UNIT): $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(UNIT_EXTRA) $(LIBAVEC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(UNIT_LIBS)
+$(UNIT_SAN): $(UNIT_SRCS:%.c=$(SAN)/obj/%.o) $(UNIT_EXTRA_SAN) $(LIBAVEC_SAN)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(UNIT_LIBS)
+
+.PHONY: unit integration
+# Each binary runs every suite in forked children; the runner reads Check's
+# summary line, so a failure names its suite, test and line.
+unit: $(UNIT) $(UNIT_SAN)
+	@bash tests/run.sh --unit $(UNIT) $(UNIT_SAN)
+
+integration: all
+	@bash tests/run.sh $(TESTS)
+
+# `make check` is the whole suite, set-up included (README).
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN)
+	@bash tests/run.sh --unit $(UNIT) $(UNIT_SAN) --all $(TESTS)

@@ -1,0 +1,399 @@
+/*
+ * check_store.c - the SQLite store: migrations, accounts, devices, the
+ * quota under concurrency, policies and queued writes.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "avec/secret.h"
+#include "unit.h"
+
+#define T0 1800000000
+
+START_TEST(open_creates_and_migrates)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st;
+
+	st = avec_store_open(unit_path("new.db"), 0, &err);
+	ck_assert_ptr_null(st);			/* no CREATE flag: refused */
+	ck_assert(strstr(err.msg, "cannot open") != NULL);
+	st = avec_store_open(unit_path("new.db"), AVEC_STORE_CREATE, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	ck_assert_int_eq(avec_store_schema_version(st), avec_store_schema_latest());
+	ck_assert_int_ge(avec_store_schema_latest(), 1);
+	avec_store_close(st);
+	/* opening again is a no-op */
+	st = avec_store_open(unit_path("new.db"), 0, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	avec_store_close(st);
+	st = avec_store_open(unit_path("new.db"), AVEC_STORE_READONLY, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(newer_schema_is_refused_untouched)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	avec_store_close(st);
+	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", 0, 0, 0), SQLITE_OK);
+	sqlite3_close(db);
+
+	st = avec_store_open(unit_path("avec.db"), 0, &err);
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(err.msg, "schema version 99") &&
+		      strstr(err.msg, "upgrade AVEC"), "%s", err.msg);
+	st = avec_store_open(unit_path("avec.db"), AVEC_STORE_READONLY, &err);
+	ck_assert_ptr_null(st);
+
+	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM accounts", -1,
+					    &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(s, 0), 2);	/* data untouched */
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(older_schema_needs_a_writer)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	sqlite3 *db;
+
+	avec_store_close(st);
+	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 0", 0, 0, 0), SQLITE_OK);
+	sqlite3_close(db);
+	st = avec_store_open(unit_path("avec.db"), AVEC_STORE_READONLY, &err);
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strstr(err.msg, "avecctl init") != NULL, "%s", err.msg);
+}
+END_TEST
+
+START_TEST(accounts)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_account_rec a;
+	int64_t id1, id2;
+
+	ck_assert_int_eq(avec_store_account_get(st, "alice", &a, &err), 0);
+	ck_assert_str_eq(a.a.principal, "alice");
+	ck_assert_int_eq(a.a.role, AVEC_ROLE_STUDENT);
+	ck_assert_int_eq(a.a.status, AVEC_ACCOUNT_ACTIVE);
+	ck_assert_int_eq(a.created_at, 1000);
+	id1 = a.a.id;
+
+	/* put again: same id, role and name updated */
+	a.a.role = AVEC_ROLE_STAFF;
+	strcpy(a.display_name, "Alice Martin");
+	ck_assert_int_eq(avec_store_account_put(st, &a, 2000, &id2, &err), 0);
+	ck_assert_int_eq(id1, id2);
+	ck_assert_int_eq(avec_store_account_get(st, "alice", &a, &err), 0);
+	ck_assert_int_eq(a.a.role, AVEC_ROLE_STAFF);
+	ck_assert_str_eq(a.display_name, "Alice Martin");
+	ck_assert_int_eq(a.created_at, 1000);
+	ck_assert_int_eq(a.updated_at, 2000);
+
+	ck_assert_int_eq(avec_store_account_set_status(st, "alice", AVEC_ACCOUNT_LEFT,
+						       3000, &err), 0);
+	ck_assert_int_eq(avec_store_account_get(st, "alice", &a, &err), 0);
+	ck_assert_int_eq(a.a.status, AVEC_ACCOUNT_LEFT);
+	ck_assert_int_eq(a.ended_at, 3000);
+	ck_assert_int_eq(avec_store_account_set_status(st, "alice", AVEC_ACCOUNT_ACTIVE,
+						       4000, &err), 0);
+	ck_assert_int_eq(avec_store_account_get(st, "alice", &a, &err), 0);
+	ck_assert_int_eq(a.ended_at, 0);
+
+	ck_assert_int_eq(avec_store_account_get(st, "nobody", &a, &err),
+			 AVEC_STORE_NOTFOUND);
+	ck_assert_int_eq(avec_store_account_set_status(st, "nobody", AVEC_ACCOUNT_LEFT,
+						       1, &err), AVEC_STORE_NOTFOUND);
+	avec_store_close(st);
+}
+END_TEST
+
+static int
+count_cb(const struct avec_account_rec *a, void *ctx)
+{
+	(void)a;
+	++*(int *)ctx;
+	return 0;
+}
+
+START_TEST(account_list)
+{
+	struct avec_store *st = unit_store();
+	int n = 0;
+
+	ck_assert_int_eq(avec_store_account_list(st, count_cb, &n, NULL), 0);
+	ck_assert_int_eq(n, 2);
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(register_and_revoke)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_device_rec d;
+	struct avec_account_rec a;
+	char user[64];
+	int64_t id;
+
+	id = unit_device(st, "alice", AVEC_CRED_TTLS, "s3cret", user, T0);
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_eq(avec_store_device_get(st, id, &d, &err), 0);
+	ck_assert_str_eq(d.principal, "alice");
+	ck_assert_str_eq(d.username, user);
+	ck_assert_int_eq(d.d.status, AVEC_DEVICE_ACTIVE);
+	ck_assert_int_eq(d.d.cred_type, AVEC_CRED_TTLS);
+	ck_assert(avec_secret_verify(d.secret_hash, "s3cret"));
+	ck_assert_str_eq(d.cert_serial, "");
+	ck_assert_int_eq(d.created_at, T0);
+	ck_assert_int_eq(avec_store_account_get(st, "alice", &a, &err), 0);
+	ck_assert_int_eq(a.active_devices, 1);
+
+	ck_assert_int_eq(avec_store_device_revoke(st, id, "lost", T0 + 5, &err), 0);
+	ck_assert_int_eq(avec_store_device_get(st, id, &d, &err), 0);
+	ck_assert_int_eq(d.d.status, AVEC_DEVICE_REVOKED);
+	ck_assert_int_eq(d.revoked_at, T0 + 5);
+	ck_assert_str_eq(d.revoke_reason, "lost");
+	ck_assert_int_eq(avec_store_device_revoke(st, id, "again", T0 + 6, &err),
+			 AVEC_STORE_NOTFOUND);
+	ck_assert_int_eq(avec_store_device_revoke(st, 9999, NULL, T0, &err),
+			 AVEC_STORE_NOTFOUND);
+	ck_assert_int_eq(avec_store_device_get(st, 9999, &d, &err), AVEC_STORE_NOTFOUND);
+
+	id = unit_device(st, "bob", AVEC_CRED_TLS, NULL, user, T0);
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_eq(avec_store_device_get(st, id, &d, &err), 0);
+	ck_assert_str_eq(d.cert_serial, user);
+	ck_assert_str_eq(d.secret_hash, "");
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(registration_refusals)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_account_rec a;
+	struct avec_device_rec d;
+	struct avec_policy p;
+
+	ck_assert_int_eq(unit_device(st, "nobody", AVEC_CRED_TTLS, "x", NULL, T0),
+			 -AVEC_STORE_NOTFOUND);
+
+	ck_assert_int_eq(avec_store_account_set_status(st, "alice",
+		AVEC_ACCOUNT_SUSPENDED, T0, &err), 0);
+	ck_assert_int_eq(unit_device(st, "alice", AVEC_CRED_TTLS, "x", NULL, T0), 1);
+	ck_assert_int_eq(avec_store_account_set_status(st, "alice",
+		AVEC_ACCOUNT_ACTIVE, T0, &err), 0);
+
+	memset(&a, 0, sizeof(a));
+	strcpy(a.a.principal, "parent1");
+	a.a.role = AVEC_ROLE_PARENT;
+	ck_assert_int_eq(avec_store_account_put(st, &a, T0, NULL, &err), 0);
+	ck_assert_int_eq(unit_device(st, "parent1", AVEC_CRED_TTLS, "x", NULL, T0), 1);
+
+	ck_assert_int_eq(avec_store_policy_get(st, AVEC_ROLE_STUDENT, &p, &err), 0);
+	p.allowed_creds = AVEC_CRED_BIT(AVEC_CRED_TLS);
+	ck_assert_int_eq(avec_store_policy_set(st, AVEC_ROLE_STUDENT, &p, &err), 0);
+	memset(&d, 0, sizeof(d));
+	strcpy(d.principal, "alice");
+	strcpy(d.name, "phone");
+	strcpy(d.username, "dv-abcdefghijklmnop");
+	d.d.cred_type = AVEC_CRED_TTLS;
+	ck_assert_int_eq(avec_secret_hash(AVEC_CRED_TTLS, "x", d.secret_hash,
+					  sizeof(d.secret_hash)), 0);
+	ck_assert_int_eq(avec_store_device_register(st, &d, T0, NULL, &err), -1);
+	ck_assert_msg(strstr(err.msg, "does not allow ttls") != NULL, "%s", err.msg);
+
+	/* a device without its credential is refused before any write */
+	d.secret_hash[0] = '\0';
+	ck_assert_int_eq(avec_store_device_register(st, &d, T0, NULL, &err), -1);
+
+	/* username taken */
+	p.allowed_creds = AVEC_CRED_ALL;
+	ck_assert_int_eq(avec_store_policy_set(st, AVEC_ROLE_STUDENT, &p, &err), 0);
+	ck_assert_int_eq(avec_secret_hash(AVEC_CRED_TTLS, "x", d.secret_hash,
+					  sizeof(d.secret_hash)), 0);
+	ck_assert_int_eq(avec_store_device_register(st, &d, T0, NULL, &err), 0);
+	ck_assert_int_eq(avec_store_device_register(st, &d, T0, NULL, &err),
+			 AVEC_STORE_EXISTS);
+	ck_assert_int_eq(avec_store_account_get(st, "alice", &a, &err), 0);
+	ck_assert_int_eq(a.active_devices, 1);	/* the failed one left nothing */
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(quota_and_lifetime)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_device_rec d;
+	struct avec_policy p;
+	int64_t id;
+
+	ck_assert_int_eq(avec_store_policy_get(st, AVEC_ROLE_STUDENT, &p, &err), 0);
+	ck_assert(p.defined);
+	ck_assert_int_eq(p.vlan, 20);
+	ck_assert_int_eq(p.max_devices, 3);
+	p.max_devices = 2;
+	p.device_lifetime = 86400;
+	ck_assert_int_eq(avec_store_policy_set(st, AVEC_ROLE_STUDENT, &p, &err), 0);
+
+	id = unit_device(st, "alice", AVEC_CRED_TTLS, "a", NULL, T0);
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_eq(avec_store_device_get(st, id, &d, &err), 0);
+	ck_assert_int_eq(d.d.expires_at, T0 + 86400);
+	ck_assert_int_gt(unit_device(st, "alice", AVEC_CRED_PEAP, "b", NULL, T0), 0);
+	ck_assert_int_eq(unit_device(st, "alice", AVEC_CRED_TTLS, "c", NULL, T0),
+			 -AVEC_STORE_QUOTA);
+	/* a revoked device frees its place */
+	ck_assert_int_eq(avec_store_device_revoke(st, id, "", T0, &err), 0);
+	ck_assert_int_gt(unit_device(st, "alice", AVEC_CRED_TTLS, "c", NULL, T0), 0);
+	/* and so does an expired one, once its date has passed */
+	ck_assert_int_eq(unit_device(st, "alice", AVEC_CRED_TTLS, "d", NULL, T0 + 10),
+			 -AVEC_STORE_QUOTA);
+	ck_assert_int_gt(unit_device(st, "alice", AVEC_CRED_TTLS, "d", NULL,
+				     T0 + 86400 + 1), 0);
+	avec_store_close(st);
+}
+END_TEST
+
+#define RACERS 8
+
+static void *
+racer(void *arg)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = avec_store_open(unit_path("avec.db"), 0, &err);
+	intptr_t won = 0;
+
+	(void)arg;
+	if (st == NULL)
+		return (void *)(intptr_t)-1;
+	won = unit_device(st, "alice", AVEC_CRED_TTLS, "x", NULL, T0) > 0;
+	avec_store_close(st);
+	return (void *)won;
+}
+
+START_TEST(concurrent_registrations_respect_the_quota)
+{
+	struct avec_store *st = unit_store();
+	struct avec_account_rec a;
+	pthread_t t[RACERS];
+	void *res;
+	int i, won = 0;
+
+	for (i = 0; i < RACERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, racer, NULL), 0);
+	for (i = 0; i < RACERS; i++) {
+		pthread_join(t[i], &res);
+		ck_assert_int_ge((intptr_t)res, 0);
+		won += (int)(intptr_t)res;
+	}
+	ck_assert_int_eq(won, 3);
+	ck_assert_int_eq(avec_store_account_get(st, "alice", &a, NULL), 0);
+	ck_assert_int_eq(a.active_devices, 3);
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(policies)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_policy p;
+
+	ck_assert_int_eq(avec_store_policy_get(st, AVEC_ROLE_PARENT, &p, &err), 0);
+	ck_assert(!p.defined);
+	ck_assert_int_eq(avec_store_policy_get(st, AVEC_ROLE_TEACHER, &p, &err), 0);
+	ck_assert_int_eq(p.vlan, 30);
+	p.vlan = 0;
+	ck_assert_int_eq(avec_store_policy_set(st, AVEC_ROLE_TEACHER, &p, &err), -1);
+	ck_assert(strstr(err.msg, "VLAN") != NULL);
+	p.vlan = 4095;
+	ck_assert_int_eq(avec_store_policy_set(st, AVEC_ROLE_TEACHER, &p, &err), -1);
+	p.vlan = 31;
+	p.allowed_creds = 0;
+	ck_assert_int_eq(avec_store_policy_set(st, AVEC_ROLE_TEACHER, &p, &err), -1);
+	p.allowed_creds = AVEC_CRED_BIT(AVEC_CRED_TLS);
+	p.session_timeout = 7200;
+	ck_assert_int_eq(avec_store_policy_set(st, AVEC_ROLE_TEACHER, &p, &err), 0);
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(avec_store_policy_get(st, AVEC_ROLE_TEACHER, &p, &err), 0);
+	ck_assert_int_eq(p.vlan, 31);
+	ck_assert_uint_eq(p.allowed_creds, AVEC_CRED_BIT(AVEC_CRED_TLS));
+	ck_assert_int_eq(p.session_timeout, 7200);
+	p.defined = false;
+	ck_assert_int_eq(avec_store_policy_set(st, AVEC_ROLE_TEACHER, &p, &err), 0);
+	ck_assert_int_eq(avec_store_policy_get(st, AVEC_ROLE_TEACHER, &p, &err), 0);
+	ck_assert(!p.defined);
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(touch_moves_last_seen_not_the_generation)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_device_rec d;
+	struct avec_touch t[2];
+	uint64_t g1, g2;
+	int64_t id;
+
+	id = unit_device(st, "alice", AVEC_CRED_TTLS, "x", NULL, T0);
+	ck_assert_int_eq(avec_store_generation(st, &g1, &err), 0);
+	memset(t, 0, sizeof(t));
+	t[0].device_id = id;
+	t[0].seen_at = T0 + 50;
+	strcpy(t[0].mac, "aa:bb:cc:dd:ee:ff");
+	t[1].device_id = id;
+	t[1].seen_at = T0 + 40;			/* older: does not go back */
+	ck_assert_int_eq(avec_store_touch(st, t, 2, &err), 0);
+	ck_assert_int_eq(avec_store_device_get(st, id, &d, &err), 0);
+	ck_assert_int_eq(d.last_seen, T0 + 50);
+	ck_assert_str_eq(d.last_mac, "aa:bb:cc:dd:ee:ff");
+	ck_assert_int_eq(avec_store_generation(st, &g2, &err), 0);
+	ck_assert_uint_eq(g1, g2);
+	ck_assert_int_eq(avec_store_device_revoke(st, id, "", T0, &err), 0);
+	ck_assert_int_eq(avec_store_generation(st, &g2, &err), 0);
+	ck_assert_uint_gt(g2, g1);
+	avec_store_close(st);
+}
+END_TEST
+
+Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("sqlite");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, open_creates_and_migrates);
+	tcase_add_test(tc, newer_schema_is_refused_untouched);
+	tcase_add_test(tc, older_schema_needs_a_writer);
+	tcase_add_test(tc, accounts);
+	tcase_add_test(tc, account_list);
+	tcase_add_test(tc, register_and_revoke);
+	tcase_add_test(tc, registration_refusals);
+	tcase_add_test(tc, quota_and_lifetime);
+	tcase_add_test(tc, concurrent_registrations_respect_the_quota);
+	tcase_add_test(tc, policies);
+	tcase_add_test(tc, touch_moves_last_seen_not_the_generation);
+	suite_add_tcase(s, tc);
+	return s;
+}

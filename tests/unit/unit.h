@@ -1,0 +1,34 @@
+/*
+ * unit.h - what AVEC's Check suites share: the suite constructors and a
+ * scratch store per test (each test runs in its own forked child).
+ */
+#ifndef AVEC_UNIT_H
+#define AVEC_UNIT_H
+
+#include <check.h>
+#include <stdint.h>
+
+#include "avec/model.h"
+#include "avec/store.h"
+
+Suite *model_suite(void);
+Suite *policy_suite(void);
+Suite *ident_suite(void);
+Suite *secret_suite(void);
+Suite *store_suite(void);
+Suite *index_suite(void);
+Suite *writer_suite(void);
+
+/* A fresh directory for this test, removed at exit; returns DIR/name. */
+const char *unit_path(const char *name);
+/* A migrated store at unit_path("avec.db"), with accounts "alice"
+ * (student) and "bob" (teacher).  Caller closes it. */
+struct avec_store *unit_store(void);
+/* Register a device of @type (with @secret unless TLS) for @principal;
+ * returns its id, or minus the store's code.  Writes the device's lookup
+ * key (username, or certificate serial for TLS) into @key (may be NULL). */
+int64_t unit_device(struct avec_store *st, const char *principal,
+		    enum avec_cred_type type, const char *secret,
+		    char *key, int64_t now);
+
+#endif
