@@ -27,13 +27,22 @@ SAN_CFLAGS := -std=gnu11 -O1 -g -fPIC $(WARN) $(SANFLAGS)
 
 PKG_LIBS := $(shell pkg-config --libs sqlite3 openssl 2>/dev/null) -lpthread
 
+# `make V=1` shows the commands; by default one line per file.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 # Objects of the normal and the sanitizer trees
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 $(SAN)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC-SAN  $<")
+	$(Q)$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
 ALL :=
 include lib/lib.mk
@@ -52,7 +61,9 @@ $(BUILD)/include/.stamp:
 	@sh mk/fr-headers.sh $(BUILD)/include
 	@touch $@
 
-demo: deps all
+# deps first, then a fresh make that sees what deps installed
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/demo.sh
 
 clean:

@@ -13,13 +13,15 @@ LIB_SAN_OBJS := $(LIB_SRCS:%.c=$(SAN)/obj/%.o) $(SAN)/obj/$(LIB_GEN:.c=.o)
 # Migrations are compiled in: the binary and its schema cannot drift apart.
 $(LIB_GEN): $(LIB_SQL) mk/embed-sql.sh
 	@mkdir -p $(@D)
-	sh mk/embed-sql.sh $(LIB_SQL) > $@.tmp && mv $@.tmp $@
+	$(Q)sh mk/embed-sql.sh $(LIB_SQL) > $@.tmp && mv $@.tmp $@
 
 $(LIBAVEC): $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
 $(LIBAVEC_SAN): $(LIB_SAN_OBJS)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
 
 ALL += $(LIBAVEC)

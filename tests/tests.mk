@@ -11,10 +11,12 @@ UNIT_EXTRA_SAN ?=
 
 $(UNIT): $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(UNIT_EXTRA) $(LIBAVEC)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(UNIT_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(UNIT_LIBS)
 $(UNIT_SAN): $(UNIT_SRCS:%.c=$(SAN)/obj/%.o) $(UNIT_EXTRA_SAN) $(LIBAVEC_SAN)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(UNIT_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(UNIT_LIBS)
 
 .PHONY: unit integration
 # Each binary runs every suite in forked children; the runner reads Check's
