@@ -112,6 +112,7 @@ main(void)
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, index_suite());
 	srunner_add_suite(sr, writer_suite());
+	srunner_add_suite(sr, log_suite());
 	if (ca_suite)
 		srunner_add_suite(sr, ca_suite());
 	srunner_run_all(sr, CK_NORMAL);

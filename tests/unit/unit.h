@@ -18,6 +18,7 @@ Suite *secret_suite(void);
 Suite *store_suite(void);
 Suite *index_suite(void);
 Suite *writer_suite(void);
+Suite *log_suite(void);
 
 /* A fresh directory for this test, removed at exit; returns DIR/name. */
 const char *unit_path(const char *name);
