@@ -1,0 +1,126 @@
+/*
+ * avecctl.h - what avecctl's command files share.
+ *
+ * avecctl is a thin program: each cmd_*.c parses one command's arguments,
+ * checks every one of them (lib/avec/ident.h, common/text.h) before the
+ * store is opened, calls libavec or the CA, and prints the result as
+ * aligned columns or, with --json, through common/json.h.  Errors are one
+ * line on stderr, "avecctl: ...", and an exit status from enum ctl_exit.
+ */
+#ifndef AVECCTL_H
+#define AVECCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "avec/err.h"
+#include "avec/model.h"
+#include "avec/store.h"
+
+#define CTL_DEFAULT_DB		"/var/lib/avec/avec.db"
+#define CTL_DEFAULT_CA_DIR	"/var/lib/avec/ca"
+
+/* Exit statuses, part of avecctl's contract with scripts and tests. */
+enum ctl_exit {
+	CTL_OK = 0,
+	CTL_USAGE = 1,		/* bad usage or invalid input */
+	CTL_NOTFOUND = 2,	/* no such account, device, CA */
+	CTL_REFUSED = 3,	/* refused by policy or quota */
+	CTL_IO = 4,		/* store, CA or I/O failure */
+};
+
+/* The program's state, shared by every command. */
+struct ctl {
+	const char *db_path;
+	const char *ca_dir;
+	bool quiet;
+	struct avec_store *st;	/* opened by ctl_store(), closed by main */
+};
+
+/* One command or subcommand. */
+struct ctl_cmd {
+	const char *name;
+	int (*run)(struct ctl *c, int argc, char **argv);
+	const char *usage;	/* "account add PRINCIPAL --role ROLE ..." */
+	const char *help;	/* details printed by -h, or NULL */
+};
+
+/*
+ * The commands, each a table of subcommands ended by a NULL name.  "init"
+ * has no subcommand: its table holds the one entry that main runs.  A
+ * run() gets argv[0] = its own name, and optind reset for getopt.
+ */
+extern const struct ctl_cmd ctl_init_cmds[];
+extern const struct ctl_cmd ctl_ca_cmds[];
+extern const struct ctl_cmd ctl_account_cmds[];
+extern const struct ctl_cmd ctl_policy_cmds[];
+extern const struct ctl_cmd ctl_device_cmds[];
+
+/*
+ * ctl_dispatch - run the subcommand of @group named by argv[1] from @cmds
+ * (NULL-terminated); handles "-h" and unknown names.
+ */
+int ctl_dispatch(struct ctl *c, const char *group, const struct ctl_cmd *cmds,
+		 int argc, char **argv);
+/* Print "usage: avecctl ..." for @cmd to @f. */
+void ctl_cmd_usage(FILE *f, const struct ctl_cmd *cmd);
+/* For -h: the usage line and the details on stdout; returns CTL_OK. */
+int ctl_help(const struct ctl_cmd *cmd);
+
+/*
+ * ctl_getopt - getopt_long over a command's own arguments, with avecctl's
+ * messages: returns the option, -1 at the end, or '?' after printing what
+ * was wrong (the caller returns CTL_USAGE).
+ */
+struct option;
+int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts);
+
+/* "avecctl: <message>" on stderr; returns @code for tail calls. */
+int ctl_fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A usage error: the message, then the command's usage line; CTL_USAGE. */
+int ctl_usage_fail(const struct ctl_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Confirmation on stdout unless -q. */
+void ctl_note(const struct ctl *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * ctl_store - the store, opened on first use (read-only when @readonly
+ * and not yet opened).  Prints the error and returns NULL on failure (the
+ * caller exits CTL_IO).  main closes it.
+ */
+struct avec_store *ctl_store(struct ctl *c, bool readonly);
+
+/* Argument checks; each prints its own error and returns -1 when bad. */
+int ctl_check_principal(const char *s);
+int ctl_check_role(const char *s, enum avec_role *out);
+/* Decimal integer in [min, max], nothing else. */
+int ctl_parse_num(const char *what, const char *s, int64_t min, int64_t max,
+		  int64_t *out);
+
+/* "YYYY-MM-DD HH:MM" (local time), or "-" for 0. */
+char *ctl_time(int64_t t, char *buf, size_t len);
+
+/* ---- aligned columns ---- */
+
+#define CTL_TABLE_MAXCOLS 12
+
+struct ctl_table {
+	size_t ncols, nrows, cap;
+	char **cells;		/* row-major, terminal-safe copies */
+	size_t width[CTL_TABLE_MAXCOLS];
+};
+
+/* Headers are the first row.  Returns 0 or -1 (out of memory). */
+int ctl_table_init(struct ctl_table *t, size_t ncols,
+		   const char *const *headers);
+/* Copies @cells (ncols strings; NULL prints "-").  Returns 0 or -1 (OOM). */
+int ctl_table_add(struct ctl_table *t, const char *const *cells);
+/* Prints and frees the rows. */
+void ctl_table_print(struct ctl_table *t, FILE *f);
+void ctl_table_free(struct ctl_table *t);
+
+#endif

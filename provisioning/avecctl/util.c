@@ -1,0 +1,299 @@
+/*
+ * util.c - what every avecctl command shares: messages and exit codes,
+ * option parsing, argument checks, opening the store, aligned columns.
+ *
+ * It owns the form of avecctl's output: one "avecctl: ..." line on stderr
+ * per error, confirmations on stdout (silenced by -q), tables whose cells
+ * are terminal-safe copies (a name stored by someone else can never drive
+ * the terminal).  It must never print a secret: nothing here sees one, and
+ * commands that deliver a credential print it themselves, on stdout only.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "avec/ident.h"
+#include "avecctl.h"
+#include "common/text.h"
+
+int
+ctl_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);		/* keep stdout and stderr in order */
+	fputs("avecctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+void
+ctl_cmd_usage(FILE *f, const struct ctl_cmd *cmd)
+{
+	fprintf(f, "usage: avecctl %s\n", cmd->usage);
+}
+
+int
+ctl_usage_fail(const struct ctl_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("avecctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd != NULL)
+		ctl_cmd_usage(stderr, cmd);
+	return CTL_USAGE;
+}
+
+void
+ctl_note(const struct ctl *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+int
+ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
+	   const char *shortopts, const struct option *longopts)
+{
+	char opts[64];
+	int ch;
+
+	/* ':' first: a missing value is ':' and unknown options are '?'. */
+	snprintf(opts, sizeof(opts), ":%s", shortopts);
+	opterr = 0;
+	ch = getopt_long(argc, argv, opts, longopts, NULL);
+	if (ch == '?') {
+		if (optopt != 0)
+			ctl_usage_fail(cmd, "unknown option -%c", optopt);
+		else
+			ctl_usage_fail(cmd, "unknown option %s",
+				       argv[optind - 1]);
+		return '?';
+	}
+	if (ch == ':') {
+		ctl_usage_fail(cmd, "option %s needs a value",
+			       argv[optind - 1]);
+		return '?';
+	}
+	return ch;
+}
+
+static void
+print_help(FILE *f, const struct ctl_cmd *cmd)
+{
+	ctl_cmd_usage(f, cmd);
+	if (cmd->help != NULL)
+		fprintf(f, "\n%s\n", cmd->help);
+}
+
+int
+ctl_dispatch(struct ctl *c, const char *group, const struct ctl_cmd *cmds,
+	     int argc, char **argv)
+{
+	const struct ctl_cmd *cmd;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		FILE *f = argc < 2 ? stderr : stdout;
+		if (argc < 2) {
+			fflush(stdout);
+			fprintf(stderr, "avecctl: %s: which one?\n", group);
+		}
+		for (cmd = cmds; cmd->name != NULL; cmd++)
+			ctl_cmd_usage(f, cmd);
+		return argc < 2 ? CTL_USAGE : CTL_OK;
+	}
+	for (cmd = cmds; cmd->name != NULL; cmd++) {
+		if (strcmp(cmd->name, argv[1]) != 0)
+			continue;
+		optind = 0;	/* glibc: start a fresh scan */
+		return cmd->run(c, argc - 1, argv + 1);
+	}
+	fflush(stdout);
+	fprintf(stderr, "avecctl: %s: unknown command; one of:\n", group);
+	for (cmd = cmds; cmd->name != NULL; cmd++)
+		ctl_cmd_usage(stderr, cmd);
+	return CTL_USAGE;
+}
+
+int
+ctl_help(const struct ctl_cmd *cmd)
+{
+	print_help(stdout, cmd);
+	return CTL_OK;
+}
+
+struct avec_store *
+ctl_store(struct ctl *c, bool readonly)
+{
+	struct avec_err err = { { 0 } };
+	struct stat sb;
+
+	if (c->st != NULL)
+		return c->st;
+	if (stat(c->db_path, &sb) < 0) {
+		if (errno == ENOENT)
+			ctl_fail(CTL_IO, "no store at %s (run 'avecctl init' "
+				 "first, or give -d)", c->db_path);
+		else
+			ctl_fail(CTL_IO, "cannot use the store %s: %s",
+				 c->db_path, strerror(errno));
+		return NULL;
+	}
+	c->st = avec_store_open(c->db_path,
+				readonly ? AVEC_STORE_READONLY : 0, &err);
+	if (c->st == NULL)
+		ctl_fail(CTL_IO, "%s", err.msg);
+	return c->st;
+}
+
+int
+ctl_check_principal(const char *s)
+{
+	if (avec_principal_valid(s))
+		return 0;
+	ctl_fail(CTL_USAGE, "invalid principal: expected 1 to %d characters "
+		 "of A-Z a-z 0-9 . _ @ $ : -", AVEC_PRINCIPAL_MAX);
+	return -1;
+}
+
+int
+ctl_check_role(const char *s, enum avec_role *out)
+{
+	char safe[32];
+
+	if (avec_role_parse(s, out) == 0)
+		return 0;
+	ctl_fail(CTL_USAGE, "unknown role '%s': expected student, teacher, "
+		 "staff or parent", avec_text_safe(s, safe, sizeof(safe)));
+	return -1;
+}
+
+int
+ctl_parse_num(const char *what, const char *s, int64_t min, int64_t max,
+	      int64_t *out)
+{
+	char safe[32];
+	char *end;
+	long long v;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		goto bad;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	ctl_fail(CTL_USAGE, "invalid %s '%s': expected a number from %lld "
+		 "to %lld", what, avec_text_safe(s, safe, sizeof(safe)),
+		 (long long)min, (long long)max);
+	return -1;
+}
+
+char *
+ctl_time(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* ---- aligned columns ---- */
+
+int
+ctl_table_init(struct ctl_table *t, size_t ncols, const char *const *headers)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols < CTL_TABLE_MAXCOLS ? ncols : CTL_TABLE_MAXCOLS;
+	return ctl_table_add(t, headers);
+}
+
+int
+ctl_table_add(struct ctl_table *t, const char *const *cells)
+{
+	size_t i, base, w;
+
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char **n = reallocarray(t->cells, cap * t->ncols, sizeof(*n));
+		if (n == NULL)
+			return -1;
+		t->cells = n;
+		t->cap = cap;
+	}
+	base = t->nrows * t->ncols;
+	for (i = 0; i < t->ncols; i++) {
+		const char *in = cells[i] != NULL ? cells[i] : "-";
+		size_t len = strlen(in) + 1;
+		char *cp = malloc(len);
+
+		if (cp == NULL) {
+			while (i-- > 0)
+				free(t->cells[base + i]);
+			return -1;
+		}
+		avec_text_safe(in, cp, len);
+		t->cells[base + i] = cp;
+		w = avec_text_width(cp);
+		if (w > t->width[i])
+			t->width[i] = w;
+	}
+	t->nrows++;
+	return 0;
+}
+
+void
+ctl_table_print(struct ctl_table *t, FILE *f)
+{
+	size_t r, i, w;
+
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++) {
+			const char *cell = t->cells[r * t->ncols + i];
+
+			fputs(cell, f);
+			if (i + 1 == t->ncols)
+				break;
+			for (w = avec_text_width(cell); w < t->width[i] + 2;
+			     w++)
+				fputc(' ', f);
+		}
+		fputc('\n', f);
+	}
+	ctl_table_free(t);
+}
+
+void
+ctl_table_free(struct ctl_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
