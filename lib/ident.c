@@ -76,15 +76,15 @@ avec_principal_valid(const char *s)
 	return true;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
-static size_t
-utf8_seq(const unsigned char *s)
+size_t
+avec_utf8_char(const char *str)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned cp;
 	size_t n, i;
 
 	if (s[0] < 0x80)
-		return 1;
+		return s[0] < 0x20 || s[0] == 0x7f ? 0 : 1;
 	if ((s[0] & 0xe0) == 0xc0) {
 		n = 2; cp = s[0] & 0x1f;
 	} else if ((s[0] & 0xf0) == 0xe0) {
@@ -95,7 +95,7 @@ utf8_seq(const unsigned char *s)
 		return 0;
 	}
 	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
@@ -108,26 +108,57 @@ utf8_seq(const unsigned char *s)
 }
 
 bool
-avec_device_name_valid(const char *s)
+avec_text_valid(const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n, len;
+	size_t len, i = 0, n;
 
 	if (s == NULL)
 		return false;
 	len = strlen(s);
-	if (len == 0 || len > AVEC_DEVICE_NAME_MAX)
+	if (len == 0 || len > max)
 		return false;
-	while (*p) {
-		if (*p < 0x20 || *p == 0x7f)
+	while (i < len) {
+		if ((n = avec_utf8_char(s + i)) == 0)
 			return false;
-		n = utf8_seq(p);
-		if (n == 0)
-			return false;
-		p += n;
+		i += n;
 	}
-	/* not only blanks */
-	return strspn(s, " ") != len;
+	return true;
+}
+
+bool
+avec_device_name_valid(const char *s)
+{
+	/* printable text, and not only blanks */
+	return avec_text_valid(s, AVEC_DEVICE_NAME_MAX) &&
+	    strspn(s, " ") != strlen(s);
+}
+
+bool
+avec_dns_name_valid(const char *s)
+{
+	size_t len, label = 0, i;
+
+	if (s == NULL)
+		return false;
+	len = strlen(s);
+	if (len == 0 || len > AVEC_DNS_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-'))
+			return false;
+		if ((c == '-' && label == 0) || ++label > 63)
+			return false;
+	}
+	return label > 0 && s[len - 1] != '-';
 }
 
 static int

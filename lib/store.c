@@ -578,18 +578,24 @@ registration_allowed(struct avec_store *st, const struct avec_device_rec *in,
 	done(s);
 	if (rc < 0)
 		return avec_err_set(err, "store %s: account row is corrupt", st->path);
-	if (status != AVEC_ACCOUNT_ACTIVE)
-		return avec_err_set(err, "account %s is %s: no device can be added",
-				    in->principal, avec_account_status_name(status));
+	if (status != AVEC_ACCOUNT_ACTIVE) {
+		avec_err_set(err, "account %s is %s: no device can be added",
+			     in->principal, avec_account_status_name(status));
+		return AVEC_STORE_REFUSED;
+	}
 	if (avec_store_policy_get(st, role, &pol, err) < 0)
 		return -1;
-	if (!pol.defined)
-		return avec_err_set(err, "role %s is not admitted on this network",
-				    avec_role_name(role));
-	if (!(pol.allowed_creds & AVEC_CRED_BIT(in->d.cred_type)))
-		return avec_err_set(err, "the policy of role %s does not allow %s "
-				    "credentials", avec_role_name(role),
-				    avec_cred_type_name(in->d.cred_type));
+	if (!pol.defined) {
+		avec_err_set(err, "role %s is not admitted on this network",
+			     avec_role_name(role));
+		return AVEC_STORE_REFUSED;
+	}
+	if (!(pol.allowed_creds & AVEC_CRED_BIT(in->d.cred_type))) {
+		avec_err_set(err, "the policy of role %s does not allow %s "
+			     "credentials", avec_role_name(role),
+			     avec_cred_type_name(in->d.cred_type));
+		return AVEC_STORE_REFUSED;
+	}
 
 	if ((s = stmt(st, S_ACTIVE_COUNT, err)) == NULL)
 		return -1;

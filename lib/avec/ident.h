@@ -12,13 +12,26 @@
 #include <stddef.h>
 
 #define AVEC_MAC_STRLEN 17	/* "aa:bb:cc:dd:ee:ff" */
+#define AVEC_DNS_NAME_MAX 253
 
 /* "dv-" followed by 16 characters of [a-z2-7]: the form AVEC issues. */
 bool avec_username_valid(const char *s, size_t len);
 /* 1..AVEC_PRINCIPAL_MAX bytes of [A-Za-z0-9._@$:-]. */
 bool avec_principal_valid(const char *s);
-/* 1..AVEC_DEVICE_NAME_MAX bytes of valid UTF-8, no control characters. */
+/* 1..AVEC_DEVICE_NAME_MAX bytes of avec_text_valid() text, not all blanks. */
 bool avec_device_name_valid(const char *s);
+
+/*
+ * avec_utf8_char - length (1..4) of the one printable UTF-8 character at
+ * @s, or 0 if the bytes there are not valid UTF-8 (overlong, surrogate,
+ * beyond U+10FFFF, truncated) or are a control character (C0, DEL, C1).
+ * @s must be NUL-terminated.
+ */
+size_t avec_utf8_char(const char *s);
+/* 1..@max bytes of printable UTF-8 (every character passes avec_utf8_char). */
+bool avec_text_valid(const char *s, size_t max);
+/* A host name: LDH labels of 1..63, 1..AVEC_DNS_NAME_MAX bytes in all. */
+bool avec_dns_name_valid(const char *s);
 
 /*
  * avec_serial_normalize - a certificate serial as FreeRADIUS prints it.

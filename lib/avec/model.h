@@ -19,6 +19,7 @@
 
 #define AVEC_PRINCIPAL_MAX	128	/* bytes, without the NUL */
 #define AVEC_DEVICE_NAME_MAX	64
+#define AVEC_DISPLAY_NAME_MAX	128	/* a person's name, display only */
 #define AVEC_USERNAME_MAX	32	/* device usernames: "dv-" + base32 */
 #define AVEC_SERIAL_MAX		40	/* lowercase hex of a certificate serial */
 #define AVEC_FINGERPRINT_MAX	64	/* lowercase hex SHA-256 of the DER */

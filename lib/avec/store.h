@@ -22,6 +22,7 @@
 #define AVEC_STORE_NOTFOUND	1
 #define AVEC_STORE_QUOTA	2	/* registration refused: quota reached */
 #define AVEC_STORE_EXISTS	3	/* a unique key is taken */
+#define AVEC_STORE_REFUSED	4	/* the account or its policy says no */
 
 /* Flags for avec_store_open(). */
 #define AVEC_STORE_READONLY	0x1	/* never write, never migrate */
@@ -45,7 +46,7 @@ int avec_store_schema_version(struct avec_store *st);
 
 struct avec_account_rec {
 	struct avec_account a;		/* id is output-only */
-	char display_name[AVEC_DEVICE_NAME_MAX * 2 + 1];
+	char display_name[AVEC_DISPLAY_NAME_MAX + 1];
 	int64_t created_at;
 	int64_t updated_at;
 	int64_t ended_at;		/* when it became suspended/left; 0 */
@@ -101,8 +102,9 @@ struct avec_device_rec {
  * can therefore never exceed the quota.
  * @id: set to the new device id.
  * Returns: 0; AVEC_STORE_QUOTA; AVEC_STORE_NOTFOUND (no such account);
- * AVEC_STORE_EXISTS (username or serial taken); -1 (other, err says why:
- * account not active, role not admitted, type not allowed, I/O).
+ * AVEC_STORE_EXISTS (username or serial taken); AVEC_STORE_REFUSED
+ * (account not active, role not admitted, type not allowed); -1 (I/O).
+ * In every case but 0, @err says why and nothing was written.
  */
 int avec_store_device_register(struct avec_store *st,
 			       const struct avec_device_rec *in, int64_t now,

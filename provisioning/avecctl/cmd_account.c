@@ -18,7 +18,6 @@
 #include "common/json.h"
 #include "common/text.h"
 
-#define DISPLAY_NAME_MAX (sizeof(((struct avec_account_rec *)0)->display_name) - 1)
 
 static int run_add(struct ctl *c, int argc, char **argv);
 static int run_status(struct ctl *c, int argc, char **argv);
@@ -94,10 +93,10 @@ run_add(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (role_s != NULL && ctl_check_role(role_s, &role) < 0)
 		return CTL_USAGE;
-	if (name != NULL && !avec_text_valid(name, DISPLAY_NAME_MAX))
+	if (name != NULL && !avec_text_valid(name, AVEC_DISPLAY_NAME_MAX))
 		return ctl_fail(CTL_USAGE, "invalid display name: expected 1 "
-				"to %zu bytes of UTF-8 text without control "
-				"characters", DISPLAY_NAME_MAX);
+				"to %d bytes of UTF-8 text without control "
+				"characters", AVEC_DISPLAY_NAME_MAX);
 
 	if ((st = ctl_store(c, false)) == NULL)
 		return CTL_IO;

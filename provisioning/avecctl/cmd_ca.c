@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "avec/ident.h"
 #include "avecctl.h"
 #include "ca/ca.h"
 #include "common/json.h"
@@ -41,7 +42,7 @@ default_server_name(char *buf, size_t len)
 {
 	if (gethostname(buf, len) == 0) {
 		buf[len - 1] = '\0';
-		if (avec_ca_dns_name_valid(buf))
+		if (avec_dns_name_valid(buf))
 			return buf;
 	}
 	return DEFAULT_SERVER_NAME;
@@ -78,7 +79,7 @@ run_init(struct ctl *c, int argc, char **argv)
 		return ctl_usage_fail(cmd, "ca init takes no argument");
 	if (name == NULL)
 		name = default_server_name(host, sizeof(host));
-	else if (!avec_ca_dns_name_valid(name))
+	else if (!avec_dns_name_valid(name))
 		return ctl_fail(CTL_USAGE, "invalid server name: expected a "
 				"DNS name such as radius.lycee.example");
 	if (avec_ca_init(c->ca_dir, name, &created, &err) < 0)

@@ -112,24 +112,20 @@ check_admitted(struct avec_store *st, const char *principal,
 
 /* The exit code for a registration the store refused with @rc. */
 static int
-refused(struct avec_store *st, const struct add_req *r, int rc,
-	const struct avec_err *err)
+refused(const struct add_req *r, int rc, const struct avec_err *err)
 {
-	struct avec_policy pol;
-	int code;
-
-	if (rc == AVEC_STORE_QUOTA)
+	switch (rc) {
+	case AVEC_STORE_QUOTA:
+	case AVEC_STORE_REFUSED:
 		return ctl_fail(CTL_REFUSED, "%s", err->msg);
-	if (rc == AVEC_STORE_NOTFOUND)
+	case AVEC_STORE_NOTFOUND:
 		return ctl_fail(CTL_NOTFOUND, "no account %s", r->principal);
-	if (rc == AVEC_STORE_EXISTS)
+	case AVEC_STORE_EXISTS:
 		return ctl_fail(CTL_IO, "%s (tried %d fresh usernames)",
 				err->msg, ATTEMPTS);
-	/* -1: a policy refusal that raced our check, or a real failure. */
-	code = check_admitted(st, r->principal, r->type, &pol);
-	if (code != CTL_OK)
-		return code;
-	return ctl_fail(CTL_IO, "%s", err->msg);
+	default:
+		return ctl_fail(CTL_IO, "%s", err->msg);
+	}
 }
 
 static void
@@ -171,7 +167,7 @@ add_secret(struct ctl *c, struct avec_store *st, const struct add_req *r)
 			break;
 	}
 	if (rc != 0) {
-		code = refused(st, r, rc, &err);
+		code = refused(r, rc, &err);
 		goto out;
 	}
 
@@ -326,7 +322,7 @@ add_tls(struct ctl *c, struct avec_store *st, struct add_req *r,
 			break;
 	}
 	if (rc != 0) {
-		code = refused(st, r, rc, &err);
+		code = refused(r, rc, &err);
 		goto out;
 	}
 

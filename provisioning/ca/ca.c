@@ -42,6 +42,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "avec/ident.h"
 #include "ca.h"
 
 #define SERIAL_BYTES	16
@@ -152,35 +153,6 @@ avec_ca_cn_valid(const char *s)
 			return false;
 	}
 	return true;
-}
-
-bool
-avec_ca_dns_name_valid(const char *s)
-{
-	size_t len, label = 0, i;
-
-	if (s == NULL)
-		return false;
-	len = strlen(s);
-	if (len == 0 || len > AVEC_CA_DNS_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-		if (c == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-'))
-			return false;
-		if (c == '-' && label == 0)
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0 && s[len - 1] != '-';
 }
 
 /*
@@ -535,7 +507,7 @@ build_cert(EVP_PKEY *key, const char *cn, int64_t not_before,
 		if (add_ext(x, &ctx, exts[i].nid, exts[i].value, err) < 0)
 			goto fail;
 	if (dns_name != NULL) {
-		char san[AVEC_CA_DNS_MAX + 8];
+		char san[AVEC_DNS_NAME_MAX + 8];
 		snprintf(san, sizeof(san), "DNS:%s", dns_name);
 		if (add_ext(x, &ctx, NID_subject_alt_name, san, err) < 0)
 			goto fail;
@@ -736,7 +708,7 @@ avec_ca_issue_server(struct avec_ca *ca, const char *dns_name,
 	int64_t now = (int64_t)time(NULL), not_after = 0;
 	int rc = -1;
 
-	if (!avec_ca_dns_name_valid(dns_name))
+	if (!avec_dns_name_valid(dns_name))
 		return avec_err_set(err, "invalid server name: expected a DNS "
 				    "name such as radius.lycee.example");
 	if (lifetime <= 0 || lifetime > AVEC_CA_LIFETIME)
@@ -931,7 +903,7 @@ avec_ca_init(const char *dir, const char *server_name, unsigned *created,
 
 	if (created != NULL)
 		*created = 0;
-	if (server_name != NULL && !avec_ca_dns_name_valid(server_name))
+	if (server_name != NULL && !avec_dns_name_valid(server_name))
 		return avec_err_set(err, "invalid server name: expected a DNS "
 				    "name such as radius.lycee.example");
 	if (ca_dir_prepare(dir, err) < 0)

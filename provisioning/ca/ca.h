@@ -40,7 +40,6 @@
 #define AVEC_CA_CLIENT_MAX_LIFETIME (5 * 366 * 86400L)
 /* Longest common name / DNS name accepted. */
 #define AVEC_CA_CN_MAX		64
-#define AVEC_CA_DNS_MAX		253
 /* PKCS#12 passwords: 1..AVEC_CA_P12_PASSWORD_MAX bytes. */
 #define AVEC_CA_P12_PASSWORD_MAX 128
 
@@ -156,8 +155,6 @@ int avec_ca_cred_write_p12(const struct avec_ca_cred *cred,
 int avec_ca_certinfo_file(const char *path, struct avec_ca_certinfo *out,
 			  struct avec_err *err);
 
-/* True if @s is a DNS name AVEC accepts in a server certificate. */
-bool avec_ca_dns_name_valid(const char *s);
 /* True if @s is a common name avec_ca_issue_client() accepts. */
 bool avec_ca_cn_valid(const char *s);
 

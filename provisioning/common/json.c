@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "avec/ident.h"
 #include "json.h"
 #include "text.h"
 
@@ -70,7 +71,7 @@ avec_json_write_string(FILE *f, const char *str)
 			s++;
 			continue;
 		}
-		n = avec_utf8_seq((const char *)s);
+		n = avec_utf8_char((const char *)s);
 		if (n == 0) {
 			fputs("\\ufffd", f);
 			s++;

@@ -605,7 +605,7 @@ START_TEST(bad_inputs_refused)
 					      NULL, &err), -1);
 	ck_assert_int_ne(access(path2, F_OK), 0);
 	ck_assert_int_eq(avec_ca_init(dir, "bad name", NULL, &err), -1);
-	ck_assert(avec_ca_dns_name_valid("radius.lycee-jean-moulin.fr"));
+	ck_assert(avec_dns_name_valid("radius.lycee-jean-moulin.fr"));
 	/* PKCS#12 passwords */
 	cred = avec_ca_issue_client(ca, CLIENT_CN, DAY, NULL, &err);
 	ck_assert_ptr_nonnull(cred);

@@ -129,6 +129,27 @@ START_TEST(macs)
 }
 END_TEST
 
+START_TEST(free_text_and_dns_names)
+{
+	ck_assert(avec_text_valid("Élève Un", 128));
+	ck_assert(!avec_text_valid("Élève Un", 5));	/* bytes, not characters */
+	ck_assert(!avec_text_valid("a\x1b[31mred", 128));
+	ck_assert(!avec_text_valid("", 128));
+	ck_assert_int_eq(avec_utf8_char("é"), 2);
+	ck_assert_int_eq(avec_utf8_char("\x01"), 0);
+	ck_assert_int_eq(avec_utf8_char("\xc2\x9b"), 0);	/* C1 CSI */
+	ck_assert(avec_dns_name_valid("radius.lycee-jean-moulin.fr"));
+	ck_assert(avec_dns_name_valid("avec"));
+	ck_assert(!avec_dns_name_valid("-avec.fr"));
+	ck_assert(!avec_dns_name_valid("avec-.fr"));
+	ck_assert(!avec_dns_name_valid("avec..fr"));
+	ck_assert(!avec_dns_name_valid("avec.fr."));
+	ck_assert(!avec_dns_name_valid("av_ec.fr"));
+	ck_assert(!avec_dns_name_valid(""));
+	ck_assert(!avec_dns_name_valid(NULL));
+}
+END_TEST
+
 Suite *
 ident_suite(void)
 {
@@ -140,6 +161,7 @@ ident_suite(void)
 	tcase_add_test(tc, device_names);
 	tcase_add_test(tc, serials);
 	tcase_add_test(tc, macs);
+	tcase_add_test(tc, free_text_and_dns_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -197,7 +197,8 @@ START_TEST(registration_refusals)
 
 	ck_assert_int_eq(avec_store_account_set_status(st, "alice",
 		AVEC_ACCOUNT_SUSPENDED, T0, &err), 0);
-	ck_assert_int_eq(unit_device(st, "alice", AVEC_CRED_TTLS, "x", NULL, T0), 1);
+	ck_assert_int_eq(unit_device(st, "alice", AVEC_CRED_TTLS, "x", NULL, T0),
+			 -AVEC_STORE_REFUSED);
 	ck_assert_int_eq(avec_store_account_set_status(st, "alice",
 		AVEC_ACCOUNT_ACTIVE, T0, &err), 0);
 
@@ -205,7 +206,8 @@ START_TEST(registration_refusals)
 	strcpy(a.a.principal, "parent1");
 	a.a.role = AVEC_ROLE_PARENT;
 	ck_assert_int_eq(avec_store_account_put(st, &a, T0, NULL, &err), 0);
-	ck_assert_int_eq(unit_device(st, "parent1", AVEC_CRED_TTLS, "x", NULL, T0), 1);
+	ck_assert_int_eq(unit_device(st, "parent1", AVEC_CRED_TTLS, "x", NULL, T0),
+			 -AVEC_STORE_REFUSED);
 
 	ck_assert_int_eq(avec_store_policy_get(st, AVEC_ROLE_STUDENT, &p, &err), 0);
 	p.allowed_creds = AVEC_CRED_BIT(AVEC_CRED_TLS);
@@ -217,7 +219,8 @@ START_TEST(registration_refusals)
 	d.d.cred_type = AVEC_CRED_TTLS;
 	ck_assert_int_eq(avec_secret_hash(AVEC_CRED_TTLS, "x", d.secret_hash,
 					  sizeof(d.secret_hash)), 0);
-	ck_assert_int_eq(avec_store_device_register(st, &d, T0, NULL, &err), -1);
+	ck_assert_int_eq(avec_store_device_register(st, &d, T0, NULL, &err),
+			 AVEC_STORE_REFUSED);
 	ck_assert_msg(strstr(err.msg, "does not allow ttls") != NULL, "%s", err.msg);
 
 	/* a device without its credential is refused before any write */
