@@ -71,6 +71,8 @@ clean:
 
 help:
 	@echo "make            build everything (libavec, rlm_avec, avecctl)"
+	@echo "make rlm_avec   the FreeRADIUS module only (build/plugins/rlm_avec.so)"
+	@echo "make avecctl    the admin CLI only (build/bin/avecctl)"
 	@echo "make deps       install build and test dependencies from Debian (root)"
 	@echo "make check      deps, build, unit tests (plain, ASan+UBSan), real-server tests"
 	@echo "make unit       unit tests only (plain and sanitized)"

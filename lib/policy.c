@@ -25,6 +25,7 @@ static const struct {
 	[AVEC_REJECT_CREDENTIAL_TYPE] = { "credential-type", "credential type not allowed by policy" },
 	[AVEC_REJECT_OVER_QUOTA] = { "over-quota", "over quota: too many devices for this account" },
 	[AVEC_REJECT_WRONG_SECRET] = { "wrong-secret", "authentication failed: wrong secret or certificate" },
+	[AVEC_REJECT_WRONG_METHOD] = { "wrong-method", "credential used with another EAP method than issued for" },
 };
 
 const char *

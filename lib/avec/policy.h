@@ -23,6 +23,8 @@ enum avec_reason {
 	AVEC_REJECT_CREDENTIAL_TYPE,	/* the policy no longer allows it */
 	AVEC_REJECT_OVER_QUOTA,
 	AVEC_REJECT_WRONG_SECRET,	/* set by the glue: authentication failed */
+	AVEC_REJECT_WRONG_METHOD,	/* set by the glue: secret sent through
+					   another EAP method than issued for */
 	AVEC_REASON__COUNT
 };
 

@@ -21,11 +21,13 @@ RLM_AVEC_LIBS := -lfreeradius-server -lfreeradius-radius -ltalloc \
 # More specific than the generic $(BUILD)/obj/%.o rule, so make picks it.
 $(BUILD)/obj/plugins/rlm_avec/%.o: plugins/rlm_avec/%.c $(BUILD)/include/.stamp
 	@mkdir -p $(@D)
-	$(CC) $(RLM_AVEC_CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(RLM_AVEC_CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(RLM_AVEC): $(RLM_AVEC_OBJS) $(LIBAVEC)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(RLM_AVEC_LDFLAGS) -o $@ $(RLM_AVEC_OBJS) $(LIBAVEC) \
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(RLM_AVEC_LDFLAGS) -o $@ $(RLM_AVEC_OBJS) $(LIBAVEC) \
 		$(RLM_AVEC_LIBS)
 
 .PHONY: rlm_avec

@@ -389,7 +389,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void *instance,
 	}
 	avec_secret_wipe(lk.secret_hash, sizeof(lk.secret_hash));
 	if (reason == AVEC_ACCEPT && !method_fits(request, src, lk.cred_type))
-		reason = AVEC_REJECT_CREDENTIAL_TYPE;
+		reason = AVEC_REJECT_WRONG_METHOD;
 	principal = lk.principal[0] ? lk.principal : "-";
 
 	if (code == PW_CODE_ACCESS_REJECT) {

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib/common.sh - what every AVEC integration test script shares.
 #
 # Sourced by each tests/*/t_*.sh.  It gives the script a private scratch

@@ -28,6 +28,7 @@
 #   hapd_reply_attr MARK NAME       one attribute of that answer
 #   hapd_vlan_since MARK            its VLAN (Tunnel-Private-Group-Id)
 #   ap_radius_start [-X|-f]         radius.sh's FreeRADIUS, in the AP side
+#                                   (sets R_NETNS for radius.sh)
 #   hostapd_start_for_radius        hostapd_start pointed at it
 #   hapd_disconnect MAC             a Disconnect-Request to hostapd's DAS
 #   supplicant_start NAME MAC PROFILE
@@ -270,26 +271,10 @@ hex_to_text() {
 
 # ap_radius_start [-X|-f] : tests/lib/radius.sh's server (after
 # radius_setup), inside the AP namespace, where hostapd's 127.0.0.1 is.
-# -X (default) leaves its debug trace in $T_SCRATCH/radiusd.log.  Waits
-# until it answers a Status-Server; sets R_PID (stop_radiusd stops it).
 ap_radius_start() {
-	local mode=${1:--X}
-	spawn radiusd ip netns exec "$NS_AP" freeradius "$mode" -d "$R_RADDB"
-	# shellcheck disable=SC2034,SC2154 # set by spawn; radius.sh's stop_radiusd reads R_PID
-	R_PID=$PID_radiusd
-	if ! wait_for 15 ap_radius_alive; then
-		echo "# freeradius did not answer in $NS_AP; end of its output:"
-		tail -n 20 "$T_SCRATCH/radiusd.log" "$R_LOGDIR/radius.log" 2>/dev/null |
-			sed 's/^/#   /'
-		return 1
-	fi
-}
-
-# ap_radius_alive : radius.sh's radius_alive, asked from the AP namespace
-ap_radius_alive() {
-	printf 'Message-Authenticator = 0x00\n' |
-		ns_ap_exec radclient -r 1 -t 1 "$R_HOST:$R_AUTH_PORT" status "$R_SECRET" 2>&1 |
-		grep -q '^Received Access-Accept'
+	# shellcheck disable=SC2034 # read by radius.sh
+	R_NETNS=$NS_AP
+	start_radiusd "$@"
 }
 
 # hostapd_start_for_radius : hostapd_start pointed at that server (its

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib/radius.sh - a real FreeRADIUS with rlm_avec, and real clients.
 #
 # Sourced after common.sh by tests/radius/t_*.sh (and later by the 802.1X
@@ -127,8 +128,18 @@ reason_text() {
 # radius_alive : the server answers a Status-Server on the auth port
 radius_alive() {
 	printf 'Message-Authenticator = 0x00\n' |
-		radclient -r 1 -t 1 "$R_HOST:$R_AUTH_PORT" status "$R_SECRET" 2>&1 |
+		r_exec radclient -r 1 -t 1 "$R_HOST:$R_AUTH_PORT" status "$R_SECRET" 2>&1 |
 		grep -q '^Received Access-Accept'
+}
+
+# r_exec CMD... : run CMD where the server runs: in namespace $R_NETNS
+# when that is set (tests/lib/netns.sh), else right here
+r_exec() {
+	if [ -n "${R_NETNS:-}" ]; then
+		ip netns exec "$R_NETNS" "$@"
+	else
+		"$@"
+	fi
 }
 
 # start_radiusd [-X|-f] : start the server in the foreground; -X (default)
@@ -137,7 +148,10 @@ radius_alive() {
 start_radiusd() {
 	local mode=${1:--X}
 	local n=150
-	spawn radiusd freeradius "$mode" -d "$R_RADDB"
+	local ns=()
+	# spawn must see the program itself, so that R_PID is the server's
+	[ -n "${R_NETNS:-}" ] && ns=(ip netns exec "$R_NETNS")
+	spawn radiusd "${ns[@]}" freeradius "$mode" -d "$R_RADDB"
 	# shellcheck disable=SC2154 # set by spawn
 	R_PID=$PID_radiusd
 	while ! radius_alive; do

@@ -90,7 +90,7 @@ reject parent role-not-admitted ttls "$pa_ttls_user" "$pa_ttls_secret"
 reject cred-type credential-type ttls "$te_ttls_user" "$te_ttls_secret"
 # A PEAP secret tried over TTLS/PAP (rlm_pap could check it against the NT
 # hash): the credential was not issued for that method.
-reject wrong-method credential-type ttls "$ok_peap_user" "$ok_peap_secret"
+reject wrong-method wrong-method ttls "$ok_peap_user" "$ok_peap_secret"
 reject anonymous-only malformed-identity ttls anonymous abcd-efgh-ijkl-mnop-qrst
 eapol_auth foreign-ca tls "$T_SCRATCH/foreign.pem" "$T_SCRATCH/stray.key" &
 pids+=("$!") names+=(foreign-ca) reasons+=("")
