@@ -1,6 +1,7 @@
 # libavec: the core library (no FreeRADIUS, no HTTP types).
 
 LIB_SRCS := lib/err.c lib/model.c lib/policy.c lib/ident.c lib/secret.c \
+	lib/store_account.c lib/store_policy.c lib/store_device.c lib/store_scan.c \
 	lib/md4.c lib/log.c lib/store.c lib/index.c lib/writer.c
 LIB_SQL  := $(sort $(wildcard lib/sql/*.sql))
 LIB_GEN  := $(BUILD)/gen/migrations.c

@@ -1,0 +1,48 @@
+/*
+ * store_int.h - what the store_*.c files share, and nobody else sees.
+ *
+ * One struct avec_store is one SQLite connection.  Its statements are
+ * prepared on first use and kept: each file declares its SQL as
+ * `static const char SQL_X[]` and asks store_stmt() for it, which knows a
+ * statement by the address of its text.
+ */
+#ifndef AVEC_STORE_INT_H
+#define AVEC_STORE_INT_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "avec/store.h"
+
+#define STORE_STMT_MAX 96
+
+struct avec_store {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+	int64_t data_version;	/* last seen by avec_store_changed() */
+	unsigned nstmt;
+	struct {
+		const char *sql;	/* a file's static SQL text: the key */
+		sqlite3_stmt *stmt;
+	} cache[STORE_STMT_MAX];
+};
+
+/* Fill @err with what failed and SQLite's message; returns -1. */
+int store_fail(struct avec_store *st, struct avec_err *err, const char *what);
+/* The statement for @sql (a static string), reset and unbound; NULL on error. */
+sqlite3_stmt *store_stmt(struct avec_store *st, const char *sql,
+			 struct avec_err *err);
+/* Reset @s after use (NULL is fine), so it holds no read lock. */
+void store_done(sqlite3_stmt *s);
+/* Run SQL without results (BEGIN, COMMIT, PRAGMA ...). */
+int store_exec(struct avec_store *st, const char *sql, struct avec_err *err);
+/* Roll back the open transaction, if any. */
+void store_rollback(struct avec_store *st);
+/* Copy column @col as text into @dst (always terminated). */
+void store_text(char *dst, size_t dstlen, sqlite3_stmt *s, int col);
+/* A role_policies row from column @col on (store_policy.c). */
+int store_read_policy(sqlite3_stmt *s, int col, struct avec_policy *p);
+
+#endif
