@@ -64,6 +64,31 @@ START_TEST(newer_schema_is_refused_untouched)
 }
 END_TEST
 
+START_TEST(an_older_store_is_upgraded_in_place)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_account_rec a;
+	sqlite3 *db;
+
+	ck_assert_int_gt(unit_device(st, "alice", AVEC_CRED_TTLS, "x", NULL, T0), 0);
+	avec_store_close(st);
+	/* take the file back to schema 1, as an older AVEC left it */
+	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE disconnects; DROP TABLE sessions; "
+		"DROP TABLE nas_clients; DROP TABLE settings; PRAGMA user_version = 1",
+		0, 0, 0), SQLITE_OK);
+	sqlite3_close(db);
+
+	st = avec_store_open(unit_path("avec.db"), 0, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	ck_assert_int_eq(avec_store_schema_version(st), avec_store_schema_latest());
+	ck_assert_int_eq(avec_store_account_get(st, "alice", &a, &err), 0);
+	ck_assert_int_eq(a.active_devices, 1);
+	avec_store_close(st);
+}
+END_TEST
+
 START_TEST(older_schema_needs_a_writer)
 {
 	struct avec_err err = { "" };
@@ -389,6 +414,7 @@ store_suite(void)
 	tcase_add_test(tc, open_creates_and_migrates);
 	tcase_add_test(tc, newer_schema_is_refused_untouched);
 	tcase_add_test(tc, older_schema_needs_a_writer);
+	tcase_add_test(tc, an_older_store_is_upgraded_in_place);
 	tcase_add_test(tc, accounts);
 	tcase_add_test(tc, account_list);
 	tcase_add_test(tc, register_and_revoke);
