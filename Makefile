@@ -25,7 +25,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 # the sanitizer tree drops _FORTIFY_SOURCE, which ASan replaces
 SAN_CFLAGS := -std=gnu11 -O1 -g -fPIC $(WARN) $(SANFLAGS)
 
-PKG_LIBS := $(shell pkg-config --libs sqlite3 openssl 2>/dev/null) -lpthread
+PKG_LIBS := $(shell pkg-config --libs sqlite3 openssl libxml-2.0 2>/dev/null) -lpthread
 
 # `make V=1` shows the commands; by default one line per file.
 ifeq ($(V),1)
@@ -49,6 +49,7 @@ include lib/lib.mk
 include plugins/rlm_avec/module.mk
 include provisioning/provisioning.mk
 include tests/tests.mk
+include bench/bench.mk
 
 .PHONY: all deps check demo clean help
 all: $(ALL)
@@ -77,6 +78,7 @@ help:
 	@echo "make check      deps, build, unit tests (plain, ASan+UBSan), real-server tests"
 	@echo "make unit       unit tests only (plain and sanitized)"
 	@echo "make demo       the RADIUS path end to end with a demo account and device"
+	@echo "make bench      rlm_avec against stock FreeRADIUS (files, rlm_sql): bench/results.json"
 	@echo "make clean      remove build/"
 	@echo "tests/run.sh T  run one integration test script (see README)"
 

@@ -134,6 +134,19 @@ avec_device_name_valid(const char *s)
 }
 
 bool
+avec_uai_valid(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != 8)
+		return false;
+	for (i = 0; i < 7; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return s[7] >= 'A' && s[7] <= 'Z';
+}
+
+bool
 avec_dns_name_valid(const char *s)
 {
 	size_t len, label = 0, i;

@@ -43,9 +43,29 @@ struct dev_entry {
 struct snapshot {
 	uint64_t generation;
 	uint64_t seed;
-	struct avec_policy policy[AVEC_ROLE__COUNT];
+	/*
+	 * Policies: the roles' first (AVEC_ROLE__COUNT of them, holidays filled
+	 * in), then each distinct resolved policy of accounts with overrides.
+	 */
+	struct avec_policy *pols;
+	uint32_t npols, pols_cap;
+	struct avec_dayrange holidays[AVEC_HOLIDAYS_MAX];
+	uint8_t nholidays;
+	struct avec_override *ovs;	/* as the store lists them */
+	uint32_t novs, ovs_cap;
+	uint32_t *ov_sorted;		/* ovs indices by (scope, target) */
 	struct avec_account *accounts;	/* sorted by id */
 	uint32_t naccounts, accounts_cap;
+	uint32_t *acct_pol;		/* per account: index into pols */
+	uint32_t *acct_match;		/* per account: first of its matches */
+	uint16_t *acct_nmatch;		/* per account: how many */
+	uint32_t *match;		/* ovs indices matched by memberships */
+	uint32_t nmatch, match_cap;
+	uint32_t *pol_key;		/* per resolved policy: its key's start */
+	uint32_t *keys;			/* keys: role, count, ovs indices... */
+	uint32_t nkeys, keys_cap, pol_key_cap;
+	uint32_t *dedupe;		/* resolved policy indices, hashed by key */
+	uint32_t dedupe_mask;
 	struct dev_entry *devices;
 	uint32_t ndevices, devices_cap;
 	uint32_t *by_username;		/* device index or NO_ENTRY */
@@ -90,7 +110,17 @@ snapshot_free(struct snapshot *sn)
 {
 	if (sn == NULL)
 		return;
+	free(sn->pols);
+	free(sn->ovs);
+	free(sn->ov_sorted);
 	free(sn->accounts);
+	free(sn->acct_pol);
+	free(sn->acct_match);
+	free(sn->acct_nmatch);
+	free(sn->match);
+	free(sn->pol_key);
+	free(sn->keys);
+	free(sn->dedupe);
 	if (sn->devices != NULL) {
 		/* the hashes of device secrets do not outlive the snapshot */
 		memset(sn->devices, 0, (size_t)sn->devices_cap * sizeof(*sn->devices));
@@ -124,19 +154,98 @@ grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
 }
 
 static int
+load_holiday(const struct avec_dayrange *h, void *ctx)
+{
+	struct snapshot *sn = ctx;
+
+	if (sn->nholidays < AVEC_HOLIDAYS_MAX)
+		sn->holidays[sn->nholidays++] = *h;
+	return 0;
+}
+
+/* Holidays arrive first; every policy carries them. */
+static void
+with_holidays(const struct snapshot *sn, struct avec_policy *p)
+{
+	p->nholidays = sn->nholidays;
+	memcpy(p->holidays, sn->holidays, sizeof(p->holidays));
+}
+
+static int
 load_policy(enum avec_role role, const struct avec_policy *p, void *ctx)
 {
 	struct snapshot *sn = ctx;
 
-	if ((unsigned)role < AVEC_ROLE__COUNT)
-		sn->policy[role] = *p;
+	if ((unsigned)role < AVEC_ROLE__COUNT) {
+		sn->pols[role] = *p;
+		with_holidays(sn, &sn->pols[role]);
+	}
 	return 0;
+}
+
+static int
+load_override(const struct avec_override *o, void *ctx)
+{
+	struct snapshot *sn = ctx;
+
+	if (grow((void **)&sn->ovs, &sn->ovs_cap, sn->novs + 1, sizeof(*sn->ovs)) < 0)
+		return -1;
+	sn->ovs[sn->novs++] = *o;
+	return 0;
+}
+
+static int
+ov_key_cmp(const struct snapshot *sn, uint32_t i, enum avec_scope scope,
+	   const char *target)
+{
+	if (sn->ovs[i].scope != scope)
+		return sn->ovs[i].scope < scope ? -1 : 1;
+	return strcmp(sn->ovs[i].target, target);
+}
+
+static int
+ov_sort_cmp(const void *a, const void *b, void *arg)
+{
+	const struct snapshot *sn = arg;
+	uint32_t j = *(const uint32_t *)b;
+
+	return ov_key_cmp(sn, *(const uint32_t *)a, sn->ovs[j].scope,
+			  sn->ovs[j].target);
+}
+
+/* The first of the sorted overrides for (scope, target), or novs. */
+static uint32_t
+ov_find(const struct snapshot *sn, enum avec_scope scope, const char *target)
+{
+	uint32_t lo = 0, hi = sn->novs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (ov_key_cmp(sn, sn->ov_sorted[mid], scope, target) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sn->novs && ov_key_cmp(sn, sn->ov_sorted[lo], scope, target) == 0 ?
+	    lo : sn->novs;
 }
 
 static int
 load_account(const struct avec_account *a, void *ctx)
 {
 	struct snapshot *sn = ctx;
+
+	/* overrides are all in: sort them once, for the lookups to come */
+	if (sn->naccounts == 0 && sn->novs > 0 && sn->ov_sorted == NULL) {
+		uint32_t i;
+
+		if ((sn->ov_sorted = malloc(sn->novs * sizeof(uint32_t))) == NULL)
+			return -1;
+		for (i = 0; i < sn->novs; i++)
+			sn->ov_sorted[i] = i;
+		qsort_r(sn->ov_sorted, sn->novs, sizeof(uint32_t), ov_sort_cmp, sn);
+	}
 
 	if (grow((void **)&sn->accounts, &sn->accounts_cap, sn->naccounts + 1,
 		 sizeof(*sn->accounts)) < 0)
@@ -159,6 +268,40 @@ find_account(const struct snapshot *sn, int64_t id)
 			hi = mid;
 	}
 	return lo < sn->naccounts && sn->accounts[lo].id == id ? lo : NO_ENTRY;
+}
+
+/* Remember which school and group overrides apply to an account. */
+static int
+load_membership(int64_t account_id, enum avec_scope scope, const char *target,
+		void *ctx)
+{
+	struct snapshot *sn = ctx;
+	uint32_t acct, k;
+
+	if (sn->novs == 0 || (acct = find_account(sn, account_id)) == NO_ENTRY)
+		return 0;
+	if (sn->acct_match == NULL) {
+		sn->acct_match = calloc(sn->naccounts ? sn->naccounts : 1, sizeof(uint32_t));
+		sn->acct_nmatch = calloc(sn->naccounts ? sn->naccounts : 1, sizeof(uint16_t));
+		if (sn->acct_match == NULL || sn->acct_nmatch == NULL)
+			return -1;
+	}
+	for (k = ov_find(sn, scope, target); k < sn->novs &&
+	     ov_key_cmp(sn, sn->ov_sorted[k], scope, target) == 0; k++) {
+		const struct avec_override *o = &sn->ovs[sn->ov_sorted[k]];
+
+		if (o->role >= 0 && o->role != (int)sn->accounts[acct].role)
+			continue;
+		if (sn->acct_nmatch[acct] == 0)
+			sn->acct_match[acct] = sn->nmatch;
+		if (sn->acct_nmatch[acct] == UINT16_MAX ||
+		    grow((void **)&sn->match, &sn->match_cap, sn->nmatch + 1,
+			 sizeof(uint32_t)) < 0)
+			return -1;
+		sn->match[sn->nmatch++] = sn->ov_sorted[k];
+		sn->acct_nmatch[acct]++;
+	}
+	return 0;
 }
 
 static int
@@ -222,6 +365,126 @@ table_get(const struct snapshot *sn, const uint32_t *table, const char *key,
 }
 
 static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t
+key_hash(const struct snapshot *sn, uint32_t role, const uint32_t *ov, unsigned n)
+{
+	uint64_t h = sn->seed ^ (0xcbf29ce484222325ull + role);
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ ov[i]) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+/* (Re)build the dedupe table with room for twice as many policies. */
+static int
+dedupe_grow(struct snapshot *sn)
+{
+	uint32_t size = 64, p, slot;
+	const uint32_t *key;
+
+	while (size < 4 * (uint64_t)(sn->npols - AVEC_ROLE__COUNT + 16))
+		size *= 2;
+	free(sn->dedupe);
+	if ((sn->dedupe = malloc(size * sizeof(uint32_t))) == NULL)
+		return -1;
+	memset(sn->dedupe, 0xff, size * sizeof(uint32_t));
+	sn->dedupe_mask = size - 1;
+	for (p = AVEC_ROLE__COUNT; p < sn->npols; p++) {
+		key = &sn->keys[sn->pol_key[p - AVEC_ROLE__COUNT]];
+		for (slot = (uint32_t)key_hash(sn, key[0], key + 2, key[1]) & sn->dedupe_mask;
+		     sn->dedupe[slot] != NO_ENTRY; slot = (slot + 1) & sn->dedupe_mask)
+			;
+		sn->dedupe[slot] = p;
+	}
+	return 0;
+}
+
+/*
+ * The policy index for an account whose matching overrides are @ov (their
+ * indices, sorted): an existing resolved policy with the same role and the
+ * same overrides, or a new one, so that the pupils of one class share one
+ * copy.  NO_ENTRY when memory runs out.
+ */
+static uint32_t
+resolved_policy(struct snapshot *sn, enum avec_role role, const uint32_t *ov,
+		unsigned n)
+{
+	const struct avec_override *ptr[64];
+	uint32_t i, slot, p, *key;
+
+	if (sn->dedupe == NULL ||
+	    (sn->npols - AVEC_ROLE__COUNT + 1) * 2 > sn->dedupe_mask) {
+		if (dedupe_grow(sn) < 0)
+			return NO_ENTRY;
+	}
+	for (slot = (uint32_t)key_hash(sn, role, ov, n) & sn->dedupe_mask;
+	     (p = sn->dedupe[slot]) != NO_ENTRY; slot = (slot + 1) & sn->dedupe_mask) {
+		key = &sn->keys[sn->pol_key[p - AVEC_ROLE__COUNT]];
+		if (key[0] == role && key[1] == n &&
+		    memcmp(key + 2, ov, n * sizeof(*ov)) == 0)
+			return p;
+	}
+	if (grow((void **)&sn->keys, &sn->keys_cap, sn->nkeys + n + 2, sizeof(uint32_t)) < 0 ||
+	    grow((void **)&sn->pols, &sn->pols_cap, sn->npols + 1, sizeof(*sn->pols)) < 0 ||
+	    grow((void **)&sn->pol_key, &sn->pol_key_cap, sn->npols + 1 - AVEC_ROLE__COUNT,
+		 sizeof(uint32_t)) < 0)
+		return NO_ENTRY;
+	sn->pol_key[sn->npols - AVEC_ROLE__COUNT] = sn->nkeys;
+	sn->keys[sn->nkeys++] = role;
+	sn->keys[sn->nkeys++] = n;
+	for (i = 0; i < n; i++) {
+		sn->keys[sn->nkeys++] = ov[i];
+		ptr[i] = &sn->ovs[ov[i]];
+	}
+	avec_policy_resolve(&sn->pols[role], ptr, n, &sn->pols[sn->npols]);
+	sn->dedupe[slot] = sn->npols;
+	return sn->npols++;
+}
+
+/* Give every account its policy: its role's, or the resolved one. */
+static int
+resolve_accounts(struct snapshot *sn)
+{
+	uint32_t a, k, n, ov[64];
+
+	if ((sn->acct_pol = malloc((sn->naccounts + 1) * sizeof(uint32_t))) == NULL)
+		return -1;
+	for (a = 0; a < sn->naccounts; a++) {
+		const struct avec_account *acc = &sn->accounts[a];
+
+		sn->acct_pol[a] = acc->role;
+		if (sn->novs == 0)
+			continue;
+		n = 0;
+		if (sn->acct_nmatch != NULL)
+			for (k = 0; k < sn->acct_nmatch[a] && n < 63; k++)
+				ov[n++] = sn->match[sn->acct_match[a] + k];
+		for (k = ov_find(sn, AVEC_SCOPE_ACCOUNT, acc->principal); k < sn->novs &&
+		     n < 63 && ov_key_cmp(sn, sn->ov_sorted[k], AVEC_SCOPE_ACCOUNT,
+					  acc->principal) == 0; k++) {
+			const struct avec_override *o = &sn->ovs[sn->ov_sorted[k]];
+
+			if (o->role < 0 || o->role == (int)acc->role)
+				ov[n++] = sn->ov_sorted[k];
+		}
+		if (n == 0)
+			continue;
+		qsort(ov, n, sizeof(*ov), u32_cmp);
+		if ((sn->acct_pol[a] = resolved_policy(sn, acc->role, ov, n)) == NO_ENTRY)
+			return -1;
+	}
+	return 0;
+}
+
+static int
 build_tables(struct snapshot *sn)
 {
 	uint64_t size = 16;
@@ -260,16 +523,24 @@ static struct snapshot *
 snapshot_load(struct avec_index *idx, struct avec_err *err)
 {
 	static const struct avec_scan_cb cb = {
+		.holiday = load_holiday,
 		.policy = load_policy,
+		.override = load_override,
 		.account = load_account,
+		.membership = load_membership,
 		.device = load_device,
 	};
 	struct snapshot *sn = calloc(1, sizeof(*sn));
 
-	if (sn == NULL) {
+	if (sn == NULL || grow((void **)&sn->pols, &sn->pols_cap, AVEC_ROLE__COUNT,
+			       sizeof(*sn->pols)) < 0) {
+		free(sn);
 		avec_err_set(err, "index: out of memory");
 		return NULL;
 	}
+	/* a role without a row stays "not admitted" */
+	memset(sn->pols, 0, AVEC_ROLE__COUNT * sizeof(*sn->pols));
+	sn->npols = AVEC_ROLE__COUNT;
 	sn->cur_account = -1;
 	sn->load_now = (int64_t)time(NULL);
 	if (RAND_bytes((unsigned char *)&sn->seed, sizeof(sn->seed)) != 1)
@@ -279,7 +550,7 @@ snapshot_load(struct avec_index *idx, struct avec_err *err)
 			avec_err_set(err, "index: out of memory while loading");
 		goto fail;
 	}
-	if (build_tables(sn) < 0) {
+	if (resolve_accounts(sn) < 0 || build_tables(sn) < 0) {
 		avec_err_set(err, "index: out of memory building tables");
 		goto fail;
 	}
@@ -476,7 +747,8 @@ avec_index_decide(struct avec_index *idx, enum avec_key_kind kind,
 	} else {
 		const struct avec_account *a = &sn->accounts[e->acct];
 
-		avec_decide(a, &e->d, &sn->policy[a->role], now, &out->verdict);
+		avec_decide(a, &e->d, &sn->pols[sn->acct_pol[e->acct]], now,
+			    &out->verdict);
 		out->device_id = e->d.id;
 		out->cred_type = e->d.cred_type;
 		memcpy(out->principal, a->principal, sizeof(out->principal));

@@ -207,9 +207,14 @@ avec_store_open(const char *path, int flags, struct avec_err *err)
 		}
 		return st;
 	}
-	/* WAL: readers never block the writer; FULL: a commit survives power loss. */
+	/*
+	 * WAL: readers never block the writer; FULL: a commit survives power
+	 * loss; secure_delete: what an update or delete frees is zeroed, so a
+	 * purged connection log leaves no old copy behind in a page.
+	 */
 	if (store_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
 	    store_exec(st, "PRAGMA synchronous = FULL", err) < 0 ||
+	    store_exec(st, "PRAGMA secure_delete = ON", err) < 0 ||
 	    migrate(st, err) < 0)
 		goto fail;
 	return st;

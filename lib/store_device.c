@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "avec/policy.h"
 #include "store_int.h"
 
 #define DEVICE_COLS \
@@ -121,7 +122,9 @@ registration_allowed(struct avec_store *st, const struct avec_device_rec *in,
 			     in->principal, avec_account_status_name(status));
 		return AVEC_STORE_REFUSED;
 	}
-	if (avec_store_policy_get(st, role, &pol, err) < 0)
+	/* the account's own policy: its role's, with its overrides */
+	if (store_effective_policy(st, *account_id, role, in->principal, &pol,
+				   err) < 0)
 		return -1;
 	if (!pol.defined) {
 		avec_err_set(err, "role %s is not admitted on this network",
@@ -152,8 +155,8 @@ registration_allowed(struct avec_store *st, const struct avec_device_rec *in,
 		return AVEC_STORE_QUOTA;
 	}
 	*expires_at = in->d.expires_at;
-	if (*expires_at == 0 && pol.device_lifetime > 0)
-		*expires_at = now + pol.device_lifetime;
+	if (*expires_at == 0)
+		*expires_at = avec_expiry_for(&pol, (time_t)now);
 	return 0;
 }
 
@@ -301,7 +304,7 @@ out:
 /* ---- queued writes ---- */
 
 int
-avec_store_touch(struct avec_store *st, const struct avec_touch *t, unsigned n,
+store_touch_rows(struct avec_store *st, const struct avec_touch *t, unsigned n,
 		 struct avec_err *err)
 {
 	sqlite3_stmt *s;
@@ -309,10 +312,8 @@ avec_store_touch(struct avec_store *st, const struct avec_touch *t, unsigned n,
 
 	if (n == 0)
 		return 0;
-	if (store_exec(st, "BEGIN IMMEDIATE", err) < 0)
-		return -1;
 	if ((s = store_stmt(st, SQL_TOUCH, err)) == NULL)
-		goto fail;
+		return -1;
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, t[i].device_id);
@@ -320,16 +321,26 @@ avec_store_touch(struct avec_store *st, const struct avec_touch *t, unsigned n,
 		sqlite3_bind_text(s, 3, t[i].mac, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE) {
 			store_done(s);
-			store_fail(st, err, "recording last-seen times");
-			goto fail;
+			return store_fail(st, err, "recording last-seen times");
 		}
 	}
 	store_done(s);
-	if (store_exec(st, "COMMIT", err) < 0)
-		goto fail;
 	return 0;
-fail:
-	store_rollback(st);
-	return -1;
+}
+
+int
+avec_store_touch(struct avec_store *st, const struct avec_touch *t, unsigned n,
+		 struct avec_err *err)
+{
+	if (n == 0)
+		return 0;
+	if (store_exec(st, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	if (store_touch_rows(st, t, n, err) < 0 ||
+	    store_exec(st, "COMMIT", err) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
 }
 

@@ -13,9 +13,10 @@
 
 #include <sqlite3.h>
 
+#include "avec/policy.h"
 #include "avec/store.h"
 
-#define STORE_STMT_MAX 96
+#define STORE_STMT_MAX 160	/* every store_*.c statement, with room */
 
 struct avec_store {
 	sqlite3 *db;
@@ -42,7 +43,16 @@ int store_exec(struct avec_store *st, const char *sql, struct avec_err *err);
 void store_rollback(struct avec_store *st);
 /* Copy column @col as text into @dst (always terminated). */
 void store_text(char *dst, size_t dstlen, sqlite3_stmt *s, int col);
+/* Apply @n last-seen updates inside the open transaction (store_device.c). */
+int store_touch_rows(struct avec_store *st, const struct avec_touch *t,
+		     unsigned n, struct avec_err *err);
 /* A role_policies row from column @col on (store_policy.c). */
 int store_read_policy(sqlite3_stmt *s, int col, struct avec_policy *p);
+/* A policy_overrides row selected with OVERRIDE_COLS (store_policy.c). */
+int store_read_override(sqlite3_stmt *s, struct avec_override *o);
+/* The resolved policy of one account, inside the caller's transaction. */
+int store_effective_policy(struct avec_store *st, int64_t account_id,
+			   enum avec_role role, const char *principal,
+			   struct avec_policy *out, struct avec_err *err);
 
 #endif

@@ -9,9 +9,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
 
 pkgs="build-essential pkg-config clang check libsubunit-dev
-libsqlite3-dev sqlite3 libssl-dev openssl libtalloc-dev libpcre3-dev
+libsqlite3-dev sqlite3 libssl-dev openssl libtalloc-dev libpcre3-dev libxml2-dev libyaml-dev
 freeradius freeradius-utils libfreeradius-dev dpkg-dev
-hostapd wpasupplicant eapoltest iproute2 procps"
+python3 binutils xxd
+hostapd wpasupplicant eapoltest iproute2 procps jq linux-perf"
 
 missing=
 for p in $pkgs; do

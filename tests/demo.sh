@@ -7,7 +7,8 @@
 # authenticator, and one student device simulated by wpa_supplicant.  Then
 # it plays a short journey and says, step by step, what it observed:
 #
-#   1. the accounts and the policy      4. the device is revoked (avecctl)
+#   1. the accounts and the policy      4. the device is revoked (avecctl):
+#                                          disconnected at once (RFC 5176)
 #   2. a device is registered           5. the device comes back: refused,
 #   3. the device connects: VLAN 20        with the reason
 #
@@ -128,8 +129,15 @@ say "store $R_DB, appliance CA $R_CA"
 netns_pair || die "network namespaces $NS_AP / $NS_STA"
 ap_radius_start -f || die "FreeRADIUS with rlm_avec did not start in $NS_AP"
 say "FreeRADIUS + rlm_avec on 127.0.0.1:$R_AUTH_PORT in namespace $NS_AP (pid $R_PID)"
+# hostapd's Dynamic Authorization Server, for Disconnect-Requests on revoke
+HAPD_DAS_SECRET=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
+(umask 077; printf '%s\n' "$HAPD_DAS_SECRET" >"$T_SCRATCH/das.secret")
 hostapd_start_for_radius || die "hostapd did not start in $NS_AP"
 say "hostapd (wired 802.1X authenticator) on $NS_AP_IF in $NS_AP (pid $HAPD_PID)"
+show nas add ap-demo --nas-address 127.0.0.1 --das "127.0.0.1:$HAPD_DAS_PORT" \
+	--secret-file "$T_SCRATCH/das.secret" >/dev/null ||
+	die "avecctl nas add failed"
+say "hostapd registered as NAS ap-demo: its DAS (RFC 5176) on 127.0.0.1:$HAPD_DAS_PORT"
 say "the student's device will be wpa_supplicant on $NS_STA_IF in $NS_STA"
 
 # --- 1 ----------------------------------------------------------------------
@@ -198,9 +206,10 @@ show device revoke "${phone_id:-0}" --reason "$REVOKE_REASON" ||
 	no "avecctl device revoke failed"
 st=$(json_of device list "$STUDENT" -- ".[] | select(.id == ${phone_id:-0}) | .status")
 expect "the store says: $st" "the store says '$st', not revoked" [ "$st" = revoked ]
+expect "hostapd: port of $DEVICE_MAC closed at once (Disconnect-Request, RFC 5176)" \
+	"hostapd still has $DEVICE_MAC authorised after the revoke" \
+	wait_for 3 hapd_unauthorized "$DEVICE_MAC"
 say "rlm_avec sees the change within its refresh interval (200 ms), without a restart."
-say "Disconnecting the device at once (RFC 5176, from avecd): not yet available;"
-say "it is refused at its next connection."
 # rlm_avec reloads its index every 200 ms
 sleep 0.5
 

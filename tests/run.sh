@@ -5,7 +5,7 @@
 #
 # --unit runs Check binaries and reads their summary line; --all adds every
 # integration script (tests/*/t_*.sh); named scripts run as given.  Each
-# script's output goes to build/test-logs/NAME.log; a failing one has its
+# script's output goes to build/test-logs/AREA-NAME.log; a failing one has its
 # "not ok" lines and the end of its log printed.  The last line is
 # "N passed, M failed" (each Check test and each script check counts one).
 set -u
@@ -41,7 +41,8 @@ run_unit() {
 
 run_script() {
 	local s=$1 name out rc p f t0 t1
-	name=$(basename "${s%.sh}")
+	# tests/radius/t_x.sh -> radius-t_x.log: two areas may share a name
+	name=$(basename "$(dirname "$s")")-$(basename "${s%.sh}")
 	out=$logs/$name.log
 	t0=$(date +%s)
 	echo "== $s"

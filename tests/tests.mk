@@ -2,7 +2,7 @@
 # integration scripts that drive the real programs (tests/run.sh).
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
-UNIT_LIBS := $(shell pkg-config --libs check 2>/dev/null) $(PKG_LIBS)
+UNIT_LIBS := $(shell pkg-config --libs check 2>/dev/null) $(PKG_LIBS) $(YAML_LIBS)
 UNIT      := $(BUILD)/tests/unit
 UNIT_SAN  := $(SAN)/tests/unit
 # Extra objects a unit suite needs besides libavec (e.g. the CA code).

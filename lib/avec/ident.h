@@ -30,6 +30,8 @@ bool avec_device_name_valid(const char *s);
 size_t avec_utf8_char(const char *s);
 /* 1..@max bytes of printable UTF-8 (every character passes avec_utf8_char). */
 bool avec_text_valid(const char *s, size_t max);
+/* A school's UAI: seven digits and a capital letter ("0450822X"). */
+bool avec_uai_valid(const char *s);
 /* A host name: LDH labels of 1..63, 1..AVEC_DNS_NAME_MAX bytes in all. */
 bool avec_dns_name_valid(const char *s);
 

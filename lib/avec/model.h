@@ -80,6 +80,7 @@ struct avec_account {
 	char principal[AVEC_PRINCIPAL_MAX + 1];
 	enum avec_role role;
 	enum avec_account_status status;
+	bool blocked;		/* on the administrator's block list */
 };
 
 /* What the decision needs of a device. */
@@ -95,9 +96,34 @@ struct avec_device {
 	 * max_devices is over quota (the quota was lowered after it joined).
 	 */
 	uint32_t rank;
+	bool blocked;		/* on the administrator's block list */
 };
 
-/* A role's policy. */
+/*
+ * A weekly window, in Europe/Paris local time: open on the days of @days
+ * (bit 0 Monday ... bit 6 Sunday) from @start to @end minutes after local
+ * midnight (0 <= start < end <= 1440).
+ */
+struct avec_window {
+	uint8_t days;
+	uint16_t start;
+	uint16_t end;
+};
+#define AVEC_WINDOWS_MAX	14
+
+/* Local calendar days, as YYYYMMDD, first and last included. */
+struct avec_dayrange {
+	int32_t first;
+	int32_t last;
+};
+#define AVEC_HOLIDAYS_MAX	24
+
+/*
+ * A policy: a role's, or the result of applying school, class group and
+ * account overrides to it.  With no window the network is open at all
+ * times (and holidays do not apply); with windows it is open only inside
+ * them and never on a holiday.
+ */
 struct avec_policy {
 	bool defined;		/* false: this role is not admitted at all */
 	uint16_t vlan;		/* 1..4094 */
@@ -105,6 +131,12 @@ struct avec_policy {
 	uint32_t allowed_creds;	/* mask of AVEC_CRED_BIT() */
 	uint32_t session_timeout;	/* seconds; 0 = none sent */
 	uint32_t device_lifetime;	/* seconds from registration; 0 = none */
+	uint16_t lifetime_until;	/* MMDD: devices expire at the next such
+					   date (e.g. 831); 0 = none */
+	uint8_t nwindows;
+	uint8_t nholidays;
+	struct avec_window windows[AVEC_WINDOWS_MAX];
+	struct avec_dayrange holidays[AVEC_HOLIDAYS_MAX];
 };
 
 #endif

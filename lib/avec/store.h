@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include "avec/err.h"
 #include "avec/model.h"
+#include "avec/policy.h"
 
 #define AVEC_STORE_NOTFOUND	1
 #define AVEC_STORE_QUOTA	2	/* registration refused: quota reached */
@@ -73,6 +74,72 @@ int avec_store_account_set_status(struct avec_store *st,
 typedef int (*avec_account_cb)(const struct avec_account_rec *a, void *ctx);
 int avec_store_account_list(struct avec_store *st, avec_account_cb cb,
 			    void *ctx, struct avec_err *err);
+
+/* ---- the policy as a whole: what `avecctl policy apply` writes ---- */
+
+struct avec_policy_doc {
+	struct avec_policy roles[AVEC_ROLE__COUNT];	/* !defined: not admitted */
+	uint8_t nholidays;				/* also in roles[].holidays */
+	struct avec_dayrange holidays[AVEC_HOLIDAYS_MAX];
+	char holiday_names[AVEC_HOLIDAYS_MAX][AVEC_REASON_TEXT_MAX + 1];
+	unsigned noverrides;
+	struct avec_override *overrides;	/* see avec_policy_doc_clear() */
+};
+
+/*
+ * avec_store_policy_replace - make @doc the whole policy, in one
+ * transaction: role policies, holidays and overrides are replaced (blocks
+ * are not part of it).  Every value is checked first; on any error nothing
+ * changes and @err names the role or the override at fault.
+ */
+int avec_store_policy_replace(struct avec_store *st,
+			      const struct avec_policy_doc *doc,
+			      struct avec_err *err);
+/*
+ * avec_store_policy_doc - read the whole policy into @doc.  doc->overrides
+ * is allocated here; release it with avec_policy_doc_clear().
+ */
+int avec_store_policy_doc(struct avec_store *st, struct avec_policy_doc *doc,
+			  struct avec_err *err);
+void avec_policy_doc_clear(struct avec_policy_doc *doc);
+
+/*
+ * avec_store_policy_effective - the policy that applies to @principal's
+ * account now: its role's, with holidays and the overrides of its schools,
+ * class groups and itself.  AVEC_STORE_NOTFOUND if there is no account.
+ */
+int avec_store_policy_effective(struct avec_store *st, const char *principal,
+				struct avec_policy *out, struct avec_err *err);
+
+/*
+ * An account's schools (UAI) and class groups: each list given replaces
+ * the account's; a NULL list leaves that one as it is.
+ */
+int avec_store_account_memberships(struct avec_store *st, const char *principal,
+				   const char *const *schools, unsigned nschools,
+				   const char *const *groups, unsigned ngroups,
+				   struct avec_err *err);
+
+/* ---- block lists ---- */
+
+enum avec_block_kind { AVEC_BLOCK_ACCOUNT = 0, AVEC_BLOCK_DEVICE };
+
+struct avec_block_rec {
+	enum avec_block_kind kind;
+	char target[AVEC_PRINCIPAL_MAX + 1];	/* principal, or device id */
+	char reason[AVEC_REASON_TEXT_MAX + 1];
+	int64_t created_at;
+};
+/* Block @target (a principal, or a device id in decimal): 0 or EXISTS. */
+int avec_store_block(struct avec_store *st, enum avec_block_kind kind,
+		     const char *target, const char *reason, int64_t now,
+		     struct avec_err *err);
+/* 0, or AVEC_STORE_NOTFOUND if it was not blocked. */
+int avec_store_unblock(struct avec_store *st, enum avec_block_kind kind,
+		       const char *target, struct avec_err *err);
+typedef int (*avec_block_cb)(const struct avec_block_rec *b, void *ctx);
+int avec_store_block_list(struct avec_store *st, avec_block_cb cb, void *ctx,
+			  struct avec_err *err);
 
 /* ---- devices ---- */
 
@@ -150,9 +217,16 @@ struct avec_scan_device {
 	const char *cert_serial;	/* "" for TTLS/PEAP */
 };
 struct avec_scan_cb {
+	/* holidays first, then role policies (without holidays filled in) */
+	int (*holiday)(const struct avec_dayrange *h, void *ctx);
 	int (*policy)(enum avec_role role, const struct avec_policy *p, void *ctx);
+	int (*override)(const struct avec_override *o, void *ctx);
+	/* accounts by id, each with blocked set */
 	int (*account)(const struct avec_account *a, void *ctx);
-	/* devices arrive ordered by account, then creation time */
+	/* schools then groups of accounts, ordered by account id */
+	int (*membership)(int64_t account_id, enum avec_scope scope,
+			  const char *target, void *ctx);
+	/* devices ordered by account, then creation time; blocked set */
 	int (*device)(const struct avec_scan_device *d, void *ctx);
 };
 /*

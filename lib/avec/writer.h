@@ -1,24 +1,37 @@
 /*
  * writer.h - the one writer that drains the request path's writes.
  *
- * A RADIUS thread never writes to SQLite: it hands a small record to
- * avec_writer_touch(), which copies it into a bounded ring and returns at
- * once.  A single thread drains the ring in batches, one transaction each.
- * When the ring is full the record is dropped and counted, never waited on.
+ * A RADIUS thread never writes to SQLite: it hands a small record to the
+ * writer, which copies it into a bounded ring.  A single thread drains the
+ * ring in batches, one transaction each (group commit).  Two kinds of
+ * record share the ring:
+ *   - a last-seen touch (avec_writer_touch): returns at once; it is a
+ *     hint, so a repeat within a minute is skipped and, past half the
+ *     ring, it is dropped and counted, never waited on;
+ *   - an accounting record (avec_writer_acct): the caller waits, bounded,
+ *     until the batch holding its record is committed, because its answer
+ *     (an Accounting-Response) tells the NAS the record is safe.  A full
+ *     ring, a failed commit or the end of the wait is reported, so that no
+ *     answer goes out and the NAS sends the record again.
  */
 #ifndef AVEC_WRITER_H
 #define AVEC_WRITER_H
 
 #include <stdint.h>
+#include "avec/connlog.h"
 #include "avec/err.h"
 #include "avec/store.h"
 
 struct avec_writer;
 
+#define AVEC_WRITER_CAP_MAX	(1u << 18)
+
 /*
- * avec_writer_start - open the store at @path for writing and start the
- * draining thread.  @capacity records may wait at most (rounded up to a
- * power of two); @flush_ms bounds how long one waits.
+ * avec_writer_start - open the store at @path for writing (its own
+ * connection) and start the draining thread.  @capacity records may wait
+ * at most (rounded up to a power of two, at most AVEC_WRITER_CAP_MAX);
+ * @flush_ms bounds how long a touch waits; an accounting record wakes the
+ * thread at once.
  * Returns: a writer stopped with avec_writer_stop(), or NULL.
  */
 struct avec_writer *avec_writer_start(const char *path, unsigned capacity,
@@ -26,13 +39,38 @@ struct avec_writer *avec_writer_start(const char *path, unsigned capacity,
 /* Drain what is queued, stop the thread, close the store. */
 void avec_writer_stop(struct avec_writer *w);
 
-/* Queue a last-seen update; never blocks.  Returns 0, or -1 if dropped. */
+/*
+ * Queue a last-seen update; never blocks.  A device already queued within
+ * the last minute from the same MAC is not queued again (counted as
+ * coalesced), and a touch never fills more than half of the ring, which is
+ * kept for accounting.  Returns 0, or -1 if dropped.
+ */
 int avec_writer_touch(struct avec_writer *w, const struct avec_touch *t);
 /* Block until everything queued before the call is committed (tests). */
 int avec_writer_flush(struct avec_writer *w);
 
+/* What avec_writer_acct() says of a record. */
+enum avec_writer_result {
+	AVEC_WRITER_COMMITTED = 0,	/* in the store, durably */
+	AVEC_WRITER_FULL = -1,		/* not queued: ring full, or stopping */
+	AVEC_WRITER_FAILED = -2,	/* its transaction failed */
+	AVEC_WRITER_TIMEOUT = -3,	/* not committed within @wait_ms; it
+					   may still be, later */
+};
+
+/*
+ * avec_writer_acct - queue a copy of @a and wait up to @wait_ms for the
+ * commit of the batch that holds it.  Safe from any number of threads.
+ * Returns: an enum avec_writer_result.
+ */
+int avec_writer_acct(struct avec_writer *w, const struct avec_acct *a,
+		     unsigned wait_ms);
+
 struct avec_writer_stats {
 	uint64_t queued, written, dropped, failed_batches;
+	uint64_t coalesced;		/* touches skipped: seen within a minute */
+	uint64_t batches;		/* transactions committed */
+	uint64_t acct_committed, acct_failed, acct_timeouts, acct_refused;
 };
 void avec_writer_stats(struct avec_writer *w, struct avec_writer_stats *out);
 

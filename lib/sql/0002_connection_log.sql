@@ -49,6 +49,12 @@ CREATE INDEX sessions_by_device ON sessions (device_id, ended_at);
 CREATE INDEX sessions_by_account ON sessions (account_id, started_at);
 CREATE INDEX sessions_by_mac ON sessions (mac, started_at);
 CREATE INDEX sessions_by_start ON sessions (started_at);
+-- Accounting-On/Off closes a NAS's open sessions; purge finds old ones.
+CREATE INDEX sessions_open_by_nas ON sessions (nas_address, ended_at);
+CREATE INDEX sessions_by_principal ON sessions (principal, started_at);
+-- Accounting without AVEC's Class finds the device of the latest accept
+-- from that MAC (rlm_avec records it as a last-seen hint).
+CREATE INDEX devices_by_last_mac ON devices (last_mac, last_seen);
 
 -- What each Disconnect-Request achieved, for the audit of a revocation.
 CREATE TABLE disconnects (

@@ -2,11 +2,12 @@
  * rlm_avec.c - the FreeRADIUS glue between a RADIUS request and AVEC's
  * decision.
  *
- * This file owns three things and nothing else: reading the module's two
+ * This file owns four things and nothing else: reading the module's
  * settings (and refusing to start, naming the setting, when one is wrong),
- * holding the in-memory index of the store for the life of the module
- * instance, and translating between RADIUS attributes and libavec's
- * lookup and verdict.
+ * holding the in-memory index of the store and the writer (writer.h) for
+ * the life of the module instance, translating between RADIUS attributes
+ * and libavec's lookup and verdict, and turning Accounting-Requests into
+ * connection-log records (connlog.h).
  *
  *   authorize  (inner tunnel, and plain PAP requests in the outer server):
  *              a device username is looked up and its stored hash handed to
@@ -17,10 +18,20 @@
  *              certificate serial, or the User-Name of a plain request) goes
  *              to avec_index_decide(); an accept becomes VLAN attributes, a
  *              "no" becomes an Access-Reject with the reason in
- *              Reply-Message.
+ *              Reply-Message.  An accept also carries a Class naming the
+ *              device ("avec1:<id>"), which the NAS echoes in accounting
+ *              (its outer User-Name is anonymous), and queues a last-seen
+ *              touch without waiting for it.
+ *   accounting Start, Interim-Update, Stop, Accounting-On/Off become one
+ *              record each, handed to the writer; the module waits,
+ *              bounded (accounting_timeout), for its commit and returns
+ *              OK, so FreeRADIUS acknowledges; otherwise FAIL, so no
+ *              Accounting-Response goes out and the NAS sends it again.
  *
- * It must never: open SQLite or write anything on the request path (the
- * index answers from memory and refreshes itself on its own thread); hold
+ * It must never: open SQLite or write anything on the request path itself
+ * (the index answers from memory and refreshes itself on its own thread;
+ * writes go through the writer's thread, and only accounting waits for
+ * them: authentication never does); hold
  * a policy rule of its own (the rules live in libavec, shared with avecd;
  * the glue's one check is a fact only the RADIUS request shows: that a
  * tunnelled secret came through the EAP method it was issued for);
@@ -30,30 +41,48 @@
  * EAP-Success and keys of the Access-Accept it replaced.
  *
  * Memory: FreeRADIUS allocates and frees the instance structure; the index
- * is the only thing this file frees itself (mod_detach).  Every pair added
+ * and the writer are the only things this file frees itself (mod_detach,
+ * which drains the writer first).  Every pair added
  * to a request is talloc-parented to the list it joins (the reply packet,
  * or the request for control pairs), so the request frees it.
  *
  * Threads: the module is RLM_TYPE_THREAD_SAFE.  Request code only reads the
- * instance; the index is built for concurrent readers (avec/index.h).
+ * instance, but for one atomic counter (accounting requests waiting for a
+ * commit: at most accounting_waiters, so that a stalled store can hold
+ * only that many of FreeRADIUS's threads, never all of those that
+ * authentication needs); the index is built for concurrent readers
+ * (avec/index.h), the writer for concurrent producers (avec/writer.h).
  */
 #include <freeradius/radiusd.h>
 #include <freeradius/modules.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "avec/connlog.h"
 #include "avec/err.h"
 #include "avec/ident.h"
 #include "avec/index.h"
 #include "avec/model.h"
 #include "avec/policy.h"
 #include "avec/secret.h"
+#include "avec/writer.h"
 
 #define AVEC_REFRESH_MIN	10	/* ms */
 #define AVEC_REFRESH_MAX	10000	/* ms */
+#define AVEC_QUEUE_MIN		16	/* records */
+#define AVEC_QUEUE_MAX		65536
+#define AVEC_FLUSH_MIN		1	/* ms */
+#define AVEC_FLUSH_MAX		10000
+#define AVEC_ACCT_WAIT_MIN	100	/* ms */
+#define AVEC_ACCT_WAIT_MAX	10000
+#define AVEC_WAITERS_MIN	1	/* threads */
+#define AVEC_WAITERS_MAX	1024
 
 #define AVEC_VLAN_TUNNEL_TYPE	13	/* Tunnel-Type = VLAN (RFC 3580) */
 #define AVEC_IEEE802_MEDIUM	6	/* Tunnel-Medium-Type = IEEE-802 */
@@ -70,7 +99,13 @@
 typedef struct rlm_avec_t {
 	char const		*database;	/* path of the SQLite store */
 	uint32_t		refresh_interval; /* ms between commit checks */
+	uint32_t		queue_size;	/* records the writer may hold */
+	uint32_t		flush_interval;	/* ms a last-seen touch may wait */
+	uint32_t		accounting_timeout; /* ms an acknowledgement waits */
+	uint32_t		accounting_waiters; /* threads that may wait */
+	uint32_t		acct_busy;	/* waiting now (atomic) */
 	struct avec_index	*index;		/* NULL until instantiated */
+	struct avec_writer	*writer;	/* NULL until instantiated */
 } rlm_avec_t;
 
 static const CONF_PARSER module_config[] = {
@@ -79,6 +114,14 @@ static const CONF_PARSER module_config[] = {
 	  NULL },
 	{ "refresh_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_avec_t,
 					     refresh_interval), "200" },
+	{ "queue_size", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_avec_t,
+				       queue_size), "4096" },
+	{ "flush_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_avec_t,
+					   flush_interval), "200" },
+	{ "accounting_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_avec_t,
+					       accounting_timeout), "2000" },
+	{ "accounting_waiters", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_avec_t,
+					       accounting_waiters), "16" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -101,8 +144,20 @@ static char const *source_name(enum avec_source s)
 	return "no identity";
 }
 
+/* Refuse @value outside [min, max], naming the setting.  Returns 0 or -1. */
+static int check_bounds(CONF_SECTION *conf, char const *name, uint32_t value,
+			uint32_t min, uint32_t max, char const *unit)
+{
+	if (value >= min && value <= max) return 0;
+	cf_log_err_cp(cf_pair_find(conf, name),
+		      "%s must be between %u and %u (%s), not %u", name,
+		      min, max, unit, value);
+	return -1;
+}
+
 /*
- * Check the settings once, at start-up, and open the index.  A bad value
+ * Check the settings once, at start-up, and open the index, then the
+ * writer (its own read-write connection to the store).  A bad value
  * stops the server with a message that names the setting.  The database is
  * checked here rather than with PW_TYPE_FILE_INPUT, which would also record
  * the store among the configuration files, whose changes mean "reload".
@@ -121,6 +176,16 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 			      AVEC_REFRESH_MAX, inst->refresh_interval);
 		return -1;
 	}
+	if (check_bounds(conf, "queue_size", inst->queue_size,
+			 AVEC_QUEUE_MIN, AVEC_QUEUE_MAX, "records") < 0 ||
+	    check_bounds(conf, "flush_interval", inst->flush_interval,
+			 AVEC_FLUSH_MIN, AVEC_FLUSH_MAX, "milliseconds") < 0 ||
+	    check_bounds(conf, "accounting_timeout", inst->accounting_timeout,
+			 AVEC_ACCT_WAIT_MIN, AVEC_ACCT_WAIT_MAX,
+			 "milliseconds") < 0 ||
+	    check_bounds(conf, "accounting_waiters", inst->accounting_waiters,
+			 AVEC_WAITERS_MIN, AVEC_WAITERS_MAX, "threads") < 0)
+		return -1;
 
 	errno = 0;
 	if (stat(inst->database, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -140,14 +205,30 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 			      inst->database, err.msg);
 		return -1;
 	}
+	inst->writer = avec_writer_start(inst->database, inst->queue_size,
+					 inst->flush_interval, &err);
+	if (!inst->writer) {
+		cf_log_err_cp(cf_pair_find(conf, "database"),
+			      "database \"%s\" cannot be written: %s",
+			      inst->database, err.msg);
+		avec_index_close(inst->index);
+		inst->index = NULL;
+		return -1;
+	}
 	return 0;
 }
 
-/* Stops the index's refresher and frees it; called once, at exit. */
+/*
+ * Drains the writer (everything queued is committed), stops its thread,
+ * then the index's refresher; called once, at exit, after FreeRADIUS has
+ * stopped its request threads.
+ */
 static int mod_detach(void *instance)
 {
 	rlm_avec_t *inst = instance;
 
+	if (inst->writer) avec_writer_stop(inst->writer);
+	inst->writer = NULL;
 	if (inst->index) avec_index_close(inst->index);
 	inst->index = NULL;
 	return 0;
@@ -233,6 +314,50 @@ static int reply_set_str(REQUEST *request, unsigned int attr,
 	if (!vp) return -1;
 	fr_pair_value_strcpy(vp, value);
 	return 0;
+}
+
+/*
+ * The Class the NAS will echo in accounting: AVEC's opaque token for the
+ * device ("avec1:<id>"), the one Class of the reply.
+ */
+static int reply_set_class(REQUEST *request, int64_t device_id)
+{
+	char token[32];
+	VALUE_PAIR *vp;
+
+	snprintf(token, sizeof(token), AVEC_CLASS_PREFIX "%" PRId64, device_id);
+	vp = reply_set(request, PW_CLASS);
+	if (!vp) return -1;
+	fr_pair_value_memcpy(vp, (uint8_t const *)token, strlen(token));
+	return 0;
+}
+
+/* The request's Calling-Station-Id, normalised; "" when absent or odd. */
+static void request_mac(REQUEST *request, char mac[AVEC_MAC_STRLEN + 1])
+{
+	VALUE_PAIR *vp;
+
+	vp = fr_pair_find_by_num(request->packet->vps, PW_CALLING_STATION_ID,
+				 0, TAG_ANY);
+	if (!vp || avec_mac_normalize(vp->vp_strvalue, mac) < 0) mac[0] = '\0';
+}
+
+/*
+ * Queue the device's last-seen time and MAC hint; never waits (a full
+ * queue drops it: it is a hint).  The MAC also lets accounting without
+ * AVEC's Class find the device.
+ */
+static void queue_touch(rlm_avec_t *inst, REQUEST *request, int64_t device_id)
+{
+	struct avec_touch t;
+
+	memset(&t, 0, sizeof(t));
+	t.device_id = device_id;
+	t.seen_at = request->timestamp;
+	request_mac(request, t.mac);
+	if (avec_writer_touch(inst->writer, &t) < 0)
+		RWDEBUG("last-seen time of device %lld dropped: the writer's "
+			"queue is full", (long long)device_id);
 }
 
 /*
@@ -433,12 +558,183 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void *instance,
 	    reply_set_int(request, PW_SESSION_TIMEOUT,
 			  lk.verdict.session_timeout) < 0)
 		goto fail;
+	if (reply_set_class(request, lk.device_id) < 0)
+		goto fail;
+	queue_touch(inst, request, lk.device_id);
 	return RLM_MODULE_UPDATED;
 
 fail:
 	/* Out of memory: FAIL makes it a reject, which must not carry keys. */
 	REDEBUG("out of memory building the reply");
 	reply_strip_for_reject(request);
+	return RLM_MODULE_FAIL;
+}
+
+static VALUE_PAIR *acct_attr(REQUEST *request, unsigned int attr)
+{
+	return fr_pair_find_by_num(request->packet->vps, attr, 0, TAG_ANY);
+}
+
+static uint32_t acct_int(REQUEST *request, unsigned int attr)
+{
+	VALUE_PAIR *vp = acct_attr(request, attr);
+
+	return vp ? vp->vp_integer : 0;
+}
+
+/* The device named by AVEC's Class token, or 0. */
+static int64_t acct_device(REQUEST *request)
+{
+	vp_cursor_t cursor;
+	VALUE_PAIR *vp;
+	size_t plen = strlen(AVEC_CLASS_PREFIX);
+
+	for (vp = fr_cursor_init(&cursor, &request->packet->vps); vp;
+	     vp = fr_cursor_next(&cursor)) {
+		char digits[24];
+		char *end;
+		long long id;
+		size_t n;
+
+		if (vp->da->vendor != 0 || vp->da->attr != PW_CLASS) continue;
+		if (vp->vp_length <= plen ||
+		    memcmp(vp->vp_octets, AVEC_CLASS_PREFIX, plen) != 0)
+			continue;
+		n = vp->vp_length - plen;
+		if (n >= sizeof(digits)) continue;
+		memcpy(digits, vp->vp_octets + plen, n);
+		digits[n] = '\0';
+		if (digits[0] < '1' || digits[0] > '9') continue;
+		errno = 0;
+		id = strtoll(digits, &end, 10);
+		if (errno == 0 && *end == '\0' && id > 0) return id;
+	}
+	return 0;
+}
+
+/* The NAS: NAS-IP-Address, NAS-IPv6-Address, else the packet's source. */
+static void acct_nas(REQUEST *request, char out[AVEC_ADDR_MAX + 1])
+{
+	fr_ipaddr_t const *src = &request->packet->src_ipaddr;
+	VALUE_PAIR *vp;
+
+	out[0] = '\0';
+	if ((vp = acct_attr(request, PW_NAS_IP_ADDRESS)) != NULL)
+		inet_ntop(AF_INET, &vp->vp_ipaddr, out, AVEC_ADDR_MAX + 1);
+	else if ((vp = acct_attr(request, PW_NAS_IPV6_ADDRESS)) != NULL)
+		inet_ntop(AF_INET6, &vp->vp_ipv6addr, out, AVEC_ADDR_MAX + 1);
+	else if (src->af == AF_INET)
+		inet_ntop(AF_INET, &src->ipaddr.ip4addr, out, AVEC_ADDR_MAX + 1);
+	else if (src->af == AF_INET6)
+		inet_ntop(AF_INET6, &src->ipaddr.ip6addr, out, AVEC_ADDR_MAX + 1);
+}
+
+/*
+ * Turn an Accounting-Request into a connection-log record (connlog.h).
+ * Returns 1 when there is one, 0 when the request holds nothing to
+ * record (acknowledged all the same, or the NAS would resend it forever).
+ */
+static int acct_record(REQUEST *request, struct avec_acct *a)
+{
+	VALUE_PAIR *vp;
+	uint32_t status = acct_int(request, PW_ACCT_STATUS_TYPE);
+	int64_t now = request->timestamp;
+
+	memset(a, 0, sizeof(*a));
+	switch (status) {
+	case PW_STATUS_START:		a->kind = AVEC_ACCT_START; break;
+	case PW_STATUS_ALIVE:		a->kind = AVEC_ACCT_INTERIM; break;
+	case PW_STATUS_STOP:		a->kind = AVEC_ACCT_STOP; break;
+	case PW_STATUS_ACCOUNTING_ON:	a->kind = AVEC_ACCT_NAS_ON; break;
+	case PW_STATUS_ACCOUNTING_OFF:	a->kind = AVEC_ACCT_NAS_OFF; break;
+	default:
+		RDEBUG2("Acct-Status-Type %u: nothing to record", status);
+		return 0;
+	}
+	acct_nas(request, a->nas_address);
+	if (a->nas_address[0] == '\0') {
+		RWDEBUG("no NAS address: not recorded");
+		return 0;
+	}
+	/* When it happened: Event-Timestamp, else arrival less the delay. */
+	if ((vp = acct_attr(request, PW_EVENT_TIMESTAMP)) != NULL)
+		a->event_time = vp->vp_date;
+	else
+		a->event_time = now - acct_int(request, PW_ACCT_DELAY_TIME);
+	if ((vp = acct_attr(request, PW_ACCT_TERMINATE_CAUSE)) != NULL)
+		vp_prints_value(a->terminate_cause, sizeof(a->terminate_cause),
+				vp, 0);
+	if (a->kind == AVEC_ACCT_NAS_ON || a->kind == AVEC_ACCT_NAS_OFF)
+		return 1;
+
+	vp = acct_attr(request, PW_ACCT_SESSION_ID);
+	if (!vp || vp->vp_length == 0 || vp->vp_length > AVEC_ACCT_ID_MAX) {
+		RWDEBUG("no usable Acct-Session-Id: not recorded");
+		return 0;
+	}
+	memcpy(a->session_id, vp->vp_strvalue, vp->vp_length);
+	if ((vp = acct_attr(request, PW_NAS_PORT_ID)) != NULL)
+		snprintf(a->nas_port, sizeof(a->nas_port), "%.*s",
+			 (int)vp->vp_length, vp->vp_strvalue);
+	else if ((vp = acct_attr(request, PW_NAS_PORT)) != NULL)
+		snprintf(a->nas_port, sizeof(a->nas_port), "%u",
+			 vp->vp_integer);
+	a->device_id = acct_device(request);
+	request_mac(request, a->mac);
+	if ((vp = acct_attr(request, PW_FRAMED_IP_ADDRESS)) != NULL)
+		inet_ntop(AF_INET, &vp->vp_ipaddr, a->framed_ip,
+			  sizeof(a->framed_ip));
+	a->input_bytes = ((uint64_t)acct_int(request, PW_ACCT_INPUT_GIGAWORDS) << 32) |
+	    acct_int(request, PW_ACCT_INPUT_OCTETS);
+	a->output_bytes = ((uint64_t)acct_int(request, PW_ACCT_OUTPUT_GIGAWORDS) << 32) |
+	    acct_int(request, PW_ACCT_OUTPUT_OCTETS);
+	a->started_at = a->event_time - acct_int(request, PW_ACCT_SESSION_TIME);
+	return 1;
+}
+
+/*
+ * Record the request in the connection log and acknowledge only once it
+ * is committed: OK lets FreeRADIUS send the Accounting-Response; FAIL
+ * (queue full, commit failed or not done within accounting_timeout)
+ * sends nothing, and the NAS retries.
+ */
+static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void *instance,
+						   REQUEST *request)
+{
+	rlm_avec_t *inst = instance;
+	struct avec_acct a;
+	int rc;
+
+	if (!acct_record(request, &a)) return RLM_MODULE_OK;
+	if (__atomic_add_fetch(&inst->acct_busy, 1, __ATOMIC_RELAXED) >
+	    inst->accounting_waiters) {
+		__atomic_sub_fetch(&inst->acct_busy, 1, __ATOMIC_RELAXED);
+		REDEBUG("connection log: %u accounting requests already wait "
+			"for the store: no answer, the NAS will resend",
+			inst->accounting_waiters);
+		return RLM_MODULE_FAIL;
+	}
+	rc = avec_writer_acct(inst->writer, &a, inst->accounting_timeout);
+	__atomic_sub_fetch(&inst->acct_busy, 1, __ATOMIC_RELAXED);
+	switch (rc) {
+	case AVEC_WRITER_COMMITTED:
+		RDEBUG2("connection log: NAS %s session \"%s\" device %lld "
+			"recorded", a.nas_address, a.session_id,
+			(long long)a.device_id);
+		return RLM_MODULE_OK;
+	case AVEC_WRITER_FULL:
+		REDEBUG("connection log: the writer's queue is full: no answer, "
+			"the NAS will resend");
+		break;
+	case AVEC_WRITER_TIMEOUT:
+		REDEBUG("connection log: not committed within %u ms: no answer, "
+			"the NAS will resend", inst->accounting_timeout);
+		break;
+	default:
+		REDEBUG("connection log: the store refused the record: no "
+			"answer, the NAS will resend");
+		break;
+	}
 	return RLM_MODULE_FAIL;
 }
 
@@ -455,5 +751,6 @@ module_t rlm_avec = {
 	.methods = {
 		[MOD_AUTHORIZE]		= mod_authorize,
 		[MOD_POST_AUTH]		= mod_post_auth,
+		[MOD_ACCOUNTING]	= mod_accounting,
 	},
 };

@@ -56,6 +56,14 @@ extern const struct ctl_cmd ctl_ca_cmds[];
 extern const struct ctl_cmd ctl_account_cmds[];
 extern const struct ctl_cmd ctl_policy_cmds[];
 extern const struct ctl_cmd ctl_device_cmds[];
+extern const struct ctl_cmd ctl_log_cmds[];		/* cmd_log.c */
+extern const struct ctl_cmd ctl_settings_cmds[];	/* cmd_log.c */
+/* "account export|erase", listed in ctl_account_cmds (cmd_log.c). */
+int ctl_account_export(struct ctl *c, int argc, char **argv);
+int ctl_account_erase(struct ctl *c, int argc, char **argv);
+extern const struct ctl_cmd ctl_nas_cmds[];
+extern const struct ctl_cmd ctl_ent_cmds[];
+extern const struct ctl_cmd ctl_block_cmds[];
 
 /*
  * ctl_dispatch - run the subcommand of @group named by argv[1] from @cmds
@@ -93,6 +101,15 @@ void ctl_note(const struct ctl *c, const char *fmt, ...)
  * caller exits CTL_IO).  main closes it.
  */
 struct avec_store *ctl_store(struct ctl *c, bool readonly);
+
+/*
+ * After a revocation has committed (revoke_das.c): send a
+ * Disconnect-Request for each open session of the device, or of every
+ * device of the account, record and print each outcome.  Never fails the
+ * command: an outcome other than ACK is reported on stderr.
+ */
+void ctl_disconnect_device(struct ctl *c, int64_t device_id);
+void ctl_disconnect_account(struct ctl *c, const char *principal);
 
 /* Argument checks; each prints its own error and returns -1 when bad. */
 int ctl_check_principal(const char *s);

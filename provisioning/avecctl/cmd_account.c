@@ -6,17 +6,23 @@
  * cleaned, and never echoed back raw.  This file owns how accounts look on
  * the terminal and in JSON; the store owns what they are.  It must never
  * change a device: suspending an account leaves its devices as they are
- * (the decision rejects them while the account is not active).
+ * (the decision rejects them while the account is not active); after a
+ * suspension or a departure has committed, revoke_das.c ends the open
+ * sessions of its devices with Disconnect-Requests.
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
+#include "avec/ent.h"
 #include "avec/ident.h"
 #include "avecctl.h"
 #include "common/json.h"
 #include "common/text.h"
+#include "policy/policy_file.h"
+
+#define CTL_MEMBERS_MAX 32	/* --school and --group, each */
 
 
 static int run_add(struct ctl *c, int argc, char **argv);
@@ -26,19 +32,39 @@ static int run_show(struct ctl *c, int argc, char **argv);
 
 const struct ctl_cmd ctl_account_cmds[] = {
 	{ "add", run_add,
-	  "account add PRINCIPAL --role ROLE [--name DISPLAY]",
+	  "account add PRINCIPAL --role ROLE [--name DISPLAY] [--join-key K] "
+	  "[--school UAI]... [--group GROUP]...",
 	  "Create the account of a CAS principal, or update its role and\n"
 	  "display name.  --role is needed to create; an update keeps the\n"
-	  "status and whatever is not given." },
-	{ "suspend", run_status, "account suspend PRINCIPAL",
-	  "Refuse the account's devices until 'account activate'." },
-	{ "leave", run_status, "account leave PRINCIPAL",
-	  "Mark the account as gone from the school: its devices are refused." },
+	  "status and whatever is not given.  --join-key links the account\n"
+	  "to its person in the ENT feed (ENTPersonJointure; \"\" unlinks).\n"
+	  "--school and --group (each repeatable) replace the account's\n"
+	  "schools, or its class groups, whichever is given; they decide the\n"
+	  "policy overrides that apply to it (docs/policy-file.md).  For an\n"
+	  "account linked to the ENT feed, each import rewrites both." },
+	{ "suspend", run_status, "account suspend PRINCIPAL [--no-disconnect]",
+	  "Refuse the account's devices until 'account activate'.\n"
+	  "Their open sessions are ended with Disconnect-Requests (RFC 5176)\n"
+	  "unless --no-disconnect; a failed disconnection is reported on\n"
+	  "stderr, and the exit status stays 0 once the account is changed." },
+	{ "leave", run_status, "account leave PRINCIPAL [--no-disconnect]",
+	  "Mark the account as gone from the school: its devices are refused.\n"
+	  "Their open sessions are ended as for 'account suspend'." },
 	{ "activate", run_status, "account activate PRINCIPAL",
 	  "Make a suspended or departed account active again." },
 	{ "list", run_list, "account list [--json]", NULL },
 	{ "show", run_show, "account show PRINCIPAL [--json]",
 	  "The account and its devices." },
+	{ "export", ctl_account_export, "account export PRINCIPAL",
+	  "Everything the store holds about the person, as JSON: the account,\n"
+	  "its schools and groups, its devices (never a secret or its hash)\n"
+	  "and its connection log sessions (the right of access)." },
+	{ "erase", ctl_account_erase, "account erase PRINCIPAL [--yes]",
+	  "Delete the account, its devices and their credentials for good\n"
+	  "(--yes is required).  The connection log keeps its sessions, with\n"
+	  "the principal, until their own retention ends\n"
+	  "(log_retention_days): French law requires them for that period;\n"
+	  "'log purge' deletes them then." },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -59,10 +85,16 @@ run_add(struct ctl *c, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "role", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "join-key", required_argument, NULL, 'J' },
+		{ "school", required_argument, NULL, 'S' },
+		{ "group", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct ctl_cmd *cmd = cmd_named("add");
+	const char *join_key = NULL;
+	const char *schools[CTL_MEMBERS_MAX], *groups[CTL_MEMBERS_MAX];
+	unsigned nschools = 0, ngroups = 0;
 	struct avec_err err = { { 0 } };
 	struct avec_account_rec rec;
 	const char *principal, *role_s = NULL, *name = NULL;
@@ -79,6 +111,30 @@ run_add(struct ctl *c, int argc, char **argv)
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 'J':
+			join_key = optarg;
+			break;
+		case 'S':
+			if (nschools == CTL_MEMBERS_MAX)
+				return ctl_fail(CTL_USAGE, "more than %d --school",
+						CTL_MEMBERS_MAX);
+			if (!avec_uai_valid(optarg))
+				return ctl_fail(CTL_USAGE, "invalid --school: "
+						"expected a UAI, 7 digits and a "
+						"capital letter (0450822X)");
+			schools[nschools++] = optarg;
+			break;
+		case 'G':
+			if (ngroups == CTL_MEMBERS_MAX)
+				return ctl_fail(CTL_USAGE, "more than %d --group",
+						CTL_MEMBERS_MAX);
+			if (!avec_text_valid(optarg, AVEC_OV_TARGET_MAX))
+				return ctl_fail(CTL_USAGE, "invalid --group: "
+						"expected 1 to %d bytes of text "
+						"without control characters",
+						AVEC_OV_TARGET_MAX);
+			groups[ngroups++] = optarg;
 			break;
 		case 'h':
 			return ctl_help(cmd);
@@ -97,6 +153,10 @@ run_add(struct ctl *c, int argc, char **argv)
 		return ctl_fail(CTL_USAGE, "invalid display name: expected 1 "
 				"to %d bytes of UTF-8 text without control "
 				"characters", AVEC_DISPLAY_NAME_MAX);
+	if (join_key != NULL && *join_key != '\0' && !avec_join_key_valid(join_key))
+		return ctl_fail(CTL_USAGE, "invalid join key: expected 1 to %d "
+				"bytes of printable ASCII without blanks",
+				AVEC_JOIN_KEY_MAX);
 
 	if ((st = ctl_store(c, false)) == NULL)
 		return CTL_IO;
@@ -104,6 +164,16 @@ run_add(struct ctl *c, int argc, char **argv)
 	if (rc < 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
 	exists = rc == 0;
+	if (join_key != NULL && *join_key != '\0') {
+		char owner[AVEC_PRINCIPAL_MAX + 1];
+
+		rc = avec_ent_join_key_owner(st, join_key, owner, &err);
+		if (rc < 0)
+			return ctl_fail(CTL_IO, "%s", err.msg);
+		if (rc == 0 && strcmp(owner, principal) != 0)
+			return ctl_fail(CTL_REFUSED, "join key %s is already "
+					"linked to account %s", join_key, owner);
+	}
 	if (!exists) {
 		if (role_s == NULL)
 			return ctl_usage_fail(cmd, "account %s does not exist: "
@@ -122,6 +192,22 @@ run_add(struct ctl *c, int argc, char **argv)
 	if (avec_store_account_put(st, &rec, (int64_t)time(NULL), &id,
 				   &err) < 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
+	if (join_key != NULL) {
+		rc = avec_ent_link(st, principal, *join_key ? join_key : NULL, &err);
+		if (rc == AVEC_STORE_EXISTS)
+			return ctl_fail(CTL_REFUSED, "%s", err.msg);
+		if (rc != 0)
+			return ctl_fail(CTL_IO, "%s", err.msg);
+		/* the link may have suspended it (its person has left) */
+		if (avec_store_account_get(st, principal, &rec, &err) != 0)
+			return ctl_fail(CTL_IO, "%s", err.msg);
+	}
+	if ((nschools > 0 || ngroups > 0) &&
+	    avec_store_account_memberships(st, principal,
+					   nschools ? schools : NULL, nschools,
+					   ngroups ? groups : NULL, ngroups,
+					   &err) != 0)
+		return ctl_fail(CTL_IO, "%s", err.msg);
 	ctl_note(c, "account %s %s (%s, %s)", principal,
 		 exists ? "updated" : "created", avec_role_name(rec.a.role),
 		 avec_account_status_name(rec.a.status));
@@ -132,6 +218,7 @@ static int
 run_status(struct ctl *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "no-disconnect", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,9 +227,14 @@ run_status(struct ctl *c, int argc, char **argv)
 	enum avec_account_status status;
 	const char *principal;
 	struct avec_store *st;
+	bool disconnect = true;
 	int ch, rc;
 
 	while ((ch = ctl_getopt(cmd, argc, argv, "h", longopts)) != -1) {
+		if (ch == 'N') {	/* activate: nothing to disconnect */
+			disconnect = false;
+			continue;
+		}
 		if (ch == 'h')
 			return ctl_help(cmd);
 		return CTL_USAGE;
@@ -170,6 +262,8 @@ run_status(struct ctl *c, int argc, char **argv)
 		return ctl_fail(CTL_IO, "%s", err.msg);
 	ctl_note(c, "account %s is %s", principal,
 		 avec_account_status_name(status));
+	if (disconnect && status != AVEC_ACCOUNT_ACTIVE)
+		ctl_disconnect_account(c, principal);
 	return CTL_OK;
 }
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "avec/ident.h"
+#include "avec/policy.h"
 #include "avec/secret.h"
 #include "avecctl.h"
 #include "ca/ca.h"
@@ -56,8 +57,14 @@ const struct ctl_cmd ctl_device_cmds[] = {
 	  "account already has its maximum of active devices." },
 	{ "list", run_list, "device list [PRINCIPAL] [--json]",
 	  "Devices of PRINCIPAL, or of every account, oldest first." },
-	{ "revoke", run_revoke, "device revoke ID [--reason TEXT]",
-	  "Revoke an active device: its credential is refused from now on." },
+	{ "revoke", run_revoke,
+	  "device revoke ID [--reason TEXT] [--no-disconnect]",
+	  "Revoke an active device: its credential is refused from now on.\n"
+	  "Then each of its open sessions is ended with a Disconnect-Request\n"
+	  "(RFC 5176) to the NAS it came from ('avecctl nas add'), unless\n"
+	  "--no-disconnect; each outcome is printed and recorded.  A failed\n"
+	  "disconnection is reported on stderr but is not an error: the exit\n"
+	  "status is 0 once the revocation is committed." },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -94,7 +101,8 @@ check_admitted(struct avec_store *st, const char *principal,
 		return ctl_fail(CTL_REFUSED, "account %s is %s: no device can "
 				"be added", principal,
 				avec_account_status_name(a.a.status));
-	if (avec_store_policy_get(st, a.a.role, pol, &err) < 0)
+	/* the account's own policy: its role's with its overrides */
+	if (avec_store_policy_effective(st, principal, pol, &err) != 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
 	if (!pol->defined)
 		return ctl_fail(CTL_REFUSED, "role %s is not admitted on this "
@@ -280,8 +288,9 @@ add_tls(struct ctl *c, struct avec_store *st, struct add_req *r,
 		ctl_note(c, "CA created in %s", c->ca_dir);
 	if ((ca = avec_ca_open(c->ca_dir, &err)) == NULL)
 		return ctl_fail(CTL_IO, "%s", err.msg);
-	lifetime = pol->device_lifetime ? pol->device_lifetime :
-	    DEFAULT_TLS_LIFETIME;
+	/* the certificate ends when the device does (lifetime, or a date) */
+	lifetime = avec_expiry_for(pol, time(NULL));
+	lifetime = lifetime ? lifetime - (int64_t)time(NULL) : DEFAULT_TLS_LIFETIME;
 
 	for (attempt = 0; attempt < ATTEMPTS; attempt++) {
 		fill_rec(&rec, r);
@@ -629,10 +638,12 @@ run_revoke(struct ctl *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
+		{ "no-disconnect", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct ctl_cmd *cmd = &ctl_device_cmds[2];
+	bool disconnect = true;
 	struct avec_err err = { { 0 } };
 	struct avec_device_rec d;
 	struct avec_store *st;
@@ -645,6 +656,9 @@ run_revoke(struct ctl *c, int argc, char **argv)
 		switch (ch) {
 		case 'r':
 			reason = optarg;
+			break;
+		case 'N':
+			disconnect = false;
 			break;
 		case 'h':
 			return ctl_help(cmd);
@@ -679,5 +693,7 @@ run_revoke(struct ctl *c, int argc, char **argv)
 		return ctl_fail(CTL_IO, "%s", err.msg);
 	ctl_note(c, "device %" PRId64 " (%s of %s) revoked", id,
 		 avec_text_safe(d.name, safe, sizeof(safe)), d.principal);
+	if (disconnect)
+		ctl_disconnect_device(c, id);
 	return CTL_OK;
 }

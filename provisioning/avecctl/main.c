@@ -31,6 +31,11 @@ static const struct group groups[] = {
 	{ "account", ctl_account_cmds, false },
 	{ "policy", ctl_policy_cmds, false },
 	{ "device", ctl_device_cmds, false },
+	{ "log", ctl_log_cmds, false },
+	{ "settings", ctl_settings_cmds, false },
+	{ "nas", ctl_nas_cmds, false },
+	{ "ent", ctl_ent_cmds, false },
+	{ "block", ctl_block_cmds, false },
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -71,7 +71,9 @@ radius_render() {
 # (which can hold a device secret) goes to stdout for the caller to parse;
 # its errors go to $T_SCRATCH/avecctl.err.
 avecctl() {
-	"$AVECCTL" -d "$R_DB" --ca-dir "$R_CA" "$@" 2>>"$T_SCRATCH/avecctl.err"
+	# where the server runs (R_NETNS), so that a NAS's DAS on that
+	# namespace's loopback is reachable for Disconnect-Requests
+	r_exec "$AVECCTL" -d "$R_DB" --ca-dir "$R_CA" "$@" 2>>"$T_SCRATCH/avecctl.err"
 }
 
 # radius_setup : store, CA, secret, ports, rendered configuration

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "avec/secret.h"
+#include "store_sql.h"
 #include "unit.h"
 
 #define T0 1800000000
@@ -67,20 +68,23 @@ END_TEST
 START_TEST(an_older_store_is_upgraded_in_place)
 {
 	struct avec_err err = { "" };
-	struct avec_store *st = unit_store();
 	struct avec_account_rec a;
+	struct avec_store *st;
 	sqlite3 *db;
 
-	ck_assert_int_gt(unit_device(st, "alice", AVEC_CRED_TTLS, "x", NULL, T0), 0);
-	avec_store_close(st);
-	/* take the file back to schema 1, as an older AVEC left it */
-	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE disconnects; DROP TABLE sessions; "
-		"DROP TABLE nas_clients; DROP TABLE settings; PRAGMA user_version = 1",
-		0, 0, 0), SQLITE_OK);
+	/* a store as the first AVEC left it: migration 1 only, with data */
+	ck_assert_int_eq(sqlite3_open(unit_path("v1.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, avec_migrations[0].sql, 0, 0, 0), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 1;"
+		"INSERT INTO accounts (principal, role, created_at, updated_at) "
+		"VALUES ('alice', 'student', 1, 1);"
+		"INSERT INTO devices (account_id, name, cred_type, created_at) "
+		"VALUES (1, 'phone', 'ttls', 1);"
+		"INSERT INTO credentials (device_id, username, secret_hash) "
+		"VALUES (1, 'dv-abcdefghijklmnop', '{nthash}00');", 0, 0, 0), SQLITE_OK);
 	sqlite3_close(db);
 
-	st = avec_store_open(unit_path("avec.db"), 0, &err);
+	st = avec_store_open(unit_path("v1.db"), 0, &err);
 	ck_assert_msg(st != NULL, "%s", err.msg);
 	ck_assert_int_eq(avec_store_schema_version(st), avec_store_schema_latest());
 	ck_assert_int_eq(avec_store_account_get(st, "alice", &a, &err), 0);

@@ -113,6 +113,12 @@ main(void)
 	srunner_add_suite(sr, index_suite());
 	srunner_add_suite(sr, writer_suite());
 	srunner_add_suite(sr, log_suite());
+	srunner_add_suite(sr, connlog_suite());
+	srunner_add_suite(sr, aaf_suite());
+	srunner_add_suite(sr, calendar_suite());
+	srunner_add_suite(sr, rules_suite());
+	srunner_add_suite(sr, das_suite());
+	srunner_add_suite(sr, policy_file_suite());
 	if (ca_suite)
 		srunner_add_suite(sr, ca_suite());
 	srunner_run_all(sr, CK_NORMAL);

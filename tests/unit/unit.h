@@ -19,6 +19,12 @@ Suite *store_suite(void);
 Suite *index_suite(void);
 Suite *writer_suite(void);
 Suite *log_suite(void);
+Suite *connlog_suite(void);
+Suite *aaf_suite(void);
+Suite *calendar_suite(void);
+Suite *rules_suite(void);
+Suite *das_suite(void);
+Suite *policy_file_suite(void);
 
 /* A fresh directory for this test, removed at exit; returns DIR/name. */
 const char *unit_path(const char *name);

@@ -1,0 +1,25 @@
+# bench: AVEC's load generator (built by `make`, so its warnings count) and
+# `make bench`, which measures rlm_avec against stock FreeRADIUS setups
+# (bench/run.sh; never part of `make check`).
+
+AVEC_LOAD      := $(BUILD)/bin/avec-load
+AVEC_BENCHGEN  := $(BUILD)/bin/avec-benchgen
+AVEC_LOAD_OBJS := $(BUILD)/obj/bench/avec-load.o
+
+$(AVEC_LOAD): $(AVEC_LOAD_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The data generator hashes secrets with libavec's own code.
+$(AVEC_BENCHGEN): $(BUILD)/obj/bench/avec-benchgen.o $(LIBAVEC)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+.PHONY: bench avec-load
+avec-load: $(AVEC_LOAD)
+bench: $(AVEC_LOAD) $(AVEC_BENCHGEN) $(RLM_AVEC) $(AVECCTL)
+	@bash bench/run.sh
+
+ALL += $(AVEC_LOAD) $(AVEC_BENCHGEN)

@@ -1,0 +1,182 @@
+#!/bin/bash
+# shellcheck disable=SC2016 # join keys and groups hold a literal $
+# The ENT account feed: `avecctl ent import` of generated AAF files with
+# hundreds of people (split files, ISO-8859-15 with CRLF, undeclared
+# encodings).  A Complet import creates the people with the right roles,
+# schools and classes, and fills linked accounts' schools and groups; a
+# second identical import changes nothing; a Delta adds, modifies and
+# deletes; a pupil dropped from the next Complet has their account
+# suspended at once and their devices revoked after the grace period; a
+# returning person's account comes back only if the feed had suspended it;
+# a broken file changes nothing at all and names file and line.
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need python3 jq sqlite3
+[ -x "$AVECCTL" ] || { echo "not ok - $AVECCTL is built (run make)"; exit 1; }
+
+DB=$T_SCRATCH/avec.db
+GEN=$AVEC_TOP/tests/ent/gen_aaf.py
+DAY=86400
+T0=1790000000			# the first import's time (2026-09-21)
+A() { "$AVECCTL" -q -d "$DB" "$@"; }
+gen() { local d=$T_SCRATCH/$1; shift; python3 "$GEN" --out "$d" "$@" && echo "$d"; }
+# person ID FIELD : one field of `ent people --json`
+person() { A ent people --json | jq -r --arg id "$1" ".[] | select(.id == \$id) | .$2"; }
+acct() { A account show "$1" --json | jq -r ".$2"; }
+q() { sqlite3 "$DB" "$1"; }
+# dump : the whole store but the import log, for before/after comparisons
+dump() { sqlite3 "$DB" .dump | grep -v '^INSERT INTO ent_imports'; }
+
+A init >/dev/null || { fail "avecctl init"; finish; }
+
+# Linked accounts (join keys from the feed), one of them with a device.
+A account add eleve.a --role student --join-key 'AC-OT$1000005' &&
+A account add eleve.b --role student --join-key 'AC-OT$1000006' &&
+A account add eleve.c --role student --join-key 'AC-OT$1000007' &&
+A account add eleve.e --role student --join-key 'AC-OT$1000008' &&
+A account add prof.p --role student --join-key 'AC-OT$2000001' &&
+A account add cpe.s --role teacher --join-key 'AC-OT$2000031' &&
+A account add libre --role student
+check "accounts linked by --join-key" [ $? -eq 0 ]
+A account add autre --role student --join-key 'AC-OT$1000005' 2>/dev/null
+check "a join key links one account only (exit 3)" [ $? -eq 3 ]
+A account show autre >/dev/null 2>&1
+check "... and the refused account was not created" [ $? -eq 2 ]
+A account add bad --role student --join-key 'a b' 2>/dev/null
+check "a join key with a blank is refused (exit 1)" [ $? -eq 1 ]
+A device add eleve.a --name ph --type ttls --json > "$T_SCRATCH/dev-a.json" &&
+A device add eleve.e --name ph --type peap --json > "$T_SCRATCH/dev-e.json"
+check "devices registered" [ $? -eq 0 ]
+dev_a=$(jq -r .id "$T_SCRATCH/dev-a.json")
+dev_e=$(jq -r .id "$T_SCRATCH/dev-e.json")
+
+# ---- a Complet import: 300 pupils, 30 teachers, 5 staff, 100 parents ----
+c1=$(gen c1 --split 100 --encoding iso-8859-15 --crlf) || { fail "generate"; finish; }
+check "the Complet is split into _0000.._0002 files" [ -e "$c1/ENT_0450000A_Complet_20260901_Eleve_0002.xml" ]
+out=$(A ent import --now $T0 "$c1"/*.xml 2>&1)
+check "Complet import succeeds" [ $? -eq 0 ]
+check "summary: 436 records, 435 added" grep -q 'records 436, added 435, changed 0, left 0' <<<"$out"
+A ent people --json > "$T_SCRATCH/people.json"
+check "435 people: 300 students, 30 teachers, 5 staff, 100 parents" \
+	[ "$(jq -r '[group_by(.role)[] | "\(.[0].role)=\(length)"] | join(",")' "$T_SCRATCH/people.json")" \
+	= "parent=100,staff=5,student=300,teacher=30" ]
+check "ISO-8859-15 names arrive as UTF-8" [ "$(person 1000000 display_name)" = "Élodie Lefèvre" ]
+check "school resolved through the EtabEducNat record" [ "$(person 1000000 uai)" = 0450000A ]
+check "class and group as UAI\$name" [ "$(person 1000000 groups)" = '0450000A$2NDE1 0450000A$LV2-ESP' ]
+check "a teacher's classes (ENTAuxEnsClasses)" [ "$(person 2000001 groups)" = '0450000A$2NDE2' ]
+check "linked account's school filled from the feed" \
+	[ "$(q "SELECT uai FROM account_schools s JOIN accounts a ON a.id = s.account_id WHERE a.principal = 'eleve.a'")" = 0450000A ]
+check "linked account's class filled from the feed" \
+	[ "$(q "SELECT grp FROM account_groups g JOIN accounts a ON a.id = g.account_id WHERE a.principal = 'eleve.a'")" = '0450000A$TG2' ]
+check "linked account's role follows the feed (teacher)" [ "$(acct prof.p role)" = teacher ]
+check "National_EVS profile: staff" [ "$(acct cpe.s role)" = staff ]
+check "unlinked account untouched" [ "$(q "SELECT count(*) FROM account_schools s JOIN accounts a ON a.id = s.account_id WHERE a.principal = 'libre'")" = 0 ]
+
+out=$(A ent import --now $((T0 + 60)) "$c1"/*.xml 2>&1)
+check "the same Complet again: 435 unchanged" grep -q 'added 0, changed 0, left 0, unchanged 435' <<<"$out"
+
+# An administrator suspends eleve.c: the feed must not undo that later.
+A account suspend eleve.c >/dev/null
+
+# ---- a Delta: add, modify (replace), delete; undeclared UTF-8 ----
+mkdir -p "$T_SCRATCH/d1"
+d1=$T_SCRATCH/d1/ENT_0450000A_Delta_20260915_Eleve_0000.xml
+opattr='<operationalAttributes><attr name="categoriePersonne"><value>Eleve</value></attr></operationalAttributes>'
+cat > "$d1" <<EOF
+<ficAlimMENESR>
+<addRequest>$opattr<identifier><id>1000900</id></identifier><attributes>
+<attr name="ENTPersonJointure"><value>AC-OT\$1000900</value></attr>
+<attr name="sn"><value>Nouvelle</value></attr><attr name="givenName"><value>Maëlys</value></attr>
+<attr name="ENTEleveStructRattachId"><value>4500</value></attr>
+<attr name="ENTEleveClasses"><value>4500\$1G1</value></attr></attributes></addRequest>
+<modifyRequest>$opattr<identifier><id>1000001</id></identifier><modifications>
+<modification name="sn" operation="replace"><value>Dupont-Aïcha</value></modification>
+<modification name="ENTEleveClasses" operation="replace"><value>4500\$TG1</value></modification>
+</modifications></modifyRequest>
+<deleteRequest>$opattr<identifier><id>1000006</id></identifier></deleteRequest>
+<deleteRequest>$opattr<identifier><id>1000007</id></identifier></deleteRequest>
+<deleteRequest>$opattr<identifier><id>1999999</id></identifier></deleteRequest>
+</ficAlimMENESR>
+EOF
+out=$(A ent import --now $((T0 + DAY)) "$d1" 2>&1)
+check "Delta import succeeds (kind from the name)" [ $? -eq 0 ]
+check "Delta summary: 1 added, 1 changed, 2 left, 1 error (unknown person)" \
+	grep -q 'added 1, changed 1, left 2, unchanged 0, errors 1' <<<"$out"
+check "the unknown person is named in a warning with file:line" \
+	grep -q "ENT_0450000A_Delta_20260915_Eleve_0000.xml:13: identifier 1999999" <<<"$out"
+check "added pupil present" [ "$(person 1000900 status)/$(person 1000900 display_name)" = "present/Maëlys Nouvelle" ]
+check "modified pupil: new name, class replaced" \
+	[ "$(person 1000001 display_name)|$(person 1000001 groups)" = 'Zoé Dupont-Aïcha|0450000A$TG1' ]
+check "deleted pupil left" [ "$(person 1000006 status)" = left ]
+check "their linked account suspended at once" [ "$(acct eleve.b status)" = suspended ]
+check "Delta import recorded" [ "$(A ent status --json | jq -r '.imports[0].kind + "/" + .imports[0].result')" = Delta/ok ]
+
+# ---- the next Complet drops eleve.a's and eleve.e's pupils ----
+c2=$(gen c2 --drop 1000005,1000008 --encoding none --date 20261001) || { fail "generate"; finish; }
+out=$(A ent import --now $((T0 + 2 * DAY)) "$c2"/*.xml 2>&1)
+check "second Complet succeeds (undeclared encoding)" [ $? -eq 0 ]
+# left: 1000005, 1000008 (dropped), 1000900 (not in the Complet); back: 1000006, 1000007
+check "second Complet: 3 left, 2 came back (changed), 1 modified back (changed)" \
+	grep -q 'left 3,' <<<"$out"
+check "dropped pupils left" [ "$(person 1000005 status)$(person 1000008 status)$(person 1000900 status)" = leftleftleft ]
+check "eleve.a suspended at once" [ "$(acct eleve.a status)" = suspended ]
+check "eleve.a's device still active inside the grace period" \
+	[ "$(A device list eleve.a --json | jq -r '.[0].status')" = active ]
+check "returning pupil present again" [ "$(person 1000006 status)" = present ]
+check "the feed's suspension lifted on return (eleve.b active)" [ "$(acct eleve.b status)" = active ]
+check "an administrator's suspension stays (eleve.c suspended)" [ "$(acct eleve.c status)" = suspended ]
+check "the Complet puts the modified name back" [ "$(person 1000001 display_name)" = "Zoé Lefèvre" ]
+
+# ---- after the grace period ----
+out=$(A ent expire --now $((T0 + 8 * DAY)))
+check "ent expire 6 days after they left revokes nothing" [ "$out" = "devices revoked 0" ]
+out=$(A ent expire --now $((T0 + 10 * DAY)))
+check "ent expire 8 days after they left revokes two devices" [ "$out" = "devices revoked 2" ]
+check "eleve.a's device revoked with the feed's reason" \
+	[ "$(A device list eleve.a --json | jq -r '.[0].status + "/" + .[0].revoke_reason')" = "revoked/left the school (ENT feed)" ]
+check "eleve.e's device too" [ "$(A device list eleve.e --json | jq -r '.[0].status')" = revoked ]
+check "returned pupil's account keeps its devices" [ "$(acct eleve.b status)" = active ]
+: "$dev_a" "$dev_e"
+
+# grace through the import itself and the setting
+A account add eleve.g --role student --join-key 'AC-OT$1000010' >/dev/null &&
+A device add eleve.g --name ph --type ttls >/dev/null
+c3=$(gen c3 --drop 1000005,1000008,1000010) || { fail "generate"; finish; }
+A ent import --now $((T0 + 11 * DAY)) "$c3"/*.xml >/dev/null
+check "eleve.g suspended" [ "$(acct eleve.g status)" = suspended ]
+sqlite3 "$DB" "UPDATE settings SET value = 2 WHERE key = 'ent_grace_days'"
+out=$(A ent import --now $((T0 + 14 * DAY)) "$c3"/*.xml 2>&1)
+check "an import 3 days later, grace 2 days (setting): device revoked" \
+	grep -q 'devices revoked 1$' <<<"$out"
+
+# ---- broken files change nothing ----
+before=$(dump)
+bad=$T_SCRATCH/bad; mkdir -p "$bad"
+head -c 20000 "$c3/ENT_0450000A_Complet_20260901_Eleve_0000.xml" > "$bad/ENT_X_Complet_20261101_Eleve_0000.xml"
+out=$(A ent import --now $((T0 + 15 * DAY)) "$c3"/*EtabEducNat*.xml "$bad/ENT_X_Complet_20261101_Eleve_0000.xml" 2>&1)
+rc=$?
+check "truncated XML: exit non-zero" [ $rc -ne 0 ]
+check "truncated XML: message names file:line" grep -Eq 'ENT_X_Complet_20261101_Eleve_0000.xml:[0-9]+: .*not well-formed' <<<"$out"
+check "truncated XML: store unchanged" [ "$(dump)" = "$before" ]
+awk '/<identifier>/ && ++n == 50 { sub(/<identifier>/, "<identifiant/><identifier>") } 1' \
+	"$c3/ENT_0450000A_Complet_20260901_Eleve_0000.xml" > "$bad/ENT_Y_Complet_20261101_Eleve_0000.xml"
+line=$(grep -n '<identifiant/>' "$bad/ENT_Y_Complet_20261101_Eleve_0000.xml" | cut -d: -f1)
+out=$(A ent import --now $((T0 + 15 * DAY)) "$bad/ENT_Y_Complet_20261101_Eleve_0000.xml" 2>&1)
+check "bad element: exit non-zero" [ $? -ne 0 ]
+check "bad element: file:$line: identifiant" grep -q "ENT_Y_Complet_20261101_Eleve_0000.xml:$line: identifiant: unexpected" <<<"$out"
+check "bad element: store unchanged" [ "$(dump)" = "$before" ]
+check "failed import recorded with its error" \
+	[ "$(A ent status --json | jq -r '.imports[0].result')" = failed ]
+A ent import "$c1/ENT_0450000A_Complet_20260901_Eleve_0000.xml" "$d1" >/dev/null 2>&1
+check "Complet and Delta files in one import are refused" [ $? -ne 0 ]
+
+# ---- undeclared ISO-8859-15 (not UTF-8) ----
+printf '<ficAlimMENESR>\n<modifyRequest>%s<identifier><id>1000002</id></identifier><modifications><modification name="sn" operation="replace"><value>Ch\xe2teau \xa4</value></modification></modifications></modifyRequest>\n</ficAlimMENESR>\n' "$opattr" > "$T_SCRATCH/latin-delta.xml"
+A ent import --delta --now $((T0 + 16 * DAY)) "$T_SCRATCH/latin-delta.xml" >/dev/null
+check "undeclared Latin-9 file read as ISO-8859-15" [ "$(person 1000002 display_name)" = "Jérôme Château €" ]
+
+check "ent people --left lists only who left" \
+	[ "$(A ent people --left --json | jq -r '[.[].status] | unique | join(",")')" = left ]
+check "ent status counts" [ "$(A ent status --json | jq -r '"\(.present)/\(.linked_accounts)"')" = "432/7" ]
+
+finish
