@@ -181,7 +181,9 @@ static const char SQL_PEOPLE[] =
 	GROUP_RESOLVED("g.grp") " AS r FROM ent_person_groups g "
 	"WHERE g.person_id = p.id ORDER BY r)), ''), "
 	"coalesce((SELECT a.principal FROM accounts a WHERE a.join_key = p.join_key), '') "
-	"FROM ent_people p WHERE (?1 = 0 OR p.status = 'left') ORDER BY p.id";
+	"FROM ent_people p WHERE (?1 = 0 OR p.status = 'left') AND (?2 IS NULL "
+	"OR p.join_key = (SELECT join_key FROM accounts WHERE principal = ?2)) "
+	"ORDER BY p.id";
 
 static const char SQL_IMPORTS[] =
 	"SELECT id, started_at, finished_at, kind, files, records, added, "
@@ -1152,9 +1154,26 @@ avec_ent_join_key_owner(struct avec_store *st, const char *key,
 	    store_fail(st, err, "looking up a join key");
 }
 
+static int people(struct avec_store *st, bool left_only, const char *principal,
+		  avec_ent_person_cb cb, void *ctx, struct avec_err *err);
+
 int
 avec_ent_people_list(struct avec_store *st, bool left_only,
 		     avec_ent_person_cb cb, void *ctx, struct avec_err *err)
+{
+	return people(st, left_only, NULL, cb, ctx, err);
+}
+
+int
+avec_ent_person_of(struct avec_store *st, const char *principal,
+		   avec_ent_person_cb cb, void *ctx, struct avec_err *err)
+{
+	return people(st, false, principal, cb, ctx, err);
+}
+
+static int
+people(struct avec_store *st, bool left_only, const char *principal,
+       avec_ent_person_cb cb, void *ctx, struct avec_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_PEOPLE, err);
 	struct avec_ent_person p;
@@ -1163,6 +1182,8 @@ avec_ent_people_list(struct avec_store *st, bool left_only,
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int(s, 1, left_only ? 1 : 0);
+	if (principal != NULL)
+		sqlite3_bind_text(s, 2, principal, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&p, 0, sizeof(p));
 		store_text(p.id, sizeof(p.id), s, 0);

@@ -98,6 +98,9 @@ struct avec_ent_person {
 typedef int (*avec_ent_person_cb)(const struct avec_ent_person *p, void *ctx);
 int avec_ent_people_list(struct avec_store *st, bool left_only,
 			 avec_ent_person_cb cb, void *ctx, struct avec_err *err);
+/* The feed's record of the person linked to @principal's account, if any. */
+int avec_ent_person_of(struct avec_store *st, const char *principal,
+		       avec_ent_person_cb cb, void *ctx, struct avec_err *err);
 
 struct avec_ent_import_rec {
 	int64_t id;

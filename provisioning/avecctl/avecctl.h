@@ -140,4 +140,23 @@ int ctl_table_add(struct ctl_table *t, const char *const *cells);
 void ctl_table_print(struct ctl_table *t, FILE *f);
 void ctl_table_free(struct ctl_table *t);
 
+/*
+ * A listing prints a JSON array (--json) or an aligned table.
+ * ctl_list_begin opens the one chosen (@j on stdout, or @t with @headers);
+ * ctl_list_end closes and prints it, or, when the walk between them
+ * returned @rc != 0, frees the table and reports @err (or "out of memory
+ * listing @what").  Both return CTL_OK or the exit code to return.
+ */
+struct avec_json;
+int ctl_list_begin(bool json, struct avec_json *j, struct ctl_table *t,
+		   size_t ncols, const char *const *headers);
+int ctl_list_end(bool json, struct avec_json *j, struct ctl_table *t, int rc,
+		 const struct avec_err *err, const char *what);
+/*
+ * The options of a listing that takes only --json and -h, and no
+ * argument.  Returns -1 to go on (with *json set), or the exit code.
+ */
+int ctl_list_opts(const struct ctl_cmd *cmd, int argc, char **argv,
+		  bool *json);
+
 #endif

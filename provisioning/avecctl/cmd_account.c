@@ -313,11 +313,6 @@ list_one(const struct avec_account_rec *a, void *arg)
 static int
 run_list(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const headers[] = {
 		"PRINCIPAL", "ROLE", "STATUS", "DEVICES", "CREATED", "NAME",
 	};
@@ -325,44 +320,17 @@ run_list(struct ctl *c, int argc, char **argv)
 	struct avec_err err = { { 0 } };
 	struct list_ctx lc;
 	struct avec_store *st;
-	int ch, rc;
+	int rc;
 
 	memset(&lc, 0, sizeof(lc));
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		switch (ch) {
-		case 'j':
-			lc.json = true;
-			break;
-		case 'h':
-			return ctl_help(cmd);
-		default:
-			return CTL_USAGE;
-		}
-	}
-	if (argc != optind)
-		return ctl_usage_fail(cmd, "account list takes no argument");
+	if ((rc = ctl_list_opts(cmd, argc, argv, &lc.json)) >= 0)
+		return rc;
 	if ((st = ctl_store(c, true)) == NULL)
 		return CTL_IO;
-	if (lc.json) {
-		avec_json_init(&lc.j, stdout);
-		avec_json_arr_begin(&lc.j, NULL);
-	} else if (ctl_table_init(&lc.t, 6, headers) < 0) {
-		return ctl_fail(CTL_IO, "out of memory");
-	}
+	if ((rc = ctl_list_begin(lc.json, &lc.j, &lc.t, 6, headers)) != CTL_OK)
+		return rc;
 	rc = avec_store_account_list(st, list_one, &lc, &err);
-	if (rc != 0) {
-		ctl_table_free(&lc.t);
-		if (rc < 0 && err.msg[0] != '\0')
-			return ctl_fail(CTL_IO, "%s", err.msg);
-		return ctl_fail(CTL_IO, "out of memory listing accounts");
-	}
-	if (lc.json) {
-		avec_json_arr_end(&lc.j);
-		avec_json_finish(&lc.j);
-	} else {
-		ctl_table_print(&lc.t, stdout);
-	}
-	return CTL_OK;
+	return ctl_list_end(lc.json, &lc.j, &lc.t, rc, &err, "accounts");
 }
 
 /* Devices of the account shown, for "account show". */

@@ -611,26 +611,10 @@ run_list(struct ctl *c, int argc, char **argv)
 			return ctl_fail(CTL_IO, "%s", err.msg);
 	}
 	lc.now = (int64_t)time(NULL);
-	if (lc.json) {
-		avec_json_init(&lc.j, stdout);
-		avec_json_arr_begin(&lc.j, NULL);
-	} else if (ctl_table_init(&lc.t, 9, headers) < 0) {
-		return ctl_fail(CTL_IO, "out of memory");
-	}
+	if ((rc = ctl_list_begin(lc.json, &lc.j, &lc.t, 9, headers)) != CTL_OK)
+		return rc;
 	rc = avec_store_device_list(st, principal, list_one, &lc, &err);
-	if (rc != 0) {
-		ctl_table_free(&lc.t);
-		if (rc < 0 && err.msg[0] != '\0')
-			return ctl_fail(CTL_IO, "%s", err.msg);
-		return ctl_fail(CTL_IO, "out of memory listing devices");
-	}
-	if (lc.json) {
-		avec_json_arr_end(&lc.j);
-		avec_json_finish(&lc.j);
-	} else {
-		ctl_table_print(&lc.t, stdout);
-	}
-	return CTL_OK;
+	return ctl_list_end(lc.json, &lc.j, &lc.t, rc, &err, "devices");
 }
 
 static int

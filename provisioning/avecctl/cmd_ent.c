@@ -433,22 +433,8 @@ run_people(struct ctl *c, int argc, char **argv)
 		return ctl_usage_fail(cmd, "ent people takes no argument");
 	if ((st = ctl_store(c, true)) == NULL)
 		return CTL_IO;
-	if (lc.json) {
-		avec_json_init(&lc.j, stdout);
-		avec_json_arr_begin(&lc.j, NULL);
-	} else if (ctl_table_init(&lc.t, 9, headers) < 0) {
-		return ctl_fail(CTL_IO, "out of memory");
-	}
+	if ((rc = ctl_list_begin(lc.json, &lc.j, &lc.t, 9, headers)) != CTL_OK)
+		return rc;
 	rc = avec_ent_people_list(st, left, person_one, &lc, &err);
-	if (rc != 0) {
-		ctl_table_free(&lc.t);
-		return ctl_fail(CTL_IO, "%s", rc < 0 ? err.msg : "out of memory");
-	}
-	if (lc.json) {
-		avec_json_arr_end(&lc.j);
-		avec_json_finish(&lc.j);
-	} else {
-		ctl_table_print(&lc.t, stdout);
-	}
-	return CTL_OK;
+	return ctl_list_end(lc.json, &lc.j, &lc.t, rc, &err, "people");
 }

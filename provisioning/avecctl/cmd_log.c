@@ -28,6 +28,7 @@
 
 #include "avec/connlog.h"
 #include "avec/ident.h"
+#include "avec/ent.h"
 #include "avecctl.h"
 #include "common/json.h"
 #include "common/text.h"
@@ -587,6 +588,26 @@ principal_arg(const struct ctl_cmd *cmd, int argc, char **argv, bool *yes,
 	return ctl_check_principal(*principal) < 0 ? -1 : 0;
 }
 
+/* One ENT feed record, for the export. */
+static int
+export_person(const struct avec_ent_person *p, void *arg)
+{
+	struct avec_json *j = arg;
+
+	avec_json_obj_begin(j, NULL);
+	avec_json_str(j, "aaf_id", p->id);
+	avec_json_str(j, "category", p->category);
+	avec_json_str(j, "join_key", p->join_key);
+	avec_json_str(j, "role", avec_role_name(p->role));
+	avec_json_str(j, "name", p->display_name);
+	avec_json_str(j, "status", p->left ? "left" : "present");
+	avec_json_time(j, "left_at", p->left_at);
+	avec_json_str(j, "schools", p->uais);
+	avec_json_str(j, "groups", p->groups);
+	avec_json_obj_end(j);
+	return 0;
+}
+
 int
 ctl_account_export(struct ctl *c, int argc, char **argv)
 {
@@ -637,6 +658,11 @@ ctl_account_export(struct ctl *c, int argc, char **argv)
 		avec_json_arr_begin(&j, "devices");
 		if (avec_store_device_list(st, principal, export_device, &j,
 					   &err) != 0)
+			return ctl_fail(CTL_IO, "%s", err.msg);
+		avec_json_arr_end(&j);
+		/* what the ENT feed says of the person, when linked */
+		avec_json_arr_begin(&j, "ent_feed");
+		if (avec_ent_person_of(st, principal, export_person, &j, &err) != 0)
 			return ctl_fail(CTL_IO, "%s", err.msg);
 		avec_json_arr_end(&j);
 	}

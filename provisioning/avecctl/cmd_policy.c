@@ -215,11 +215,6 @@ lifetime_text(uint32_t secs, char *buf, size_t len)
 static int
 run_list(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const headers[] = {
 		"ROLE", "ADMITTED", "VLAN", "MAX-DEVICES", "CREDS",
 		"SESSION-TIMEOUT", "LIFETIME",
@@ -232,29 +227,14 @@ run_list(struct ctl *c, int argc, char **argv)
 	struct avec_json j;
 	bool json = false;
 	unsigned r, k;
-	int ch;
+	int rc;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return ctl_help(cmd);
-		default:
-			return CTL_USAGE;
-		}
-	}
-	if (argc != optind)
-		return ctl_usage_fail(cmd, "policy list takes no argument");
+	if ((rc = ctl_list_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
 	if ((st = ctl_store(c, true)) == NULL)
 		return CTL_IO;
-	if (json) {
-		avec_json_init(&j, stdout);
-		avec_json_arr_begin(&j, NULL);
-	} else if (ctl_table_init(&t, 7, headers) < 0) {
-		return ctl_fail(CTL_IO, "out of memory");
-	}
+	if ((rc = ctl_list_begin(json, &j, &t, 7, headers)) != CTL_OK)
+		return rc;
 	for (r = 0; r < AVEC_ROLE__COUNT; r++) {
 		char vlan[8], max[16], creds[32], timeout[16], life[16];
 		const char *cells[7];
@@ -312,13 +292,7 @@ run_list(struct ctl *c, int argc, char **argv)
 			return ctl_fail(CTL_IO, "out of memory");
 		}
 	}
-	if (json) {
-		avec_json_arr_end(&j);
-		avec_json_finish(&j);
-	} else {
-		ctl_table_print(&t, stdout);
-	}
-	return CTL_OK;
+	return ctl_list_end(json, &j, &t, 0, NULL, "policies");
 }
 
 /* ---- the policy file: check, apply, show, effective ---- */

@@ -18,6 +18,7 @@
 
 #include "avec/ident.h"
 #include "avecctl.h"
+#include "common/json.h"
 #include "common/text.h"
 
 int
@@ -296,4 +297,65 @@ ctl_table_free(struct ctl_table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	memset(t, 0, sizeof(*t));
+}
+
+int
+ctl_list_begin(bool json, struct avec_json *j, struct ctl_table *t,
+	       size_t ncols, const char *const *headers)
+{
+	if (json) {
+		avec_json_init(j, stdout);
+		avec_json_arr_begin(j, NULL);
+		return CTL_OK;
+	}
+	if (ctl_table_init(t, ncols, headers) < 0)
+		return ctl_fail(CTL_IO, "out of memory");
+	return CTL_OK;
+}
+
+int
+ctl_list_end(bool json, struct avec_json *j, struct ctl_table *t, int rc,
+	     const struct avec_err *err, const char *what)
+{
+	if (rc != 0) {
+		if (!json)
+			ctl_table_free(t);
+		if (rc < 0 && err != NULL && err->msg[0] != '\0')
+			return ctl_fail(CTL_IO, "%s", err->msg);
+		return ctl_fail(CTL_IO, "out of memory listing %s", what);
+	}
+	if (json) {
+		avec_json_arr_end(j);
+		if (avec_json_finish(j) < 0)
+			return ctl_fail(CTL_IO, "cannot write the listing");
+	} else {
+		ctl_table_print(t, stdout);
+	}
+	return CTL_OK;
+}
+
+int
+ctl_list_opts(const struct ctl_cmd *cmd, int argc, char **argv, bool *json)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
+		switch (ch) {
+		case 'j':
+			*json = true;
+			break;
+		case 'h':
+			return ctl_help(cmd);
+		default:
+			return CTL_USAGE;
+		}
+	}
+	if (argc != optind)
+		return ctl_usage_fail(cmd, "this listing takes no argument");
+	return -1;
 }

@@ -69,6 +69,10 @@ check "linked account's school filled from the feed" \
 check "linked account's class filled from the feed" \
 	[ "$(q "SELECT grp FROM account_groups g JOIN accounts a ON a.id = g.account_id WHERE a.principal = 'eleve.a'")" = '0450000A$TG2' ]
 check "linked account's role follows the feed (teacher)" [ "$(acct prof.p role)" = teacher ]
+check "account export holds the feed's record of the person" \
+	[ "$(A account export eleve.a | jq -r '.ent_feed[0].join_key + " " + .ent_feed[0].schools')" = 'AC-OT$1000005 0450000A' ]
+check "an unlinked account's export has no feed record" \
+	[ "$(A account add solo --role student >/dev/null && A account export solo | jq -r '.ent_feed | length')" = 0 ]
 check "National_EVS profile: staff" [ "$(acct cpe.s role)" = staff ]
 check "unlinked account untouched" [ "$(q "SELECT count(*) FROM account_schools s JOIN accounts a ON a.id = s.account_id WHERE a.principal = 'libre'")" = 0 ]
 
