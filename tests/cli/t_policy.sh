@@ -129,7 +129,7 @@ check "the store is still unchanged" test "$before" = "$(dump)"
 
 # ---------------------------------------------------------------- effective
 expect 0 "account add with a school and a group" \
-	account add E1 --role student --school 0450822X --group 1AQUA
+	account add E1 --role student --school 0450822X --group '0450822X$1AQUA'
 expect 0 "a pupil of another school" account add E2 --role student --school 0450001A
 expect 0 "a teacher of the overridden school" account add P1 --role teacher --school 0450822X
 expect 0 "the account with its own override" account add F1abc --role student
@@ -137,9 +137,9 @@ expect 1 "account add --school with a bad UAI: exit 1" account add E3 --role stu
 expect 1 "account add --group with a control character: exit 1" account add E3 --role student --group $'1A\001'
 expect 0 "policy effective E1" policy effective E1 --json
 jcheck "E1: school VLAN 22, group windows, role quota" \
-	'j["vlan"] == 22 and j["windows"] == "mon-fri 08:00-17:00" and j["max_devices"] == 3 and j["schools"] == ["0450822X"] and j["groups"] == ["1AQUA"]'
+	'j["vlan"] == 22 and j["windows"] == "mon-fri 08:00-17:00" and j["max_devices"] == 3 and j["schools"] == ["0450822X"] and j["groups"] == ["0450822X$1AQUA"]'
 jcheck "E1: school then group override, in that order" \
-	'[(o["scope"], o["target"]) for o in j["overrides"]] == [("school", "0450822X"), ("group", "1AQUA")]'
+	'[(o["scope"], o["target"]) for o in j["overrides"]] == [("school", "0450822X"), ("group", "0450822X$1AQUA")]'
 jcheck "E1: expiry rule and the date a device registered now gets" \
 	'j["device_lifetime"] == 365 * 86400 and j["lifetime_until"] == "08-31" and j["expires_if_registered_now"] > 0'
 expect 0 "policy effective E2" policy effective E2 --json
