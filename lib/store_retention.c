@@ -55,6 +55,11 @@ static const char SQL_PURGE_ACCOUNTS[] =
 	"DELETE FROM accounts WHERE status != 'active' AND ended_at != 0 "
 	"AND ended_at < ?1";
 
+/* ?1: the oldest audit row kept (it names principals: same retention as
+ * the connection log; an erasure keeps its own row until then) */
+static const char SQL_PURGE_AUDIT[] =
+	"DELETE FROM audit WHERE at < ?1";
+
 static const char SQL_ERASE_DEVICES_COUNT[] =
 	"SELECT count(*) FROM devices WHERE account_id = "
 	"(SELECT id FROM accounts WHERE principal = ?1)";
@@ -191,6 +196,7 @@ avec_store_purge(struct avec_store *st, int64_t now,
 {
 	struct avec_purge_stats ps;
 	int64_t log_days, acc_days;
+	uint64_t naudit;
 
 	memset(&ps, 0, sizeof(ps));
 	if (store_exec(st, "PRAGMA secure_delete = ON", err) < 0 ||
@@ -209,6 +215,8 @@ avec_store_purge(struct avec_store *st, int64_t now,
 		     &ps.devices, err) < 0 ||
 	    delete_with(st, SQL_PURGE_ACCOUNTS, NULL, now - acc_days * DAY,
 			&ps.accounts, err) < 0 ||
+	    delete_with(st, SQL_PURGE_AUDIT, NULL, now - log_days * DAY,
+			&naudit, err) < 0 ||
 	    store_exec(st, "COMMIT", err) < 0)
 		goto fail;
 	if (out != NULL)

@@ -24,6 +24,9 @@
  * result, or this thread for a caller that stopped waiting) frees it, under
  * the lock.  It must never block a touch, and never tell a caller
  * "committed" for a record whose transaction did not commit.
+ *
+ * It also runs one periodic job of its owner's (avec_writer_set_hook) on
+ * this thread and connection, between batches and once more at stop.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -69,6 +72,10 @@ struct avec_writer {
 	int stopping;
 	int flush_wanted;		/* avec_writer_flush() is waiting */
 	pthread_t thread;
+	avec_writer_hook hook;		/* see avec_writer_set_hook() */
+	void *hook_ctx;
+	unsigned hook_ms;
+	struct timespec hook_next;	/* CLOCK_MONOTONIC */
 	/*
 	 * The last touch queued per device (hashed; a collision only costs
 	 * one extra write): a device seen again within TOUCH_EVERY seconds
@@ -96,6 +103,35 @@ deadline(struct timespec *ts, unsigned ms)
 	ts->tv_nsec += (long)(ms % 1000) * 1000000;
 	ts->tv_sec += ms / 1000 + ts->tv_nsec / 1000000000;
 	ts->tv_nsec %= 1000000000;
+}
+
+static bool
+ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * Run the periodic job if it is due (or @force), without the lock;
+ * called and returns with the lock held.
+ */
+static void
+run_hook(struct avec_writer *w, bool force)
+{
+	struct timespec now;
+	avec_writer_hook fn = w->hook;
+	void *ctx = w->hook_ctx;
+
+	if (fn == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && ts_before(&now, &w->hook_next))
+		return;
+	deadline(&w->hook_next, w->hook_ms);
+	pthread_mutex_unlock(&w->lock);
+	fn(w->st, ctx);
+	pthread_mutex_lock(&w->lock);
 }
 
 static void
@@ -201,10 +237,13 @@ drain(void *arg)
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		deadline(&until, w->flush_ms);
+		if (w->hook != NULL && ts_before(&w->hook_next, &until))
+			until = w->hook_next;
 		while (!w->stopping && !w->flush_wanted && w->waiting == 0 &&
 		       w->count < w->cap / 2)
 			if (pthread_cond_timedwait(&w->wake, &w->lock, &until) == ETIMEDOUT)
 				break;
+		run_hook(w, false);
 		if (w->count == 0 && w->stopping)
 			break;
 		if (w->count == 0) {
@@ -255,6 +294,7 @@ drain(void *arg)
 		if (stop && w->count == 0)
 			break;
 	}
+	run_hook(w, true);	/* the last counts, after the last batch */
 	pthread_mutex_unlock(&w->lock);
 	stage_free(&sg);
 	return NULL;
@@ -305,6 +345,19 @@ avec_writer_start(const char *path, unsigned capacity, unsigned flush_ms,
 		return NULL;
 	}
 	return w;
+}
+
+void
+avec_writer_set_hook(struct avec_writer *w, unsigned every_ms,
+		     avec_writer_hook fn, void *ctx)
+{
+	pthread_mutex_lock(&w->lock);
+	w->hook = fn;
+	w->hook_ctx = ctx;
+	w->hook_ms = every_ms < 10 ? 10 : every_ms;
+	deadline(&w->hook_next, w->hook_ms);
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
 }
 
 void

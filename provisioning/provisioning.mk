@@ -23,6 +23,7 @@ AVECCTL_SRCS := provisioning/avecctl/main.c provisioning/avecctl/util.c \
 	provisioning/avecctl/cmd_device.c provisioning/avecctl/cmd_log.c provisioning/avecctl/cmd_nas.c \
 	provisioning/avecctl/revoke_das.c provisioning/avecctl/cmd_ent.c
 AVECCTL_SRCS += provisioning/avecctl/cmd_block.c
+AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c
 
 AVECCTL     := $(BUILD)/bin/avecctl
 AVECCTL_SAN := $(SAN)/bin/avecctl

@@ -66,6 +66,18 @@ enum avec_writer_result {
 int avec_writer_acct(struct avec_writer *w, const struct avec_acct *a,
 		     unsigned wait_ms);
 
+/*
+ * A job the writer's thread runs with its connection every @every_ms, and
+ * once more when the writer stops, after the last batch (rlm_avec adds
+ * its authentication counts to the store this way: reports.h).  It runs
+ * without the writer's lock and outside any batch; it must not call the
+ * writer.  A failure is the job's to report; the writer carries on.
+ */
+typedef void (*avec_writer_hook)(struct avec_store *st, void *ctx);
+/* Set (or, with NULL, remove) the job; @every_ms at least 10. */
+void avec_writer_set_hook(struct avec_writer *w, unsigned every_ms,
+			  avec_writer_hook fn, void *ctx);
+
 struct avec_writer_stats {
 	uint64_t queued, written, dropped, failed_batches;
 	uint64_t coalesced;		/* touches skipped: seen within a minute */

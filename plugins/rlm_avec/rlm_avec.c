@@ -47,7 +47,9 @@
  * or the request for control pairs), so the request frees it.
  *
  * Threads: the module is RLM_TYPE_THREAD_SAFE.  Request code only reads the
- * instance, but for one atomic counter (accounting requests waiting for a
+ * instance, but for the outcome counters (avec/report.h: atomic, per UTC
+ * hour and reason, added to the store by the writer's thread every
+ * stats_interval and at stop) and one atomic counter (accounting requests waiting for a
  * commit: at most accounting_waiters, so that a stalled store can hold
  * only that many of FreeRADIUS's threads, never all of those that
  * authentication needs); the index is built for concurrent readers
@@ -70,6 +72,7 @@
 #include "avec/index.h"
 #include "avec/model.h"
 #include "avec/policy.h"
+#include "avec/report.h"
 #include "avec/secret.h"
 #include "avec/writer.h"
 
@@ -83,6 +86,8 @@
 #define AVEC_ACCT_WAIT_MAX	10000
 #define AVEC_WAITERS_MIN	1	/* threads */
 #define AVEC_WAITERS_MAX	1024
+#define AVEC_STATS_MIN		1	/* seconds */
+#define AVEC_STATS_MAX		3600	/* a counter slot lasts AVEC_AUTH_SLOTS h */
 
 #define AVEC_VLAN_TUNNEL_TYPE	13	/* Tunnel-Type = VLAN (RFC 3580) */
 #define AVEC_IEEE802_MEDIUM	6	/* Tunnel-Medium-Type = IEEE-802 */
@@ -104,6 +109,8 @@ typedef struct rlm_avec_t {
 	uint32_t		accounting_timeout; /* ms an acknowledgement waits */
 	uint32_t		accounting_waiters; /* threads that may wait */
 	uint32_t		acct_busy;	/* waiting now (atomic) */
+	uint32_t		stats_interval;	/* s between count flushes */
+	struct avec_auth_counter counts; /* outcomes (atomic, report.h) */
 	struct avec_index	*index;		/* NULL until instantiated */
 	struct avec_writer	*writer;	/* NULL until instantiated */
 } rlm_avec_t;
@@ -122,6 +129,8 @@ static const CONF_PARSER module_config[] = {
 					       accounting_timeout), "2000" },
 	{ "accounting_waiters", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_avec_t,
 					       accounting_waiters), "16" },
+	{ "stats_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_avec_t,
+					   stats_interval), "60" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -156,6 +165,45 @@ static int check_bounds(CONF_SECTION *conf, char const *name, uint32_t value,
 }
 
 /*
+ * The writer's periodic job (its thread, its connection): add the
+ * outcomes counted since the last time to auth_stats.  Counts that fail
+ * to commit are lost, as are those still in memory at a crash: at most
+ * stats_interval's worth.
+ */
+static void stats_flush(struct avec_store *st, void *ctx)
+{
+	rlm_avec_t *inst = ctx;
+	struct avec_auth_stat rows[AVEC_AUTH_HARVEST_MAX];
+	struct avec_err err = { .msg = "" };
+	unsigned n = avec_auth_harvest(&inst->counts, rows);
+
+	if (n > 0 && avec_store_auth_stats_add(st, rows, n, &err) < 0)
+		ERROR("rlm_avec: authentication counts lost: %s", err.msg);
+}
+
+/* One line at stop: the outcomes since start, by reason. */
+static void stats_log_totals(rlm_avec_t *inst)
+{
+	char line[1024];
+	size_t len = 0;
+	unsigned r;
+
+	line[0] = '\0';
+	for (r = 0; r < AVEC_REASON__COUNT; r++) {
+		uint64_t n = __atomic_load_n(&inst->counts.total[r],
+					     __ATOMIC_RELAXED);
+		int k;
+
+		if (n == 0 || len >= sizeof(line)) continue;
+		k = snprintf(line + len, sizeof(line) - len, " %s=%" PRIu64,
+			     avec_reason_code((enum avec_reason)r), n);
+		if (k > 0) len += (size_t)k;
+	}
+	INFO("rlm_avec: authentication outcomes since start:%s",
+	     len ? line : " none");
+}
+
+/*
  * Check the settings once, at start-up, and open the index, then the
  * writer (its own read-write connection to the store).  A bad value
  * stops the server with a message that names the setting.  The database is
@@ -184,7 +232,9 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 			 AVEC_ACCT_WAIT_MIN, AVEC_ACCT_WAIT_MAX,
 			 "milliseconds") < 0 ||
 	    check_bounds(conf, "accounting_waiters", inst->accounting_waiters,
-			 AVEC_WAITERS_MIN, AVEC_WAITERS_MAX, "threads") < 0)
+			 AVEC_WAITERS_MIN, AVEC_WAITERS_MAX, "threads") < 0 ||
+	    check_bounds(conf, "stats_interval", inst->stats_interval,
+			 AVEC_STATS_MIN, AVEC_STATS_MAX, "seconds") < 0)
 		return -1;
 
 	errno = 0;
@@ -215,6 +265,9 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 		inst->index = NULL;
 		return -1;
 	}
+	memset(&inst->counts, 0, sizeof(inst->counts));
+	avec_writer_set_hook(inst->writer, inst->stats_interval * 1000,
+			     stats_flush, inst);
 	return 0;
 }
 
@@ -227,7 +280,10 @@ static int mod_detach(void *instance)
 {
 	rlm_avec_t *inst = instance;
 
-	if (inst->writer) avec_writer_stop(inst->writer);
+	if (inst->writer) {
+		avec_writer_stop(inst->writer);	/* flushes the counts */
+		stats_log_totals(inst);
+	}
 	inst->writer = NULL;
 	if (inst->index) avec_index_close(inst->index);
 	inst->index = NULL;
@@ -519,6 +575,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void *instance,
 
 	if (code == PW_CODE_ACCESS_REJECT) {
 		if (reason == AVEC_ACCEPT) reason = AVEC_REJECT_WRONG_SECRET;
+		avec_auth_count(&inst->counts, request->timestamp, reason);
 		RWDEBUG("reject: principal %s device %lld (%s): %s",
 			principal, (long long)lk.device_id, source_name(src),
 			avec_reason_code(reason));
@@ -528,6 +585,9 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void *instance,
 		return RLM_MODULE_UPDATED;
 	}
 
+	/* once per request: an accept turned down comes back as a reject
+	   that already has its Reply-Message, and is not counted again */
+	avec_auth_count(&inst->counts, request->timestamp, reason);
 	if (reason != AVEC_ACCEPT) {
 		REDEBUG("reject: principal %s device %lld (%s): %s",
 			principal, (long long)lk.device_id, source_name(src),

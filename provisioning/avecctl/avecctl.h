@@ -64,6 +64,30 @@ int ctl_account_erase(struct ctl *c, int argc, char **argv);
 extern const struct ctl_cmd ctl_nas_cmds[];
 extern const struct ctl_cmd ctl_ent_cmds[];
 extern const struct ctl_cmd ctl_block_cmds[];
+extern const struct ctl_cmd ctl_report_cmds[];		/* cmd_report.c */
+extern const struct ctl_cmd ctl_audit_cmds[];		/* audit.c */
+
+/*
+ * The audit trail (audit.c).  ctl_audit_begin, before any command runs,
+ * returns NULL unless the command changes state (audit.c's list of them:
+ * add a new state-changing command there) or -h is asked; otherwise it
+ * notes who, from where, what and on what, with every secret already
+ * removed from the arguments (argv may be permuted or wiped by the
+ * command).  ctl_audit_end records it with the outcome of @rc (usage
+ * errors are not recorded) and returns @rc.  The note is static: one
+ * command per process.
+ */
+struct ctl_audit;
+struct ctl_audit *ctl_audit_begin(const char *group, const struct ctl_cmd *cmd,
+				  int argc, char **argv);
+int ctl_audit_end(struct ctl *c, struct ctl_audit *a, int rc);
+/*
+ * TIME of a report option (@opt names it in the error):
+ * YYYY-MM-DD[THH:MM[:SS]][Z] in UTC, or Unix seconds.  Prints the error
+ * and returns -1 when bad (audit.c).
+ */
+int ctl_report_time(const struct ctl_cmd *cmd, const char *opt, const char *s,
+		    int64_t *out);
 
 /*
  * ctl_dispatch - run the subcommand of @group named by argv[1] from @cmds

@@ -36,6 +36,8 @@ static const struct group groups[] = {
 	{ "nas", ctl_nas_cmds, false },
 	{ "ent", ctl_ent_cmds, false },
 	{ "block", ctl_block_cmds, false },
+	{ "report", ctl_report_cmds, false },
+	{ "audit", ctl_audit_cmds, false },
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -146,8 +148,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (g->single) {
+		struct ctl_audit *a = ctl_audit_begin(g->name, &g->cmds[0],
+						      argc, argv);
+
 		optind = 0;
 		rc = g->cmds[0].run(&c, argc, argv);
+		if (a != NULL)
+			rc = ctl_audit_end(&c, a, rc);
 	} else {
 		rc = ctl_dispatch(&c, g->name, g->cmds, argc, argv);
 	}

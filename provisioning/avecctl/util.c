@@ -125,8 +125,13 @@ ctl_dispatch(struct ctl *c, const char *group, const struct ctl_cmd *cmds,
 	for (cmd = cmds; cmd->name != NULL; cmd++) {
 		if (strcmp(cmd->name, argv[1]) != 0)
 			continue;
+		struct ctl_audit *a = ctl_audit_begin(group, cmd, argc - 1,
+						      argv + 1);
+		int rc;
+
 		optind = 0;	/* glibc: start a fresh scan */
-		return cmd->run(c, argc - 1, argv + 1);
+		rc = cmd->run(c, argc - 1, argv + 1);
+		return a != NULL ? ctl_audit_end(c, a, rc) : rc;
 	}
 	fflush(stdout);
 	fprintf(stderr, "avecctl: %s: unknown command; one of:\n", group);

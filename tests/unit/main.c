@@ -119,6 +119,7 @@ main(void)
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, das_suite());
 	srunner_add_suite(sr, policy_file_suite());
+	srunner_add_suite(sr, report_suite());
 	if (ca_suite)
 		srunner_add_suite(sr, ca_suite());
 	srunner_run_all(sr, CK_NORMAL);

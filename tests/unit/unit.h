@@ -25,6 +25,7 @@ Suite *calendar_suite(void);
 Suite *rules_suite(void);
 Suite *das_suite(void);
 Suite *policy_file_suite(void);
+Suite *report_suite(void);
 
 /* A fresh directory for this test, removed at exit; returns DIR/name. */
 const char *unit_path(const char *name);

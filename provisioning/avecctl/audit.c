@@ -1,0 +1,405 @@
+/*
+ * audit.c - the audit trail of avecctl: who changed what, from where, and
+ * how it ended; and `avecctl audit list`.
+ *
+ * It owns the one place where a state-changing command is recorded, and
+ * the list of those commands (changing[] below: a new command that
+ * changes state must be added there): the dispatchers (main.c for "init",
+ * util.c's ctl_dispatch for the others) call ctl_audit_begin before every
+ * command and ctl_audit_end after one it noted.  Begin takes its note before the command
+ * runs, because getopt permutes argv and some commands wipe a password
+ * they were given.  End records done ("ok"), refused (exit 3), not found
+ * (exit 2) and failed (exit 4) attempts, through a connection of its own,
+ * so that a command which opened the store read-only, or not at all, is
+ * recorded all the same; a usage error (exit 1) and -h are not recorded:
+ * nothing was attempted.  A trail that cannot be written is reported on
+ * stderr; the exit status stays the command's (what it did is done).
+ *
+ * It must never record a secret: the values of --p12-password (-p) and of
+ * any option named after a password or a secret are replaced by
+ * [REMOVED] before they are copied, and a --secret-file is recorded by its
+ * path, never its contents, which this file never reads.  Everything
+ * recorded is made terminal-safe first.
+ */
+#include <sys/stat.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "avec/report.h"
+#include "avecctl.h"
+#include "common/json.h"
+#include "common/text.h"
+
+#define REMOVED "[REMOVED]"
+
+struct ctl_audit {
+	struct avec_audit_rec rec;
+};
+
+/* The commands that change state: recorded. */
+static const char *const changing[] = {
+	"init", "ca init",
+	"account add", "account suspend", "account leave", "account activate",
+	"account erase",
+	"policy set", "policy unset", "policy apply",
+	"device add", "device revoke",
+	"log purge", "settings set",
+	"nas add", "nas remove",
+	"ent import", "ent expire",
+	"block add", "block remove",
+	NULL,
+};
+
+/* Long options that take a value, over every command (a missing one only
+ * makes a value look like a target). */
+static const char *const value_opts[] = {
+	"account", "at", "ca-dir", "creds", "das", "db", "from", "grace-days",
+	"group", "ip", "join-key", "lifetime-days", "mac", "max-devices",
+	"name", "nas-address", "now", "out", "p12-password", "reason", "role",
+	"school", "secret-file", "server-name", "session-timeout", "to",
+	"type", "vlan", "since", "by", NULL,
+};
+/* Short options that take a value, over every command. */
+static const char value_shorts[] = "rnsgtopD";
+
+static bool
+takes_value(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; value_opts[i] != NULL; i++)
+		if (strlen(value_opts[i]) == len &&
+		    strncmp(value_opts[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/* Is the value of long option @name (@len bytes) a secret? */
+static bool
+secret_opt(const char *name, size_t len)
+{
+	char buf[64];
+
+	if (len >= sizeof(buf))
+		return true;	/* odd: keep nothing */
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	if (strcmp(buf, "secret-file") == 0)	/* a path: its contents are */
+		return false;			/* never read here */
+	return strstr(buf, "password") != NULL || strstr(buf, "secret") != NULL ||
+	    strstr(buf, "passphrase") != NULL || strcmp(buf, "key") == 0;
+}
+
+/* Append " @s" (made safe) to @dst, within its size. */
+static void
+append(char *dst, size_t size, const char *s)
+{
+	char safe[256];
+	size_t len = strlen(dst);
+
+	avec_text_safe(s, safe, sizeof(safe));
+	snprintf(dst + len, size - len, "%s%s", len ? " " : "", safe);
+}
+
+struct ctl_audit *
+ctl_audit_begin(const char *group, const struct ctl_cmd *cmd, int argc,
+		char **argv)
+{
+	static struct ctl_audit note;
+	struct avec_audit_rec *r = &note.rec;
+	const struct passwd *pw;
+	const char *sudo, *ssh, *tty;
+	char who[64], safe[64];
+	int i, ntarget = 0, want_target;
+	bool opts_done = false;
+
+	memset(&note, 0, sizeof(note));
+	if (strcmp(group, cmd->name) == 0)
+		snprintf(r->action, sizeof(r->action), "%s", group);
+	else
+		snprintf(r->action, sizeof(r->action), "%s %s", group, cmd->name);
+	for (i = 0; changing[i] != NULL; i++)
+		if (strcmp(changing[i], r->action) == 0)
+			break;
+	if (changing[i] == NULL)
+		return NULL;	/* reads only */
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return NULL;	/* help: nothing is attempted */
+
+	/* actor: the Unix user, and who ran sudo */
+	pw = getpwuid(getuid());
+	if (pw != NULL)
+		avec_text_safe(pw->pw_name, who, sizeof(who));
+	else
+		snprintf(who, sizeof(who), "uid %u", (unsigned)getuid());
+	sudo = getenv("SUDO_USER");
+	if (sudo != NULL && *sudo != '\0')
+		snprintf(r->actor, sizeof(r->actor), "%s via sudo as %s",
+			 avec_text_safe(sudo, safe, sizeof(safe)), who);
+	else
+		snprintf(r->actor, sizeof(r->actor), "%s", who);
+
+	/* origin: the SSH client's address, else the terminal */
+	ssh = getenv("SSH_CONNECTION");
+	tty = ttyname(STDIN_FILENO);
+	if (ssh != NULL && *ssh != '\0') {
+		char addr[64];
+		size_t n = strcspn(ssh, " ");
+
+		if (n >= sizeof(addr))
+			n = sizeof(addr) - 1;
+		memcpy(addr, ssh, n);
+		addr[n] = '\0';
+		snprintf(r->origin, sizeof(r->origin), "cli ssh %s",
+			 avec_text_safe(addr, safe, sizeof(safe)));
+	} else if (tty != NULL) {
+		snprintf(r->origin, sizeof(r->origin), "cli tty %s",
+			 avec_text_safe(tty, safe, sizeof(safe)));
+	} else {
+		snprintf(r->origin, sizeof(r->origin), "cli");
+	}
+
+	/* target: the first argument ("account X" / "device N" for blocks);
+	 * detail: the others, secrets removed */
+	want_target = strcmp(group, "block") == 0 ? 2 : 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!opts_done && strcmp(a, "--") == 0) {
+			opts_done = true;
+			continue;
+		}
+		if (!opts_done && strncmp(a, "--", 2) == 0) {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			char opt[80];
+
+			snprintf(opt, sizeof(opt), "--%.*s", (int)(len < 60 ? len : 60),
+				 name);
+			append(r->detail, sizeof(r->detail), opt);
+			if (eq != NULL) {
+				append(r->detail, sizeof(r->detail),
+				       secret_opt(name, len) ? REMOVED : eq + 1);
+			} else if (takes_value(name, len) && i + 1 < argc) {
+				i++;
+				append(r->detail, sizeof(r->detail),
+				       secret_opt(name, len) ? REMOVED : argv[i]);
+			} else if (secret_opt(name, len) && i + 1 < argc) {
+				i++;	/* unknown, but named like a secret */
+				append(r->detail, sizeof(r->detail), REMOVED);
+			}
+			continue;
+		}
+		if (!opts_done && a[0] == '-' && a[1] != '\0') {
+			char opt[3] = { '-', a[1], '\0' };
+			bool secret = a[1] == 'p';
+
+			append(r->detail, sizeof(r->detail), opt);
+			if (strchr(value_shorts, a[1]) == NULL)
+				continue;
+			if (a[2] != '\0')
+				append(r->detail, sizeof(r->detail),
+				       secret ? REMOVED : a + 2);
+			else if (i + 1 < argc)
+				append(r->detail, sizeof(r->detail),
+				       secret ? REMOVED : argv[++i]);
+			continue;
+		}
+		if (ntarget < want_target) {
+			append(r->target, sizeof(r->target), a);
+			ntarget++;
+		} else {
+			append(r->detail, sizeof(r->detail), a);
+		}
+	}
+	return &note;
+}
+
+int
+ctl_audit_end(struct ctl *c, struct ctl_audit *a, int rc)
+{
+	struct avec_err err = { { 0 } };
+	struct avec_store *st;
+	struct stat sb;
+	const char *outcome;
+
+	switch (rc) {
+	case CTL_OK:		outcome = "ok"; break;
+	case CTL_REFUSED:	outcome = "refused"; break;
+	case CTL_NOTFOUND:	outcome = "not found"; break;
+	case CTL_IO:		outcome = "failed"; break;
+	default:		return rc;	/* usage: nothing attempted */
+	}
+	if (stat(c->db_path, &sb) < 0)
+		return rc;	/* no store (ca init before init): nowhere to write */
+	snprintf(a->rec.outcome, sizeof(a->rec.outcome), "%s", outcome);
+	a->rec.at = (int64_t)time(NULL);
+	st = avec_store_open(c->db_path, 0, &err);
+	if (st == NULL || avec_store_audit_add(st, &a->rec, &err) < 0)
+		ctl_fail(rc, "%s was %s but not recorded in the audit trail: %s",
+			 a->rec.action, rc == CTL_OK ? "done" : "attempted",
+			 err.msg);
+	avec_store_close(st);
+	return rc;
+}
+
+/* ---- avecctl audit list ---- */
+
+static int
+parse_time(const char *s, int64_t *out)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+	long long v;
+
+	if (*s >= '0' && *s <= '9' && strchr(s, '-') == NULL) {
+		v = strtoll(s, &e, 10);
+		if (*e != '\0' || v < 0)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL)
+		return -1;
+	if (*end == 'T' || *end == ' ') {
+		end = strptime(end + 1, "%H:%M", &tm);
+		if (end == NULL)
+			return -1;
+		if (*end == ':' && (end = strptime(end + 1, "%S", &tm)) == NULL)
+			return -1;
+	}
+	if (*end == 'Z')
+		end++;
+	if (*end != '\0')
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+int
+ctl_report_time(const struct ctl_cmd *cmd, const char *opt, const char *s,
+		int64_t *out)
+{
+	char safe[40];
+
+	if (parse_time(s, out) == 0)
+		return 0;
+	ctl_usage_fail(cmd, "%s: '%s' is not a time (YYYY-MM-DD[THH:MM[:SS]]"
+		       " UTC, or Unix seconds)", opt,
+		       avec_text_safe(s, safe, sizeof(safe)));
+	return -1;
+}
+
+struct list_ctx {
+	bool json;
+	struct avec_json j;
+	struct ctl_table t;
+};
+
+static int
+list_row(const struct avec_audit_rec *a, void *ctx)
+{
+	struct list_ctx *l = ctx;
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)a->at;
+
+	if (l->json) {
+		avec_json_obj_begin(&l->j, NULL);
+		avec_json_int(&l->j, "id", a->id);
+		avec_json_time(&l->j, "at", a->at);
+		avec_json_str(&l->j, "actor", a->actor);
+		avec_json_str(&l->j, "origin", a->origin);
+		avec_json_str(&l->j, "action", a->action);
+		avec_json_str(&l->j, "target", a->target);
+		avec_json_str(&l->j, "detail", a->detail);
+		avec_json_str(&l->j, "outcome", a->outcome);
+		avec_json_obj_end(&l->j);
+		return 0;
+	}
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	{
+		const char *cells[] = { when, a->actor, a->origin, a->action,
+			a->target[0] ? a->target : NULL, a->outcome,
+			a->detail[0] ? a->detail : NULL };
+
+		return ctl_table_add(&l->t, cells) < 0 ? CTL_IO : 0;
+	}
+}
+
+static int
+run_list(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const headers[] = { "AT", "ACTOR", "ORIGIN",
+		"ACTION", "TARGET", "OUTCOME", "DETAIL" };
+	const struct ctl_cmd *cmd = &ctl_audit_cmds[0];
+	struct avec_err err = { { 0 } };
+	struct avec_store *st;
+	struct list_ctx l;
+	int64_t since = 0;
+	int ch, rc;
+
+	memset(&l, 0, sizeof(l));
+	while ((ch = ctl_getopt(cmd, argc, argv, "s:jh", longopts)) != -1) {
+		switch (ch) {
+		case 's':
+			if (ctl_report_time(cmd, "--since", optarg, &since) < 0)
+				return CTL_USAGE;
+			break;
+		case 'j': l.json = true; break;
+		case 'h': return ctl_help(cmd);
+		default: return CTL_USAGE;
+		}
+	}
+	if (optind < argc)
+		return ctl_usage_fail(cmd, "audit list takes no argument");
+	if ((st = ctl_store(c, true)) == NULL)
+		return CTL_IO;
+	if (l.json) {
+		avec_json_init(&l.j, stdout);
+		avec_json_arr_begin(&l.j, NULL);
+	} else if (ctl_table_init(&l.t, 7, headers) < 0) {
+		return ctl_fail(CTL_IO, "out of memory");
+	}
+	rc = avec_store_audit_list(st, since, list_row, &l, &err);
+	if (l.json) {
+		avec_json_arr_end(&l.j);
+		avec_json_finish(&l.j);
+	} else {
+		if (rc == 0)
+			ctl_table_print(&l.t, stdout);
+		ctl_table_free(&l.t);
+	}
+	if (rc < 0)
+		return ctl_fail(CTL_IO, "%s", err.msg);
+	return rc == 0 ? CTL_OK : ctl_fail(CTL_IO, "out of memory");
+}
+
+const struct ctl_cmd ctl_audit_cmds[] = {
+	{ "list", run_list, "audit list [--since TIME] [--json]",
+	  "The administrators' commands that changed (or tried to change) the\n"
+	  "appliance, oldest first: when (UTC), who (Unix user; with sudo, who\n"
+	  "ran it), from where (terminal or SSH client address), what, on\n"
+	  "what, how it ended (ok, refused, not found, failed) and the other\n"
+	  "arguments, every secret shown as [REMOVED].  Rows name people:\n"
+	  "'log purge' deletes them with the connection log, after\n"
+	  "log_retention_days.\n"
+	  "TIME: YYYY-MM-DD[THH:MM[:SS]] (UTC) or Unix seconds." },
+	{ NULL, NULL, NULL, NULL },
+};
