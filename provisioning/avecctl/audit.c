@@ -251,54 +251,6 @@ ctl_audit_end(struct ctl *c, struct ctl_audit *a, int rc)
 
 /* ---- avecctl audit list ---- */
 
-static int
-parse_time(const char *s, int64_t *out)
-{
-	struct tm tm;
-	const char *end;
-	char *e;
-	long long v;
-
-	if (*s >= '0' && *s <= '9' && strchr(s, '-') == NULL) {
-		v = strtoll(s, &e, 10);
-		if (*e != '\0' || v < 0)
-			return -1;
-		*out = v;
-		return 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL)
-		return -1;
-	if (*end == 'T' || *end == ' ') {
-		end = strptime(end + 1, "%H:%M", &tm);
-		if (end == NULL)
-			return -1;
-		if (*end == ':' && (end = strptime(end + 1, "%S", &tm)) == NULL)
-			return -1;
-	}
-	if (*end == 'Z')
-		end++;
-	if (*end != '\0')
-		return -1;
-	*out = (int64_t)timegm(&tm);
-	return 0;
-}
-
-int
-ctl_report_time(const struct ctl_cmd *cmd, const char *opt, const char *s,
-		int64_t *out)
-{
-	char safe[40];
-
-	if (parse_time(s, out) == 0)
-		return 0;
-	ctl_usage_fail(cmd, "%s: '%s' is not a time (YYYY-MM-DD[THH:MM[:SS]]"
-		       " UTC, or Unix seconds)", opt,
-		       avec_text_safe(s, safe, sizeof(safe)));
-	return -1;
-}
-
 struct list_ctx {
 	bool json;
 	struct avec_json j;
@@ -359,7 +311,7 @@ run_list(struct ctl *c, int argc, char **argv)
 	while ((ch = ctl_getopt(cmd, argc, argv, "s:jh", longopts)) != -1) {
 		switch (ch) {
 		case 's':
-			if (ctl_report_time(cmd, "--since", optarg, &since) < 0)
+			if (ctl_parse_time("--since", optarg, false, &since) < 0)
 				return CTL_USAGE;
 			break;
 		case 'j': l.json = true; break;

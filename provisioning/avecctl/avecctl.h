@@ -86,8 +86,15 @@ int ctl_audit_end(struct ctl *c, struct ctl_audit *a, int rc);
  * YYYY-MM-DD[THH:MM[:SS]][Z] in UTC, or Unix seconds.  Prints the error
  * and returns -1 when bad (audit.c).
  */
-int ctl_report_time(const struct ctl_cmd *cmd, const char *opt, const char *s,
-		    int64_t *out);
+/*
+ * ctl_parse_time - a time given on the command line: Unix seconds, or ISO
+ * 8601 "YYYY-MM-DD[THH:MM[:SS[.f]]]" with "Z" or "+HH:MM"/"-HHMM".  With
+ * @zone_required (a requisition must not depend on a guessed zone) a
+ * date-time without a zone, or a date alone, is refused; otherwise they
+ * mean UTC.  Prints the error naming @what; returns 0 or -1.
+ */
+int ctl_parse_time(const char *what, const char *s, bool zone_required,
+		   int64_t *out);
 
 /*
  * ctl_dispatch - run the subcommand of @group named by argv[1] from @cmds

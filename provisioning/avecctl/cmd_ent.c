@@ -38,7 +38,7 @@ const struct ctl_cmd ctl_ent_cmds[] = {
 	  "devices are revoked after the grace period (setting ent_grace_days).\n"
 	  "Their live sessions are ended at once with Disconnect-Requests\n"
 	  "(RFC 5176) unless --no-disconnect.\n"
-	  "TIME: Unix seconds or YYYY-MM-DD[THH:MM:SS] (UTC)." },
+	  "TIME: Unix seconds or ISO 8601 (UTC unless a zone is given)." },
 	{ "expire", run_expire, "ent expire [--grace-days N] [--now TIME]",
 	  "Revoke the devices of accounts whose person left more than the\n"
 	  "grace period ago (also done by every import)." },
@@ -57,29 +57,6 @@ cmd_named(const char *name)
 		if (strcmp(cmd->name, name) == 0)
 			return cmd;
 	return &ctl_ent_cmds[0];
-}
-
-static int
-parse_time(const char *s, int64_t *out)
-{
-	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
-					    "%Y-%m-%d" };
-	struct tm tm;
-	size_t i;
-	char *end;
-
-	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL)
-		return ctl_parse_num("time", s, 0, INT64_C(1) << 40, out);
-	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, fmts[i], &tm);
-		if (end != NULL && *end == '\0') {
-			*out = (int64_t)timegm(&tm);
-			return 0;
-		}
-	}
-	return ctl_fail(CTL_USAGE, "invalid time: expected Unix seconds or "
-			"YYYY-MM-DD[THH:MM[:SS]]");
 }
 
 /* The progress bar: on a terminal, for imports of more than 4 MB. */
@@ -135,7 +112,7 @@ common_opts(const struct ctl_cmd *cmd, int ch, int64_t *now, int64_t *grace)
 {
 	switch (ch) {
 	case 'n':
-		return parse_time(optarg, now) < 0 ? CTL_USAGE : -1;
+		return ctl_parse_time("--now", optarg, false, now) < 0 ? CTL_USAGE : -1;
 	case 'g':
 		return ctl_parse_num("grace period", optarg, 0, 36500, grace) < 0 ?
 		    CTL_USAGE : -1;

@@ -52,8 +52,9 @@ const struct ctl_cmd ctl_log_cmds[] = {
 	  "2026-11-28T15:05:00+01:00) or Unix seconds.  Times are shown in UTC." },
 	{ "purge", run_purge, "log purge [--now TIME]",
 	  "Delete the sessions that ended (or, still open, were last heard of)\n"
-	  "more than log_retention_days ago, and the accounts that ended more\n"
-	  "than account_retention_days ago with their devices.  The deleted\n"
+	  "more than log_retention_days ago, the audit trail's rows older than\n"
+	  "that too, and the accounts that ended more than\n"
+	  "account_retention_days ago with their devices.  The deleted\n"
 	  "bytes are overwritten and the write-ahead log truncated.  --now\n"
 	  "purges as of another instant (tests, catching up)." },
 	{ NULL, NULL, NULL, NULL },
@@ -71,92 +72,6 @@ const struct ctl_cmd ctl_settings_cmds[] = {
 };
 
 /* ---- times ---- */
-
-/* Read exactly @n digits at *p into *out; advances *p.  -1 if not digits. */
-static int
-digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
-/*
- * ctl_parse_time - Unix seconds, or ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.f]]"
- * with "Z" or "+HH:MM"/"-HH:MM"/"+HHMM" (a time without a zone is refused:
- * a requisition must not depend on the machine's time zone).
- */
-static int
-parse_time(const char *what, const char *s, int64_t *out)
-{
-	const char *p = s;
-	char safe[40];
-	struct tm tm;
-	int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 0;
-	int64_t t;
-
-	if (*s != '\0' && strspn(s, "0123456789") == strlen(s))
-		return ctl_parse_num(what, s, 0, INT64_C(253402300799), out) < 0 ? -1 : 0;
-	if (digits(&p, 4, &y) < 0 || *p++ != '-' || digits(&p, 2, &mo) < 0 ||
-	    *p++ != '-' || digits(&p, 2, &d) < 0 || (*p != 'T' && *p != 't' &&
-	    *p != ' '))
-		goto bad;
-	p++;
-	if (digits(&p, 2, &h) < 0 || *p++ != ':' || digits(&p, 2, &mi) < 0)
-		goto bad;
-	if (*p == ':') {
-		p++;
-		if (digits(&p, 2, &sec) < 0)
-			goto bad;
-		if (*p == '.' || *p == ',') {	/* fractions: dropped */
-			p++;
-			if (!isdigit((unsigned char)*p))
-				goto bad;
-			while (isdigit((unsigned char)*p))
-				p++;
-		}
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (digits(&p, 2, &oh) < 0)
-			goto bad;
-		if (*p == ':')
-			p++;
-		if (digits(&p, 2, &om) < 0)
-			goto bad;
-	} else {
-		goto bad;
-	}
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || oh > 23 || om > 59)
-		goto bad;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = (int64_t)timegm(&tm);
-	if (tm.tm_mday != d)	/* 31 February and the like */
-		goto bad;
-	*out = t - sign * (oh * 3600 + om * 60);
-	return 0;
-bad:
-	ctl_fail(CTL_USAGE, "invalid %s '%s': expected ISO 8601 with Z or an "
-		 "offset (2026-11-28T14:05:00Z) or Unix seconds", what,
-		 avec_text_safe(s, safe, sizeof(safe)));
-	return -1;
-}
 
 /* "2026-11-28T14:05:00Z", or "-" for 0. */
 static char *
@@ -326,7 +241,7 @@ run_query(struct ctl *c, int argc, char **argv)
 			return ctl_fail(CTL_USAGE, "invalid address '%s'",
 					avec_text_safe(ip, safe, sizeof(safe)));
 		q.ip = ipbuf;
-		if (parse_time("--at", at, &q.at) < 0)
+		if (ctl_parse_time("--at", at, true, &q.at) < 0)
 			return CTL_USAGE;
 	}
 	if (who != NULL) {
@@ -340,8 +255,8 @@ run_query(struct ctl *c, int argc, char **argv)
 					avec_text_safe(mac, safe, sizeof(safe)));
 		q.mac = macbuf;
 	}
-	if ((from != NULL && parse_time("--from", from, &q.from) < 0) ||
-	    (to != NULL && parse_time("--to", to, &q.to) < 0))
+	if ((from != NULL && ctl_parse_time("--from", from, true, &q.from) < 0) ||
+	    (to != NULL && ctl_parse_time("--to", to, true, &q.to) < 0))
 		return CTL_USAGE;
 	if (to != NULL && q.to < q.from)
 		return ctl_fail(CTL_USAGE, "--to is before --from");
@@ -394,7 +309,7 @@ run_purge(struct ctl *c, int argc, char **argv)
 	while ((ch = ctl_getopt(cmd, argc, argv, "h", longopts)) != -1) {
 		switch (ch) {
 		case 'n':
-			if (parse_time("--now", optarg, &now) < 0)
+			if (ctl_parse_time("--now", optarg, false, &now) < 0)
 				return CTL_USAGE;
 			break;
 		case 'h':

@@ -300,11 +300,11 @@ run_auth(struct ctl *c, int argc, char **argv)
 	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
 		switch (ch) {
 		case 'f':
-			if (ctl_report_time(cmd, "--from", optarg, &from) < 0)
+			if (ctl_parse_time("--from", optarg, false, &from) < 0)
 				return CTL_USAGE;
 			break;
 		case 't':
-			if (ctl_report_time(cmd, "--to", optarg, &to) < 0)
+			if (ctl_parse_time("--to", optarg, false, &to) < 0)
 				return CTL_USAGE;
 			break;
 		case 'j': o.json = true; break;

@@ -9,7 +9,9 @@
  * commands that deliver a credential print it themselves, on stdout only.
  */
 #include <sys/stat.h>
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -362,5 +364,94 @@ ctl_list_opts(const struct ctl_cmd *cmd, int argc, char **argv, bool *json)
 	}
 	if (argc != optind)
 		return ctl_usage_fail(cmd, "this listing takes no argument");
+	return -1;
+}
+
+/* Read exactly @n digits at *p into *out; advances *p.  -1 if not digits. */
+static int
+digits(const char **p, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+int
+ctl_parse_time(const char *what, const char *s, bool zone_required,
+	       int64_t *out)
+{
+	const char *p = s;
+	char safe[40];
+	struct tm tm;
+	int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 0;
+	int64_t t;
+
+	if (*s != '\0' && strspn(s, "0123456789") == strlen(s))
+		return ctl_parse_num(what, s, 0, INT64_C(253402300799), out) < 0 ? -1 : 0;
+	if (digits(&p, 4, &y) < 0 || *p++ != '-' || digits(&p, 2, &mo) < 0 ||
+	    *p++ != '-' || digits(&p, 2, &d) < 0)
+		goto bad;
+	h = mi = 0;
+	if (*p == '\0' && !zone_required)	/* a day: its 00:00 UTC */
+		goto convert;
+	if (*p != 'T' && *p != 't' && *p != ' ')
+		goto bad;
+	p++;
+	if (digits(&p, 2, &h) < 0 || *p++ != ':' || digits(&p, 2, &mi) < 0)
+		goto bad;
+	if (*p == ':') {
+		p++;
+		if (digits(&p, 2, &sec) < 0)
+			goto bad;
+		if (*p == '.' || *p == ',') {	/* fractions: dropped */
+			p++;
+			if (!isdigit((unsigned char)*p))
+				goto bad;
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (digits(&p, 2, &oh) < 0)
+			goto bad;
+		if (*p == ':')
+			p++;
+		if (digits(&p, 2, &om) < 0)
+			goto bad;
+	} else if (zone_required) {
+		goto bad;
+	}
+convert:
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60 || oh > 23 || om > 59)
+		goto bad;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = (int64_t)timegm(&tm);
+	if (tm.tm_mday != d)	/* 31 February and the like */
+		goto bad;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return 0;
+bad:
+	ctl_fail(CTL_USAGE, "invalid %s '%s': expected %s or Unix seconds", what,
+		 avec_text_safe(s, safe, sizeof(safe)), zone_required ?
+		 "ISO 8601 with Z or an offset (2026-11-28T14:05:00Z)" :
+		 "ISO 8601 (2026-11-28, 2026-11-28T14:05[:00][Z|+01:00]; UTC "
+		 "when no zone is given)");
 	return -1;
 }

@@ -132,6 +132,8 @@ check "an administrator's suspension stays (eleve.c suspended)" [ "$(acct eleve.
 check "the Complet puts the modified name back" [ "$(person 1000001 display_name)" = "Zoé Lefèvre" ]
 
 # ---- after the grace period ----
+check "ent expire refuses a time it cannot read (exit 1)" \
+	eval '! A ent expire --now "yesterday" 2>/dev/null'
 out=$(A ent expire --now $((T0 + 8 * DAY)))
 check "ent expire 6 days after they left revokes nothing" [ "$out" = "devices revoked 0" ]
 out=$(A ent expire --now $((T0 + 10 * DAY)))

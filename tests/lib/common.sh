@@ -58,9 +58,9 @@ spawn() {
 
 # stop_pid PID : stop one process we started, and forget it
 stop_pid() {
-	local pid=$1 i
+	local pid=$1 _
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 1 30); do
+	for _ in $(seq 1 30); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done

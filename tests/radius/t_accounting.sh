@@ -122,6 +122,8 @@ Framed-IP-Address = 10.20.30.41
 Acct-Session-Time = 300
 Event-Timestamp = $((T0 + 400))
 EOF
+check "(b) a requisition time without a zone is refused, not guessed" \
+	eval '! avecctl log query --ip "$FRAMED" --at "$(date -u -d "@$((T0 + 30))" +%Y-%m-%dT%H:%M:%S)" >/dev/null'
 r=$(q --ip 10.20.30.41 --at $((T0 + 200)))
 check "(c) ... recorded from T0+100 to T0+400 for $WHO" \
 	[ "$(jq -r '.[0] | "\(.started_at) \(.ended_at) \(.principal)"' <<<"$r")" = "$((T0 + 100)) $((T0 + 400)) $WHO" ]
