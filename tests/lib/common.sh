@@ -23,18 +23,25 @@ T_NETNS=()
 T_FAILED=0
 T_COUNT=0
 
+# reap PID : after a TERM, wait up to 3 s for PID to exit, then KILL it
+reap() {
+	local _
+	for _ in $(seq 1 30); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 t_cleanup() {
-	local pid ns i
+	local pid ns
+	# every process gets its TERM first, so that they stop together
 	for pid in "${T_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in "${T_PIDS[@]}"; do
-		for i in $(seq 1 30); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		reap "$pid"
 	done
 	for ns in "${T_NETNS[@]}"; do
 		ip netns delete "$ns" 2>/dev/null
@@ -58,14 +65,9 @@ spawn() {
 
 # stop_pid PID : stop one process we started, and forget it
 stop_pid() {
-	local pid=$1 _
+	local pid=$1
 	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 1 30); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	reap "$pid"
 	local keep=() p
 	for p in "${T_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
 	T_PIDS=("${keep[@]}")
