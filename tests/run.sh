@@ -1,10 +1,12 @@
 #!/bin/bash
 # tests/run.sh - run AVEC's tests and say which failed and why.
 #
-#   tests/run.sh [--unit BIN...] [--all] [SCRIPT...]
+#   tests/run.sh [--unit BIN...] [--all] [--env VAR=VALUE] [SCRIPT...]
 #
 # --unit runs Check binaries and reads their summary line; --all adds every
-# integration script (tests/*/t_*.sh); named scripts run as given.  Each
+# integration script (tests/*/t_*.sh); named scripts run as given; --env
+# sets VAR for the scripts named after it (their logs are tagged with
+# VAR's value's last component, e.g. build/san/bin/avecctl -> "-san").  Each
 # script's output goes to build/test-logs/AREA-NAME.log; a failing one has its
 # "not ok" lines and the end of its log printed.  The last line is
 # "N passed, M failed" (each Check test and each script check counts one).
@@ -42,11 +44,12 @@ run_unit() {
 run_script() {
 	local s=$1 name out rc p f t0 t1
 	# tests/radius/t_x.sh -> radius-t_x.log: two areas may share a name
-	name=$(basename "$(dirname "$s")")-$(basename "${s%.sh}")
+	name=$(basename "$(dirname "$s")")-$(basename "${s%.sh}")${tag:+-$tag}
 	out=$logs/$name.log
 	t0=$(date +%s)
 	echo "== $s"
-	timeout -k 10 "${T_TIMEOUT:-600}" bash "$s" >"$out" 2>&1
+	echo "${envs[*]:+   with ${envs[*]}}" | sed '/^$/d'
+	env "${envs[@]}" timeout -k 10 "${T_TIMEOUT:-600}" bash "$s" >"$out" 2>&1
 	rc=$?
 	t1=$(date +%s)
 	p=$(grep -c '^ok - ' "$out")
@@ -68,19 +71,27 @@ run_script() {
 }
 
 mode=script
-scripts=()
+scripts=()	# entries: "ENV1 ENV2...|script"
+envs=()
+tag=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--unit) mode=unit ;;
-	--all) mode=script; while IFS= read -r s; do scripts+=("$s"); done \
+	--all) mode=script; while IFS= read -r s; do scripts+=("${envs[*]}|$s"); done \
 		< <(cd "$top" && ls tests/*/t_*.sh 2>/dev/null | sort) ;;
+	--env) mode=script; shift; envs+=("$1") ;;
 	--*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
-	*) if [ $mode = unit ]; then run_unit "$1"; else scripts+=("$1"); fi ;;
+	*) if [ $mode = unit ]; then run_unit "$1"; else scripts+=("${envs[*]}|$1"); fi ;;
 	esac
 	shift
 done
 cd "$top" || exit 2
-for s in "${scripts[@]}"; do run_script "$s"; done
+for e in "${scripts[@]}"; do
+	read -r -a envs <<<"${e%%|*}"
+	tag=
+	[ ${#envs[@]} -gt 0 ] && tag=$(basename "$(dirname "$(dirname "${envs[-1]#*=}")")")
+	run_script "${e#*|}"
+done
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

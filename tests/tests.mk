@@ -27,7 +27,14 @@ unit: $(UNIT) $(UNIT_SAN)
 integration: all
 	@bash tests/run.sh $(TESTS)
 
+# The scripts that drive avecctl hardest run a second time with its
+# ASan+UBSan build.
+SAN_SCRIPTS := tests/cli/t_avecctl.sh tests/cli/t_policy.sh \
+	tests/ent/t_aaf_import.sh tests/radius/t_accounting.sh \
+	tests/radius/t_report.sh
+
 # `make check` is the whole suite, set-up included (README).
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN)
-	@bash tests/run.sh --unit $(UNIT) $(UNIT_SAN) --all $(TESTS)
+	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(AVECCTL_SAN)
+	@bash tests/run.sh --unit $(UNIT) $(UNIT_SAN) --all $(TESTS) \
+		--env AVECCTL=$(CURDIR)/$(AVECCTL_SAN) $(SAN_SCRIPTS)
