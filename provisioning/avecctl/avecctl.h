@@ -184,10 +184,14 @@ int ctl_list_begin(bool json, struct avec_json *j, struct ctl_table *t,
 int ctl_list_end(bool json, struct avec_json *j, struct ctl_table *t, int rc,
 		 const struct avec_err *err, const char *what);
 /*
- * The options of a listing that takes only --json and -h, and no
- * argument.  Returns -1 to go on (with *json set), or the exit code.
+ * The options of a command that takes only --json and -h, then between
+ * @min_args and @max_args arguments (at argv[optind]).  Returns -1 to go
+ * on (with *json set), or the exit code.
  */
-int ctl_list_opts(const struct ctl_cmd *cmd, int argc, char **argv,
-		  bool *json);
+int ctl_json_opts(const struct ctl_cmd *cmd, int argc, char **argv,
+		  int min_args, int max_args, bool *json);
+/* The command called @name in the table @cmds (a name of its own). */
+const struct ctl_cmd *ctl_cmd_named(const struct ctl_cmd *cmds,
+				    const char *name);
 
 #endif

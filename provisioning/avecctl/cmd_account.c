@@ -68,17 +68,6 @@ const struct ctl_cmd ctl_account_cmds[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 
-static const struct ctl_cmd *
-cmd_named(const char *name)
-{
-	const struct ctl_cmd *cmd;
-
-	for (cmd = ctl_account_cmds; cmd->name != NULL; cmd++)
-		if (strcmp(cmd->name, name) == 0)
-			return cmd;
-	return &ctl_account_cmds[0];
-}
-
 static int
 run_add(struct ctl *c, int argc, char **argv)
 {
@@ -91,7 +80,7 @@ run_add(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct ctl_cmd *cmd = cmd_named("add");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_account_cmds, "add");
 	const char *join_key = NULL;
 	const char *schools[CTL_MEMBERS_MAX], *groups[CTL_MEMBERS_MAX];
 	unsigned nschools = 0, ngroups = 0;
@@ -222,7 +211,7 @@ run_status(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct ctl_cmd *cmd = cmd_named(argv[0]);
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_account_cmds, argv[0]);
 	struct avec_err err = { { 0 } };
 	enum avec_account_status status;
 	const char *principal;
@@ -316,14 +305,14 @@ run_list(struct ctl *c, int argc, char **argv)
 	static const char *const headers[] = {
 		"PRINCIPAL", "ROLE", "STATUS", "DEVICES", "CREATED", "NAME",
 	};
-	const struct ctl_cmd *cmd = cmd_named("list");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_account_cmds, "list");
 	struct avec_err err = { { 0 } };
 	struct list_ctx lc;
 	struct avec_store *st;
 	int rc;
 
 	memset(&lc, 0, sizeof(lc));
-	if ((rc = ctl_list_opts(cmd, argc, argv, &lc.json)) >= 0)
+	if ((rc = ctl_json_opts(cmd, argc, argv, 0, 0, &lc.json)) >= 0)
 		return rc;
 	if ((st = ctl_store(c, true)) == NULL)
 		return CTL_IO;
@@ -373,15 +362,10 @@ show_device(const struct avec_device_rec *d, void *arg)
 static int
 run_show(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const headers[] = {
 		"ID", "NAME", "TYPE", "STATUS", "CREATED", "EXPIRES",
 	};
-	const struct ctl_cmd *cmd = cmd_named("show");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_account_cmds, "show");
 	struct avec_err err = { { 0 } };
 	struct avec_account_rec a;
 	struct avec_json j;
@@ -392,19 +376,8 @@ run_show(struct ctl *c, int argc, char **argv)
 	bool json = false;
 	int ch, rc;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return ctl_help(cmd);
-		default:
-			return CTL_USAGE;
-		}
-	}
-	if (argc - optind != 1)
-		return ctl_usage_fail(cmd, "account show needs one PRINCIPAL");
+	if ((ch = ctl_json_opts(cmd, argc, argv, 1, 1, &json)) >= 0)
+		return ch;
 	principal = argv[optind];
 	if (ctl_check_principal(principal) < 0)
 		return CTL_USAGE;

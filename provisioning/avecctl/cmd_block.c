@@ -218,7 +218,7 @@ run_list(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	memset(&lc, 0, sizeof(lc));
-	if ((rc = ctl_list_opts(cmd, argc, argv, &lc.json)) >= 0)
+	if ((rc = ctl_json_opts(cmd, argc, argv, 0, 0, &lc.json)) >= 0)
 		return rc;
 	if ((st = ctl_store(c, true)) == NULL)
 		return CTL_IO;

@@ -132,11 +132,6 @@ show_json(struct avec_json *j, const char *key, const char *path,
 static int
 run_show(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct ctl_cmd *cmd = &ctl_ca_cmds[1];
 	struct avec_err err = { { 0 } };
 	struct avec_ca_certinfo ca, srv;
@@ -145,19 +140,8 @@ run_show(struct ctl *c, int argc, char **argv)
 	bool json = false, have_srv;
 	int ch;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return ctl_help(cmd);
-		default:
-			return CTL_USAGE;
-		}
-	}
-	if (argc != optind)
-		return ctl_usage_fail(cmd, "ca show takes no argument");
+	if ((ch = ctl_json_opts(cmd, argc, argv, 0, 0, &json)) >= 0)
+		return ch;
 	snprintf(ca_path, sizeof(ca_path), "%s/%s", c->ca_dir,
 		 AVEC_CA_CERT_FILE);
 	snprintf(srv_path, sizeof(srv_path), "%s/%s", c->ca_dir,

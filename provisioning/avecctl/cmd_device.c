@@ -563,11 +563,6 @@ list_one(const struct avec_device_rec *d, void *arg)
 static int
 run_list(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const headers[] = {
 		"ID", "OWNER", "NAME", "TYPE", "STATUS", "CREATED", "EXPIRES",
 		"LAST-SEEN", "USERNAME/SERIAL",
@@ -581,20 +576,8 @@ run_list(struct ctl *c, int argc, char **argv)
 	int ch, rc;
 
 	memset(&lc, 0, sizeof(lc));
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		switch (ch) {
-		case 'j':
-			lc.json = true;
-			break;
-		case 'h':
-			return ctl_help(cmd);
-		default:
-			return CTL_USAGE;
-		}
-	}
-	if (argc - optind > 1)
-		return ctl_usage_fail(cmd, "device list takes at most one "
-				      "PRINCIPAL");
+	if ((ch = ctl_json_opts(cmd, argc, argv, 0, 1, &lc.json)) >= 0)
+		return ch;
 	if (argc - optind == 1) {
 		principal = argv[optind];
 		if (ctl_check_principal(principal) < 0)

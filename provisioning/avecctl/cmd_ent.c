@@ -48,17 +48,6 @@ const struct ctl_cmd ctl_ent_cmds[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 
-static const struct ctl_cmd *
-cmd_named(const char *name)
-{
-	const struct ctl_cmd *cmd;
-
-	for (cmd = ctl_ent_cmds; cmd->name != NULL; cmd++)
-		if (strcmp(cmd->name, name) == 0)
-			return cmd;
-	return &ctl_ent_cmds[0];
-}
-
 /* The progress bar: on a terminal, for imports of more than 4 MB. */
 #define BAR_MIN_BYTES (4u << 20)
 struct bar {
@@ -144,7 +133,7 @@ run_import(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct ctl_cmd *cmd = cmd_named("import");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_ent_cmds, "import");
 	bool no_disconnect = false;
 	struct avec_err err = { { 0 } };
 	struct avec_ent_opts o;
@@ -205,7 +194,7 @@ run_expire(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct ctl_cmd *cmd = cmd_named("expire");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_ent_cmds, "expire");
 	struct avec_err err = { { 0 } };
 	struct avec_store *st;
 	int64_t now = (int64_t)time(NULL), grace = -1;
@@ -276,15 +265,10 @@ import_one(const struct avec_ent_import_rec *r, void *arg)
 static int
 run_status(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const headers[] = {
 		"IMPORT", "STARTED", "KIND", "RESULT", "COUNTS", "FILES/ERROR",
 	};
-	const struct ctl_cmd *cmd = cmd_named("status");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_ent_cmds, "status");
 	struct avec_err err = { { 0 } };
 	struct avec_ent_totals t;
 	struct list_ctx lc;
@@ -292,16 +276,8 @@ run_status(struct ctl *c, int argc, char **argv)
 	int ch, rc;
 
 	memset(&lc, 0, sizeof(lc));
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		if (ch == 'j')
-			lc.json = true;
-		else if (ch == 'h')
-			return ctl_help(cmd);
-		else
-			return CTL_USAGE;
-	}
-	if (argc != optind)
-		return ctl_usage_fail(cmd, "ent status takes no argument");
+	if ((ch = ctl_json_opts(cmd, argc, argv, 0, 0, &lc.json)) >= 0)
+		return ch;
 	if ((st = ctl_store(c, true)) == NULL)
 		return CTL_IO;
 	if (avec_ent_totals(st, &t, &err) < 0)
@@ -388,7 +364,7 @@ run_people(struct ctl *c, int argc, char **argv)
 		"ID", "ROLE", "STATUS", "LEFT", "JOIN KEY", "ACCOUNT", "UAI",
 		"GROUPS", "NAME",
 	};
-	const struct ctl_cmd *cmd = cmd_named("people");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_ent_cmds, "people");
 	struct avec_err err = { { 0 } };
 	struct list_ctx lc;
 	struct avec_store *st;

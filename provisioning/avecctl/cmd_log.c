@@ -86,17 +86,6 @@ utc(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-static const struct ctl_cmd *
-named(const struct ctl_cmd *cmds, const char *name)
-{
-	const struct ctl_cmd *cmd;
-
-	for (cmd = cmds; cmd->name != NULL; cmd++)
-		if (strcmp(cmd->name, name) == 0)
-			return cmd;
-	return &cmds[0];
-}
-
 /* ---- sessions, as text and JSON ---- */
 
 static void
@@ -195,7 +184,7 @@ run_query(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct ctl_cmd *cmd = named(ctl_log_cmds, "query");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_log_cmds, "query");
 	struct avec_err err = { { 0 } };
 	struct avec_session_query q;
 	struct sess_ctx sc;
@@ -298,7 +287,7 @@ run_purge(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct ctl_cmd *cmd = named(ctl_log_cmds, "purge");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_log_cmds, "purge");
 	struct avec_err err = { { 0 } };
 	struct avec_purge_stats ps;
 	struct avec_store *st;
@@ -350,12 +339,7 @@ check_key(const char *key)
 static int
 run_get(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct ctl_cmd *cmd = named(ctl_settings_cmds, "get");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_settings_cmds, "get");
 	struct avec_err err = { { 0 } };
 	struct avec_store *st;
 	struct avec_json j;
@@ -365,15 +349,8 @@ run_get(struct ctl *c, int argc, char **argv)
 	int ch, rc;
 	size_t i;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'h': return ctl_help(cmd);
-		default: return CTL_USAGE;
-		}
-	}
-	if (argc - optind > 1)
-		return ctl_usage_fail(cmd, "settings get takes at most one KEY");
+	if ((ch = ctl_json_opts(cmd, argc, argv, 0, 1, &json)) >= 0)
+		return ch;
 	if (argc - optind == 1) {
 		one = argv[optind];
 		if (check_key(one) < 0)
@@ -415,7 +392,7 @@ run_set(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct ctl_cmd *cmd = named(ctl_settings_cmds, "set");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_settings_cmds, "set");
 	struct avec_err err = { { 0 } };
 	struct avec_store *st;
 	int64_t min, max, v;
@@ -526,7 +503,7 @@ export_person(const struct avec_ent_person *p, void *arg)
 int
 ctl_account_export(struct ctl *c, int argc, char **argv)
 {
-	const struct ctl_cmd *cmd = named(ctl_account_cmds, "export");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_account_cmds, "export");
 	struct avec_err err = { { 0 } };
 	struct avec_session_query q;
 	struct avec_account_rec a;
@@ -615,7 +592,7 @@ count_one(const struct avec_session_rec *s, void *arg)
 int
 ctl_account_erase(struct ctl *c, int argc, char **argv)
 {
-	const struct ctl_cmd *cmd = named(ctl_account_cmds, "erase");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_account_cmds, "erase");
 	struct avec_err err = { { 0 } };
 	struct avec_session_query q;
 	struct avec_store *st;

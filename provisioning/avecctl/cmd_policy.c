@@ -229,7 +229,7 @@ run_list(struct ctl *c, int argc, char **argv)
 	unsigned r, k;
 	int rc;
 
-	if ((rc = ctl_list_opts(cmd, argc, argv, &json)) >= 0)
+	if ((rc = ctl_json_opts(cmd, argc, argv, 0, 0, &json)) >= 0)
 		return rc;
 	if ((st = ctl_store(c, true)) == NULL)
 		return CTL_IO;
@@ -604,11 +604,6 @@ json_override(struct avec_json *j, const struct avec_override *o)
 static int
 run_show(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct ctl_cmd *cmd = &ctl_policy_cmds[5];
 	struct avec_err err = { { 0 } };
 	struct avec_policy_doc doc;
@@ -618,19 +613,8 @@ run_show(struct ctl *c, int argc, char **argv)
 	unsigned i, r;
 	int ch;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return ctl_help(cmd);
-		default:
-			return CTL_USAGE;
-		}
-	}
-	if (argc != optind)
-		return ctl_usage_fail(cmd, "policy show takes no argument");
+	if ((ch = ctl_json_opts(cmd, argc, argv, 0, 0, &json)) >= 0)
+		return ch;
 	if ((st = ctl_store(c, true)) == NULL)
 		return CTL_IO;
 	if (avec_store_policy_doc(st, &doc, &err) < 0)
@@ -841,11 +825,6 @@ json_effective(const struct members *m, enum avec_role role,
 static int
 run_effective(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct ctl_cmd *cmd = &ctl_policy_cmds[6];
 	struct avec_scan_cb cb = { 0 };
 	struct avec_err err = { { 0 } };
@@ -860,20 +839,8 @@ run_effective(struct ctl *c, int argc, char **argv)
 	unsigned i, n = 0;
 	int ch, rc;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return ctl_help(cmd);
-		default:
-			return CTL_USAGE;
-		}
-	}
-	if (argc - optind != 1)
-		return ctl_usage_fail(cmd, "policy effective needs one "
-				      "PRINCIPAL");
+	if ((ch = ctl_json_opts(cmd, argc, argv, 1, 1, &json)) >= 0)
+		return ch;
 	if (ctl_check_principal(argv[optind]) < 0)
 		return CTL_USAGE;
 	if ((st = ctl_store(c, true)) == NULL)

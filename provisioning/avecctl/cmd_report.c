@@ -32,17 +32,6 @@ struct out {
 	uint64_t total, active;
 };
 
-static const struct ctl_cmd *
-named(const char *name)
-{
-	const struct ctl_cmd *cmd;
-
-	for (cmd = ctl_report_cmds; cmd->name != NULL; cmd++)
-		if (strcmp(cmd->name, name) == 0)
-			return cmd;
-	abort();
-}
-
 static void
 utc(int64_t t, char *buf, size_t len)
 {
@@ -131,7 +120,7 @@ run_devices(struct ctl *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct ctl_cmd *cmd = named("devices");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_report_cmds, "devices");
 	struct avec_err err = { { 0 } };
 	enum avec_report_by by = AVEC_BY_ROLE;
 	const char *headers[] = { "ROLE", "DEVICES", "ACTIVE" };
@@ -220,29 +209,17 @@ session_row(const struct avec_session_rec *s, void *ctx)
 static int
 run_sessions(struct ctl *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const headers[] = { "ACCOUNT", "DEVICE", "NAME",
 		"MAC", "NAS", "IP", "SINCE (UTC)" };
-	const struct ctl_cmd *cmd = named("sessions");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_report_cmds, "sessions");
 	struct avec_err err = { { 0 } };
 	struct avec_store *st;
 	struct out o;
 	int ch, rc;
 
 	memset(&o, 0, sizeof(o));
-	while ((ch = ctl_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
-		switch (ch) {
-		case 'j': o.json = true; break;
-		case 'h': return ctl_help(cmd);
-		default: return CTL_USAGE;
-		}
-	}
-	if (optind < argc)
-		return ctl_usage_fail(cmd, "report sessions takes no argument");
+	if ((ch = ctl_json_opts(cmd, argc, argv, 0, 0, &o.json)) >= 0)
+		return ch;
 	if ((st = ctl_store(c, true)) == NULL)
 		return CTL_IO;
 	if ((rc = out_begin(&o, 7, headers)) != 0)
@@ -289,7 +266,7 @@ run_auth(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const headers[] = { "OUTCOME", "COUNT" };
-	const struct ctl_cmd *cmd = named("auth");
+	const struct ctl_cmd *cmd = ctl_cmd_named(ctl_report_cmds, "auth");
 	struct avec_err err = { { 0 } };
 	struct avec_store *st;
 	int64_t from = 0, to = 0;

@@ -342,7 +342,8 @@ ctl_list_end(bool json, struct avec_json *j, struct ctl_table *t, int rc,
 }
 
 int
-ctl_list_opts(const struct ctl_cmd *cmd, int argc, char **argv, bool *json)
+ctl_json_opts(const struct ctl_cmd *cmd, int argc, char **argv, int min_args,
+	      int max_args, bool *json)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -362,8 +363,8 @@ ctl_list_opts(const struct ctl_cmd *cmd, int argc, char **argv, bool *json)
 			return CTL_USAGE;
 		}
 	}
-	if (argc != optind)
-		return ctl_usage_fail(cmd, "this listing takes no argument");
+	if (argc - optind < min_args || argc - optind > max_args)
+		return ctl_usage_fail(cmd, "wrong number of arguments");
 	return -1;
 }
 
@@ -454,4 +455,15 @@ bad:
 		 "ISO 8601 (2026-11-28, 2026-11-28T14:05[:00][Z|+01:00]; UTC "
 		 "when no zone is given)");
 	return -1;
+}
+
+const struct ctl_cmd *
+ctl_cmd_named(const struct ctl_cmd *cmds, const char *name)
+{
+	const struct ctl_cmd *cmd;
+
+	for (cmd = cmds; cmd->name != NULL; cmd++)
+		if (strcmp(cmd->name, name) == 0)
+			return cmd;
+	abort();	/* a command's own name: a typo is a bug */
 }

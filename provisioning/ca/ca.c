@@ -344,43 +344,21 @@ out:
 	return rc;
 }
 
-static X509 *
-read_cert_file(const char *path, struct avec_err *err)
+/*
+ * Read the PEM file at @path and parse one object from it: a certificate,
+ * or (@key) a private key, whose file buffer is read and wiped as a
+ * secret.  The caller frees the object.  NULL with @err set.
+ */
+static void *
+read_pem_file(const char *path, bool key, struct avec_err *err)
 {
-	BIO *b = NULL;
-	X509 *x = NULL;
+	char what[PATH_MAX + 64];
+	void *obj = NULL;
 	char *buf = NULL;
 	size_t len = 0;
+	BIO *b;
 
-	if (read_small_file(path, false, &buf, &len, err) < 0)
-		return NULL;
-	b = BIO_new_mem_buf(buf, (int)len);
-	if (b == NULL) {
-		ssl_err(err, "cannot allocate a buffer");
-		goto out;
-	}
-	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	if (x == NULL) {
-		char what[PATH_MAX + 64];
-		snprintf(what, sizeof(what), "%s holds no PEM certificate",
-			 path);
-		ssl_err(err, what);
-	}
-out:
-	BIO_free(b);
-	OPENSSL_free(buf);
-	return x;
-}
-
-static EVP_PKEY *
-read_key_file(const char *path, struct avec_err *err)
-{
-	BIO *b = NULL;
-	EVP_PKEY *k = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (read_small_file(path, true, &buf, &len, err) < 0)
+	if (read_small_file(path, key, &buf, &len, err) < 0)
 		return NULL;
 	b = BIO_new_mem_buf(buf, (int)len);
 	if (b == NULL) {
@@ -388,17 +366,32 @@ read_key_file(const char *path, struct avec_err *err)
 		goto out;
 	}
 	/* No passphrase callback: a prompt would hang a daemon. */
-	k = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"");
-	if (k == NULL) {
-		char what[PATH_MAX + 64];
-		snprintf(what, sizeof(what), "%s holds no usable private key",
-			 path);
+	obj = key ? (void *)PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"") :
+	    (void *)PEM_read_bio_X509(b, NULL, NULL, NULL);
+	if (obj == NULL) {
+		snprintf(what, sizeof(what), "%s holds no %s", path,
+			 key ? "usable private key" : "PEM certificate");
 		ssl_err(err, what);
 	}
 out:
 	BIO_free(b);
-	OPENSSL_clear_free(buf, len + 1);
-	return k;
+	if (key)
+		OPENSSL_clear_free(buf, len + 1);
+	else
+		OPENSSL_free(buf);
+	return obj;
+}
+
+static X509 *
+read_cert_file(const char *path, struct avec_err *err)
+{
+	return read_pem_file(path, false, err);
+}
+
+static EVP_PKEY *
+read_key_file(const char *path, struct avec_err *err)
+{
+	return read_pem_file(path, true, err);
 }
 
 static EVP_PKEY *
