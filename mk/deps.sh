@@ -9,10 +9,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
 
 pkgs="build-essential pkg-config clang check libsubunit-dev
-libsqlite3-dev sqlite3 libssl-dev openssl libtalloc-dev libpcre3-dev libxml2-dev libyaml-dev
+libsqlite3-dev sqlite3 libssl-dev openssl libcurl4-openssl-dev libtalloc-dev libpcre3-dev libxml2-dev libyaml-dev
 freeradius freeradius-utils libfreeradius-dev dpkg-dev
 python3 binutils xxd
-hostapd wpasupplicant eapoltest iproute2 procps jq linux-perf"
+hostapd wpasupplicant eapoltest iproute2 procps jq linux-perf
+libqrencode-dev libxml2-utils
+slapd ldap-utils python3-django-cas-server python3-ldap3 gunicorn curl
+chromium chromium-driver"
 
 missing=
 for p in $pkgs; do
@@ -28,7 +31,7 @@ if [ -n "$missing" ]; then
 	apt-get -qq install -y --no-install-recommends $missing >/dev/null
 	# The packaged services must not hold the RADIUS ports or run with
 	# Debian's sample configuration: AVEC starts its own, by process id.
-	for s in freeradius hostapd; do
+	for s in freeradius hostapd slapd; do
 		if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 			systemctl disable --now "$s" >/dev/null 2>&1 || true
 		fi

@@ -8,15 +8,23 @@ PROV_CPPFLAGS := -Iprovisioning -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECAT
 $(BUILD)/obj/provisioning/%.o: CPPFLAGS += $(PROV_CPPFLAGS)
 $(SAN)/obj/provisioning/%.o: CPPFLAGS += $(PROV_CPPFLAGS)
 
-CA_SRCS     := provisioning/ca/ca.c
-COMMON_SRCS := provisioning/common/json.c provisioning/common/text.c
+CA_SRCS     := provisioning/ca/ca.c provisioning/enrol/enrol.c
+COMMON_SRCS := provisioning/common/json.c provisioning/common/text.c \
+	provisioning/common/buf.c
 # The Disconnect-Request client (RFC 5176), avecctl's now, avecd's later
-DAS_SRCS    := provisioning/das/das.c
+DAS_SRCS    := provisioning/das/das.c provisioning/das/revoke.c
 # The administrator's policy file (YAML through libyaml): avecctl's and the
 # unit suite's; then avecctl's block lists
 POLICY_SRCS := provisioning/policy/policy_file.c
 YAML_LIBS   := $(shell pkg-config --libs yaml-0.1 2>/dev/null)
 DAS_SRCS    += $(POLICY_SRCS)
+# avecd's CAS v3 client (libcurl for the validation, libxml2 for the answer)
+CAS_SRCS    := provisioning/cas/cas_parse.c provisioning/cas/cas_identity.c \
+	provisioning/cas/cas_http.c
+CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null)
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+$(CAS_SRCS:%.c=$(BUILD)/obj/%.o) $(CAS_SRCS:%.c=$(SAN)/obj/%.o): \
+	CPPFLAGS += $(LIBXML_CFLAGS) $(CURL_CFLAGS)
 AVECCTL_SRCS := provisioning/avecctl/main.c provisioning/avecctl/util.c \
 	provisioning/avecctl/cmd_store.c provisioning/avecctl/cmd_ca.c \
 	provisioning/avecctl/cmd_account.c provisioning/avecctl/cmd_policy.c \
@@ -55,3 +63,51 @@ UNIT_EXTRA     := $(CA_SRCS:%.c=$(BUILD)/obj/%.o) $(COMMON_SRCS:%.c=$(BUILD)/obj
 	$(DAS_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_EXTRA_SAN := $(CA_SRCS:%.c=$(SAN)/obj/%.o) $(COMMON_SRCS:%.c=$(SAN)/obj/%.o) \
 	$(DAS_SRCS:%.c=$(SAN)/obj/%.o)
+UNIT_EXTRA     += $(CAS_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_EXTRA_SAN += $(CAS_SRCS:%.c=$(SAN)/obj/%.o)
+
+# Device configuration profiles (mobileconfig, eap-config, Windows WLAN
+# XML, ONC) and QR codes: avecd's portal and the unit suite (libqrencode)
+PROFILE_SRCS := provisioning/profile/profile.c \
+	provisioning/profile/mobileconfig.c provisioning/profile/eapconfig.c \
+	provisioning/profile/wlan.c provisioning/profile/onc.c \
+	provisioning/profile/qr.c
+QRENCODE_LIBS := $(shell pkg-config --libs libqrencode 2>/dev/null)
+$(PROFILE_SRCS:%.c=$(BUILD)/obj/%.o) $(PROFILE_SRCS:%.c=$(SAN)/obj/%.o): \
+	CPPFLAGS += $(shell pkg-config --cflags libqrencode 2>/dev/null)
+UNIT_EXTRA     += $(PROFILE_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_EXTRA_SAN += $(PROFILE_SRCS:%.c=$(SAN)/obj/%.o)
+# check_profile.c reads the profiles back with libxml2 (XSD, XPath)
+$(BUILD)/obj/tests/unit/check_profile.o $(SAN)/obj/tests/unit/check_profile.o: \
+	CPPFLAGS += $(LIBXML_CFLAGS) $(PROV_CPPFLAGS)
+
+# avecd: the portal (libmicrohttpd, CAS through libcurl, profiles) and its
+# privileged engine (store, CA) in one program of two processes.
+AVECD_SRCS := provisioning/avecd/main.c provisioning/avecd/conf.c \
+	provisioning/avecd/msg.c provisioning/avecd/engine.c \
+	provisioning/avecd/portal.c provisioning/avecd/routes.c \
+	provisioning/avecd/pages.c
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
+AVECD     := $(BUILD)/bin/avecd
+AVECD_SAN := $(SAN)/bin/avecd
+AVECD_DEPS = $(CA_SRCS) $(COMMON_SRCS) $(DAS_SRCS) $(CAS_SRCS) $(PROFILE_SRCS)
+AVECD_OBJS     = $(AVECD_SRCS:%.c=$(BUILD)/obj/%.o) $(AVECD_DEPS:%.c=$(BUILD)/obj/%.o)
+AVECD_SAN_OBJS = $(AVECD_SRCS:%.c=$(SAN)/obj/%.o) $(AVECD_DEPS:%.c=$(SAN)/obj/%.o)
+$(AVECD_SRCS:%.c=$(BUILD)/obj/%.o) $(AVECD_SRCS:%.c=$(SAN)/obj/%.o): \
+	CPPFLAGS += $(LIBXML_CFLAGS) $(CURL_CFLAGS)
+
+$(AVECD): $(AVECD_OBJS) $(LIBAVEC)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS) $(CURL_LIBS) \
+		$(QRENCODE_LIBS) $(MHD_LIBS)
+$(AVECD_SAN): $(AVECD_SAN_OBJS) $(LIBAVEC_SAN)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS) $(CURL_LIBS) \
+		$(QRENCODE_LIBS) $(MHD_LIBS)
+
+.PHONY: avecd avecd-san
+avecd: $(AVECD)
+avecd-san: $(AVECD_SAN)
+ALL += $(AVECD)

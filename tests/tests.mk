@@ -2,7 +2,8 @@
 # integration scripts that drive the real programs (tests/run.sh).
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
-UNIT_LIBS := $(shell pkg-config --libs check 2>/dev/null) $(PKG_LIBS) $(YAML_LIBS)
+UNIT_LIBS := $(shell pkg-config --libs check 2>/dev/null) $(PKG_LIBS) $(YAML_LIBS) \
+	$(CURL_LIBS) $(QRENCODE_LIBS)
 UNIT      := $(BUILD)/tests/unit
 UNIT_SAN  := $(SAN)/tests/unit
 # Extra objects a unit suite needs besides libavec (e.g. the CA code).
@@ -35,6 +36,20 @@ SAN_SCRIPTS := tests/cli/t_avecctl.sh tests/cli/t_policy.sh \
 
 # `make check` is the whole suite, set-up included (README).
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(AVECCTL_SAN)
+	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(AVECCTL_SAN) \
+		$(PROFILE_SAMPLE)
 	@bash tests/run.sh --unit $(UNIT) $(UNIT_SAN) --all $(TESTS) \
 		--env AVECCTL=$(CURDIR)/$(AVECCTL_SAN) $(SAN_SCRIPTS)
+
+# A sample of every profile format for every EAP method, from a throwaway
+# CA: tests/profile/t_profiles.sh checks them with xmllint, openssl, python3.
+PROFILE_SAMPLE := $(BUILD)/tests/profile-sample
+$(BUILD)/obj/tests/tools/%.o: CPPFLAGS += $(PROV_CPPFLAGS)
+$(PROFILE_SAMPLE): $(BUILD)/obj/tests/tools/profile_sample.o \
+	$(PROFILE_SRCS:%.c=$(BUILD)/obj/%.o) $(CA_SRCS:%.c=$(BUILD)/obj/%.o) \
+	$(COMMON_SRCS:%.c=$(BUILD)/obj/%.o) $(LIBAVEC)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(QRENCODE_LIBS)
+.PHONY: profile-sample
+profile-sample: $(PROFILE_SAMPLE)

@@ -2,11 +2,11 @@
  * cmd_device.c - "avecctl device": registering devices with a fresh
  * credential, listing them, revoking them.
  *
- * This file owns the order of a registration: check the arguments, check
- * the account and its role's policy (for a clear message and exit code),
- * make the credential, and only then ask the store, whose transaction is
- * the one authority on quota.  For EAP-TLS the certificate and its files
- * exist before the insert; when the store refuses, the files are removed.
+ * This file owns the command's side of a registration: its arguments, its
+ * exit codes, and for EAP-TLS the files under --out.  The registration
+ * itself (checks, credential, the store's quota transaction) is
+ * provisioning/enrol, shared with avecd.  A certificate whose files cannot
+ * be written is revoked at once.
  *
  * It must never let a secret out other than as the command's result on
  * stdout: a TTLS/PEAP secret or a PKCS#12 password is printed once there,
@@ -31,10 +31,9 @@
 #include "ca/ca.h"
 #include "common/json.h"
 #include "common/text.h"
+#include "enrol/enrol.h"
 
-#define DEFAULT_TLS_LIFETIME	(365 * 86400)	/* when the role sets none */
 #define P12_PASSWORD_MIN	8
-#define ATTEMPTS		3	/* fresh usernames after a collision */
 #define DEFAULT_REASON		"revoked by an administrator"
 
 static int run_add(struct ctl *c, int argc, char **argv);
@@ -78,47 +77,7 @@ struct add_req {
 	char pw[AVEC_CA_P12_PASSWORD_MAX + 1];	/* wiped by run_add */
 };
 
-/*
- * check_admitted - may @principal add a device of type @type now?  Prints
- * the refusal and returns its exit code, or returns CTL_OK with *pol set.
- * The store checks all of this again, with the quota, in one transaction.
- */
-static int
-check_admitted(struct avec_store *st, const char *principal,
-	       enum avec_cred_type type, struct avec_policy *pol)
-{
-	struct avec_err err = { { 0 } };
-	struct avec_account_rec a;
-	char allowed[32];
-	int rc;
-
-	rc = avec_store_account_get(st, principal, &a, &err);
-	if (rc == AVEC_STORE_NOTFOUND)
-		return ctl_fail(CTL_NOTFOUND, "no account %s", principal);
-	if (rc != 0)
-		return ctl_fail(CTL_IO, "%s", err.msg);
-	if (a.a.status != AVEC_ACCOUNT_ACTIVE)
-		return ctl_fail(CTL_REFUSED, "account %s is %s: no device can "
-				"be added", principal,
-				avec_account_status_name(a.a.status));
-	/* the account's own policy: its role's with its overrides */
-	if (avec_store_policy_effective(st, principal, pol, &err) != 0)
-		return ctl_fail(CTL_IO, "%s", err.msg);
-	if (!pol->defined)
-		return ctl_fail(CTL_REFUSED, "role %s is not admitted on this "
-				"network (no policy)", avec_role_name(a.a.role));
-	if (!(pol->allowed_creds & AVEC_CRED_BIT(type)))
-		return ctl_fail(CTL_REFUSED, "the policy of role %s does not "
-				"allow %s devices (allowed: %s)",
-				avec_role_name(a.a.role),
-				avec_cred_type_name(type),
-				avec_cred_mask_format(pol->allowed_creds,
-						      allowed,
-						      sizeof(allowed)));
-	return CTL_OK;
-}
-
-/* The exit code for a registration the store refused with @rc. */
+/* The exit code for a registration refused with @rc. */
 static int
 refused(const struct add_req *r, int rc, const struct avec_err *err)
 {
@@ -128,56 +87,24 @@ refused(const struct add_req *r, int rc, const struct avec_err *err)
 		return ctl_fail(CTL_REFUSED, "%s", err->msg);
 	case AVEC_STORE_NOTFOUND:
 		return ctl_fail(CTL_NOTFOUND, "no account %s", r->principal);
-	case AVEC_STORE_EXISTS:
-		return ctl_fail(CTL_IO, "%s (tried %d fresh usernames)",
-				err->msg, ATTEMPTS);
 	default:
 		return ctl_fail(CTL_IO, "%s", err->msg);
 	}
 }
 
-static void
-fill_rec(struct avec_device_rec *rec, const struct add_req *r)
-{
-	memset(rec, 0, sizeof(*rec));
-	snprintf(rec->principal, sizeof(rec->principal), "%s", r->principal);
-	snprintf(rec->name, sizeof(rec->name), "%s", r->name);
-	rec->d.cred_type = r->type;
-	rec->d.status = AVEC_DEVICE_ACTIVE;
-}
-
 /* TTLS or PEAP: a username and a secret, of which the store keeps a hash. */
 static int
-add_secret(struct ctl *c, struct avec_store *st, const struct add_req *r)
+add_secret(struct ctl *c, struct avec_store *st, const struct add_req *r,
+	   const struct avec_policy *pol)
 {
 	struct avec_err err = { { 0 } };
-	struct avec_device_rec rec;
-	char secret[AVEC_SECRET_LEN + 1];
-	int64_t id = 0;
-	int attempt, rc = -1, code;
+	struct avec_enrol e = { .principal = r->principal, .name = r->name,
+				.type = r->type };
+	int rc;
 
-	for (attempt = 0; attempt < ATTEMPTS; attempt++) {
-		fill_rec(&rec, r);
-		if (avec_username_generate(rec.username,
-					   sizeof(rec.username)) < 0 ||
-		    avec_secret_generate(secret, sizeof(secret)) < 0) {
-			code = ctl_fail(CTL_IO, "the random source failed");
-			goto out;
-		}
-		if (avec_secret_hash(r->type, secret, rec.secret_hash,
-				     sizeof(rec.secret_hash)) < 0) {
-			code = ctl_fail(CTL_IO, "cannot hash the new secret");
-			goto out;
-		}
-		rc = avec_store_device_register(st, &rec, (int64_t)time(NULL),
-						&id, &err);
-		if (rc != AVEC_STORE_EXISTS)
-			break;
-	}
-	if (rc != 0) {
-		code = refused(r, rc, &err);
-		goto out;
-	}
+	rc = avec_enrol_register(st, NULL, pol, &e, (int64_t)time(NULL), &err);
+	if (rc != 0)
+		return refused(r, rc, &err);
 
 	/* The one place the secret is shown: stdout, once. */
 	if (r->json) {
@@ -185,24 +112,21 @@ add_secret(struct ctl *c, struct avec_store *st, const struct add_req *r)
 
 		avec_json_init(&j, stdout);
 		avec_json_obj_begin(&j, NULL);
-		avec_json_int(&j, "id", id);
-		avec_json_str(&j, "username", rec.username);
-		avec_json_str(&j, "secret", secret);
+		avec_json_int(&j, "id", e.id);
+		avec_json_str(&j, "username", e.username);
+		avec_json_str(&j, "secret", e.secret);
 		avec_json_str(&j, "type", avec_cred_type_name(r->type));
 		avec_json_obj_end(&j);
 		avec_json_finish(&j);
 	} else {
-		ctl_note(c, "device %" PRId64 " added for %s (%s)", id,
+		ctl_note(c, "device %" PRId64 " added for %s (%s)", e.id,
 			 r->principal, avec_cred_type_name(r->type));
-		printf("username: %s\n", rec.username);
-		printf("secret:   %s\n", secret);
+		printf("username: %s\n", e.username);
+		printf("secret:   %s\n", e.secret);
 	}
 	fflush(stdout);
-	code = CTL_OK;
-out:
-	avec_secret_wipe(secret, sizeof(secret));
-	avec_secret_wipe(&rec, sizeof(rec));
-	return code;
+	avec_enrol_clear(&e);
+	return CTL_OK;
 }
 
 struct tls_paths {
@@ -225,57 +149,37 @@ make_paths(struct tls_paths *p, const char *dir, const char *username)
 	return 0;
 }
 
-static void
-remove_files(const struct tls_paths *p)
-{
-	unlink(p->p12);
-	unlink(p->key);
-	unlink(p->cert);
-}
-
-/*
- * issue_files - a certificate for @username, written as PEM pair and
- * PKCS#12.  On failure nothing is left on disk.
- */
+/* The credential of a registered device, as PEM pair and PKCS#12; on
+ * failure nothing is left on disk. */
 static int
-issue_files(struct avec_ca *ca, const struct add_req *r, const char *username,
-	    int64_t lifetime, const struct tls_paths *p,
-	    struct avec_ca_certinfo *info, struct avec_err *err)
+write_files(struct avec_ca *ca, const struct avec_enrol *e, const char *pw,
+	    const struct tls_paths *p, struct avec_err *err)
 {
-	struct avec_ca_cred *cred;
-	int rc = -1;
-
-	cred = avec_ca_issue_client(ca, username, lifetime, info, err);
-	if (cred == NULL)
+	if (avec_ca_cred_write_pem(e->cred, p->cert, p->key, err) < 0)
 		return -1;
-	if (avec_ca_cred_write_pem(cred, p->cert, p->key, err) < 0)
-		goto out;
-	if (avec_ca_cred_write_p12(cred, ca, p->p12, r->pw, username,
+	if (avec_ca_cred_write_p12(e->cred, ca, p->p12, pw, e->username,
 				   err) < 0) {
 		unlink(p->key);
 		unlink(p->cert);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	avec_ca_cred_free(cred);
-	return rc;
+	return 0;
 }
 
-/* EAP-TLS: a certificate from the appliance CA, in files under --out. */
+/* EAP-TLS: a certificate from the appliance CA, in files under --out.  A
+ * device whose files cannot be written is revoked at once. */
 static int
 add_tls(struct ctl *c, struct avec_store *st, struct add_req *r,
 	const struct avec_policy *pol)
 {
 	struct avec_err err = { { 0 } };
-	struct avec_device_rec rec;
-	struct avec_ca_certinfo info;
+	struct avec_enrol e = { .principal = r->principal, .name = r->name,
+				.type = r->type };
 	struct avec_ca *ca = NULL;
 	struct tls_paths p;
-	char dir[PATH_MAX], serial[AVEC_SERIAL_MAX + 1], t[32];
+	char dir[PATH_MAX], t[32];
 	unsigned created = 0;
-	int64_t id = 0, lifetime;
-	int attempt, rc = -1, code;
+	int rc, code;
 
 	if (realpath(r->out, dir) == NULL)
 		return ctl_fail(CTL_IO, "cannot use --out %s: %s", r->out,
@@ -288,50 +192,23 @@ add_tls(struct ctl *c, struct avec_store *st, struct add_req *r,
 		ctl_note(c, "CA created in %s", c->ca_dir);
 	if ((ca = avec_ca_open(c->ca_dir, &err)) == NULL)
 		return ctl_fail(CTL_IO, "%s", err.msg);
-	/* the certificate ends when the device does (lifetime, or a date) */
-	lifetime = avec_expiry_for(pol, time(NULL));
-	lifetime = lifetime ? lifetime - (int64_t)time(NULL) : DEFAULT_TLS_LIFETIME;
 
-	for (attempt = 0; attempt < ATTEMPTS; attempt++) {
-		fill_rec(&rec, r);
-		if (avec_username_generate(rec.username,
-					   sizeof(rec.username)) < 0) {
-			code = ctl_fail(CTL_IO, "the random source failed");
-			goto out;
-		}
-		if (make_paths(&p, dir, rec.username) < 0) {
-			code = ctl_fail(CTL_USAGE, "--out path is too long");
-			goto out;
-		}
-		if (issue_files(ca, r, rec.username, lifetime, &p, &info,
-				&err) < 0) {
-			code = ctl_fail(CTL_IO, "%s", err.msg);
-			goto out;
-		}
-		/* The store and FreeRADIUS must see the same serial. */
-		if (avec_serial_normalize(info.serial, serial,
-					  sizeof(serial)) < 0 ||
-		    strcmp(serial, info.serial) != 0) {
-			remove_files(&p);
-			code = ctl_fail(CTL_IO, "internal error: certificate "
-					"serial %s is not in canonical form",
-					info.serial);
-			goto out;
-		}
-		snprintf(rec.cert_serial, sizeof(rec.cert_serial), "%s",
-			 info.serial);
-		snprintf(rec.cert_fingerprint, sizeof(rec.cert_fingerprint),
-			 "%s", info.fingerprint);
-		rec.d.expires_at = info.not_after;
-		rc = avec_store_device_register(st, &rec, (int64_t)time(NULL),
-						&id, &err);
-		if (rc != 0)
-			remove_files(&p);
-		if (rc != AVEC_STORE_EXISTS)
-			break;
-	}
+	rc = avec_enrol_register(st, ca, pol, &e, (int64_t)time(NULL), &err);
 	if (rc != 0) {
 		code = refused(r, rc, &err);
+		goto out;
+	}
+	if (make_paths(&p, dir, e.username) < 0 ||
+	    write_files(ca, &e, r->pw, &p, &err) < 0) {
+		struct avec_err rerr = { { 0 } };
+
+		if (err.msg[0] == '\0')
+			avec_err_set(&err, "--out path is too long");
+		avec_store_device_revoke(st, e.id, "credential files could "
+					 "not be written", (int64_t)time(NULL),
+					 &rerr);
+		code = ctl_fail(CTL_IO, "%s (device %" PRId64 " revoked)",
+				err.msg, e.id);
 		goto out;
 	}
 
@@ -340,12 +217,12 @@ add_tls(struct ctl *c, struct avec_store *st, struct add_req *r,
 
 		avec_json_init(&j, stdout);
 		avec_json_obj_begin(&j, NULL);
-		avec_json_int(&j, "id", id);
-		avec_json_str(&j, "username", rec.username);
+		avec_json_int(&j, "id", e.id);
+		avec_json_str(&j, "username", e.username);
 		avec_json_str(&j, "type", avec_cred_type_name(r->type));
-		avec_json_str(&j, "serial", info.serial);
-		avec_json_str(&j, "fingerprint", info.fingerprint);
-		avec_json_int(&j, "expires_at", info.not_after);
+		avec_json_str(&j, "serial", e.info.serial);
+		avec_json_str(&j, "fingerprint", e.info.fingerprint);
+		avec_json_int(&j, "expires_at", e.info.not_after);
 		avec_json_str(&j, "cert", p.cert);
 		avec_json_str(&j, "key", p.key);
 		avec_json_str(&j, "p12", p.p12);
@@ -353,12 +230,12 @@ add_tls(struct ctl *c, struct avec_store *st, struct add_req *r,
 		avec_json_obj_end(&j);
 		avec_json_finish(&j);
 	} else {
-		ctl_note(c, "device %" PRId64 " added for %s (tls)", id,
+		ctl_note(c, "device %" PRId64 " added for %s (tls)", e.id,
 			 r->principal);
-		printf("username:     %s\n", rec.username);
-		printf("serial:       %s\n", info.serial);
-		printf("fingerprint:  %s\n", info.fingerprint);
-		printf("expires:      %s\n", ctl_time(info.not_after, t,
+		printf("username:     %s\n", e.username);
+		printf("serial:       %s\n", e.info.serial);
+		printf("fingerprint:  %s\n", e.info.fingerprint);
+		printf("expires:      %s\n", ctl_time(e.info.not_after, t,
 						      sizeof(t)));
 		printf("certificate:  %s\n", p.cert);
 		printf("key:          %s\n", p.key);
@@ -369,6 +246,7 @@ add_tls(struct ctl *c, struct avec_store *st, struct add_req *r,
 	fflush(stdout);
 	code = CTL_OK;
 out:
+	avec_enrol_clear(&e);
 	avec_ca_close(ca);
 	return code;
 }
@@ -486,12 +364,19 @@ run_add(struct ctl *c, int argc, char **argv)
 		code = CTL_IO;
 		goto out;
 	}
-	if ((code = check_admitted(st, r.principal, r.type, &pol)) != CTL_OK)
-		goto out;
+	{
+		struct avec_err err = { { 0 } };
+		int rc = avec_enrol_check(st, r.principal, r.type, &pol, &err);
+
+		if (rc != 0) {
+			code = refused(&r, rc, &err);
+			goto out;
+		}
+	}
 	if (r.type == AVEC_CRED_TLS)
 		code = add_tls(c, st, &r, &pol);
 	else
-		code = add_secret(c, st, &r);
+		code = add_secret(c, st, &r, &pol);
 out:
 	avec_secret_wipe(r.pw, sizeof(r.pw));
 	return code;

@@ -781,17 +781,19 @@ avec_ca_cred_write_pem(const struct avec_ca_cred *cred, const char *cert_path,
 }
 
 int
-avec_ca_cred_write_p12(const struct avec_ca_cred *cred,
-		       const struct avec_ca *ca, const char *path,
-		       const char *password, const char *friendly_name,
-		       struct avec_err *err)
+avec_ca_cred_p12(const struct avec_ca_cred *cred, const struct avec_ca *ca,
+		 const char *password, const char *friendly_name,
+		 unsigned char **der, size_t *len, struct avec_err *err)
 {
 	STACK_OF(X509) *chain = NULL;
 	PKCS12 *p12 = NULL;
+	BUF_MEM *bm = NULL;
 	BIO *b = NULL;
 	size_t pwlen;
 	int rc = -1;
 
+	*der = NULL;
+	*len = 0;
 	pwlen = password != NULL ? strlen(password) : 0;
 	if (pwlen == 0 || pwlen > AVEC_CA_P12_PASSWORD_MAX)
 		return avec_err_set(err, "a PKCS#12 password needs 1 to %d "
@@ -815,15 +817,89 @@ avec_ca_cred_write_p12(const struct avec_ca_cred *cred,
 		goto out;
 	}
 	b = BIO_new(BIO_s_secmem());
-	if (b == NULL || i2d_PKCS12_bio(b, p12) <= 0) {
+	if (b == NULL || i2d_PKCS12_bio(b, p12) <= 0 ||
+	    BIO_get_mem_ptr(b, &bm) <= 0 || bm == NULL || bm->length == 0) {
 		ssl_err(err, "cannot encode the PKCS#12 file");
 		goto out;
 	}
-	rc = write_bio_file(b, path, 0600, err);
+	if ((*der = malloc(bm->length)) == NULL) {
+		avec_err_set(err, "out of memory");
+		goto out;
+	}
+	memcpy(*der, bm->data, bm->length);
+	*len = bm->length;
+	rc = 0;
 out:
 	bio_free_wiped(b);
 	PKCS12_free(p12);
 	sk_X509_free(chain);	/* the CA keeps its certificate */
+	return rc;
+}
+
+int
+avec_ca_cred_write_p12(const struct avec_ca_cred *cred,
+		       const struct avec_ca *ca, const char *path,
+		       const char *password, const char *friendly_name,
+		       struct avec_err *err)
+{
+	unsigned char *der;
+	size_t len;
+	int rc;
+
+	if (avec_ca_cred_p12(cred, ca, password, friendly_name, &der, &len,
+			     err) < 0)
+		return -1;
+	rc = write_new_file(path, der, len, 0600, err);
+	OPENSSL_cleanse(der, len);
+	free(der);
+	return rc;
+}
+
+/* ---- certificates as DER, for the device profiles ---- */
+
+/* The DER of @x in a malloc'd block. */
+static int
+cert_der(X509 *x, unsigned char **der, size_t *len, struct avec_err *err)
+{
+	unsigned char *p;
+	int n;
+
+	*der = NULL;
+	*len = 0;
+	if ((n = i2d_X509(x, NULL)) <= 0)
+		return ssl_err(err, "cannot encode a certificate");
+	if ((*der = malloc((size_t)n)) == NULL)
+		return avec_err_set(err, "out of memory");
+	p = *der;
+	if (i2d_X509(x, &p) != n) {
+		free(*der);
+		*der = NULL;
+		return ssl_err(err, "cannot encode a certificate");
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+avec_ca_cert_der(const struct avec_ca *ca, unsigned char **der, size_t *len,
+		 struct avec_err *err)
+{
+	return cert_der(ca->cert, der, len, err);
+}
+
+int
+avec_ca_cert_der_file(const char *path, unsigned char **der, size_t *len,
+		      struct avec_err *err)
+{
+	X509 *x;
+	int rc;
+
+	*der = NULL;
+	*len = 0;
+	if ((x = read_cert_file(path, err)) == NULL)
+		return -1;
+	rc = cert_der(x, der, len, err);
+	X509_free(x);
 	return rc;
 }
 

@@ -25,6 +25,7 @@
 #define AVEC_CA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "avec/err.h"
 #include "avec/model.h"
@@ -157,5 +158,32 @@ int avec_ca_certinfo_file(const char *path, struct avec_ca_certinfo *out,
 
 /* True if @s is a common name avec_ca_issue_client() accepts. */
 bool avec_ca_cn_valid(const char *s);
+
+/*
+ * avec_ca_cred_p12 - the PKCS#12 of avec_ca_cred_write_p12(), in memory
+ * (same contents, same encryption), for profiles that embed it.
+ * @der: set to a malloc'd block of @len bytes that the caller wipes
+ * (avec_secret_wipe) and frees: it holds the device's private key.
+ * Returns: 0 or -1 (*der NULL).
+ */
+int avec_ca_cred_p12(const struct avec_ca_cred *cred, const struct avec_ca *ca,
+		     const char *password, const char *friendly_name,
+		     unsigned char **der, size_t *len, struct avec_err *err);
+
+/*
+ * avec_ca_cert_der - the DER of the CA certificate, for profiles.
+ * @der: set to a malloc'd block of @len bytes; the caller frees it.
+ * Returns: 0 or -1 (*der NULL).
+ */
+int avec_ca_cert_der(const struct avec_ca *ca, unsigned char **der,
+		     size_t *len, struct avec_err *err);
+/*
+ * avec_ca_cert_der_file - the DER of the first certificate in the PEM file
+ * @path (ca.pem: the portal has the certificate, not the key).
+ * @der: set to a malloc'd block of @len bytes; the caller frees it.
+ * Returns: 0 or -1 (*der NULL).
+ */
+int avec_ca_cert_der_file(const char *path, unsigned char **der, size_t *len,
+			  struct avec_err *err);
 
 #endif

@@ -8,12 +8,15 @@
  * truncated sequences, code points above U+10FFFF; see text.c) becomes
  * U+FFFD.  It must never buffer: everything goes straight to the caller's
  * stream, so a secret written here lives only in stdio's buffer (which
- * avecctl wipes), never in a copy of ours.
+ * avecctl wipes), never in a copy of ours.  The same escaper writes into a
+ * caller's avec_buf for the documents built in memory (device profiles),
+ * so there is one JSON string syntax in AVEC, not two.
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "avec/ident.h"
+#include "buf.h"
 #include "json.h"
 #include "text.h"
 
@@ -34,53 +37,76 @@ indent(struct avec_json *j)
 		fputs("  ", j->f);
 }
 
-void
-avec_json_write_string(FILE *f, const char *str)
+/*
+ * escape - the one JSON string escaper: @str as a string literal (quotes
+ * included), handed to @put in pieces.  The stdio writer and the buffer
+ * writer (profiles) differ only in their @put.
+ */
+static void
+escape(const char *str, void (*put)(void *ctx, const char *p, size_t n),
+       void *ctx)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	char u[8];
 	size_t n;
 
-	fputc('"', f);
+	put(ctx, "\"", 1);
 	while (*s != '\0') {
+		const char *rep = NULL;
+
 		switch (*s) {
-		case '"':
-			fputs("\\\"", f);
+		case '"': rep = "\\\""; break;
+		case '\\': rep = "\\\\"; break;
+		case '\n': rep = "\\n"; break;
+		case '\r': rep = "\\r"; break;
+		case '\t': rep = "\\t"; break;
+		default: break;
+		}
+		if (rep != NULL) {
+			put(ctx, rep, 2);
 			s++;
 			continue;
-		case '\\':
-			fputs("\\\\", f);
-			s++;
-			continue;
-		case '\n':
-			fputs("\\n", f);
-			s++;
-			continue;
-		case '\r':
-			fputs("\\r", f);
-			s++;
-			continue;
-		case '\t':
-			fputs("\\t", f);
-			s++;
-			continue;
-		default:
-			break;
 		}
 		if (*s < 0x20 || *s == 0x7f) {
-			fprintf(f, "\\u%04x", *s);
+			snprintf(u, sizeof(u), "\\u%04x", *s);
+			put(ctx, u, 6);
 			s++;
 			continue;
 		}
 		n = avec_utf8_char((const char *)s);
 		if (n == 0) {
-			fputs("\\ufffd", f);
+			put(ctx, "\\ufffd", 6);
 			s++;
 			continue;
 		}
-		fwrite(s, 1, n, f);
+		put(ctx, (const char *)s, n);
 		s += n;
 	}
-	fputc('"', f);
+	put(ctx, "\"", 1);
+}
+
+static void
+put_file(void *ctx, const char *p, size_t n)
+{
+	fwrite(p, 1, n, ctx);
+}
+
+static void
+put_buf(void *ctx, const char *p, size_t n)
+{
+	avec_buf_append(ctx, p, n);
+}
+
+void
+avec_json_write_string(FILE *f, const char *str)
+{
+	escape(str, put_file, f);
+}
+
+void
+avec_json_buf_string(struct avec_buf *b, const char *str)
+{
+	escape(str, put_buf, b);
 }
 
 /* Separator, newline, indentation and key before a new value. */

@@ -44,5 +44,8 @@ int avec_json_finish(struct avec_json *j);
 
 /* Write @s as a JSON string literal (with quotes) to @f. */
 void avec_json_write_string(FILE *f, const char *s);
+/* The same literal, escaped the same way, appended to @b. */
+struct avec_buf;
+void avec_json_buf_string(struct avec_buf *b, const char *s);
 
 #endif

@@ -646,6 +646,71 @@ START_TEST(open_refuses_bad_ca_dirs)
 }
 END_TEST
 
+START_TEST(der_and_pkcs12_in_memory)
+{
+	const char *dir = new_ca_dir("ca12", NULL);
+	const char *pw = "in memory";
+	struct avec_err err = { "" };
+	struct avec_ca *ca = avec_ca_open(dir, &err);
+	struct avec_ca_cred *cred;
+	unsigned char *der = NULL, *der2 = NULL, *p12der = NULL;
+	size_t len = 0, len2 = 0, p12len = 0;
+	const unsigned char *q;
+	STACK_OF(X509) *chain = NULL;
+	X509 *cert = NULL, *x, *cax;
+	EVP_PKEY *key = NULL;
+	PKCS12 *p12;
+
+	ck_assert_msg(ca != NULL, "open: %s", err.msg);
+	/* the CA as DER, from the handle and from ca.pem: the same bytes */
+	ck_assert_int_eq(avec_ca_cert_der(ca, &der, &len, &err), 0);
+	ck_assert_int_eq(avec_ca_cert_der_file(path_in(dir, AVEC_CA_CERT_FILE),
+					       &der2, &len2, &err), 0);
+	ck_assert_uint_eq(len, len2);
+	ck_assert_mem_eq(der, der2, len);
+	cax = load_cert(path_in(dir, AVEC_CA_CERT_FILE));
+	q = der;
+	x = d2i_X509(NULL, &q, (long)len);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(X509_cmp(x, cax), 0);
+	X509_free(x);
+	free(der);
+	free(der2);
+	ck_assert_int_eq(avec_ca_cert_der_file(path_in(dir, "none.pem"), &der,
+					       &len, &err), -1);
+	ck_assert_ptr_null(der);
+	ck_assert_int_eq(avec_ca_cert_der_file(path_in(dir, AVEC_CA_KEY_FILE),
+					       &der, &len, &err), -1);
+
+	/* the PKCS#12 in memory opens with its password, holds the chain */
+	cred = avec_ca_issue_client(ca, CLIENT_CN, 10 * DAY, NULL, &err);
+	ck_assert_ptr_nonnull(cred);
+	ck_assert_int_eq(avec_ca_cred_p12(cred, ca, pw, CLIENT_CN, &p12der,
+					  &p12len, &err), 0);
+	q = p12der;
+	p12 = d2i_PKCS12(NULL, &q, (long)p12len);
+	ck_assert_ptr_nonnull(p12);
+	ck_assert_int_eq(PKCS12_verify_mac(p12, pw, -1), 1);
+	ck_assert_int_eq(PKCS12_parse(p12, pw, &key, &cert, &chain), 1);
+	ck_assert_int_eq(X509_check_private_key(cert, key), 1);
+	ck_assert_int_eq(sk_X509_num(chain), 1);
+	ck_assert_int_eq(X509_cmp(sk_X509_value(chain, 0), cax), 0);
+	PKCS12_free(p12);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	sk_X509_pop_free(chain, X509_free);
+	OPENSSL_cleanse(p12der, p12len);
+	free(p12der);
+	/* a bad password is refused and not quoted */
+	ck_assert_int_eq(avec_ca_cred_p12(cred, ca, "", NULL, &p12der, &p12len,
+					  &err), -1);
+	ck_assert_ptr_null(p12der);
+	X509_free(cax);
+	avec_ca_cred_free(cred);
+	avec_ca_close(ca);
+}
+END_TEST
+
 Suite *
 ca_suite(void)
 {
@@ -664,6 +729,7 @@ ca_suite(void)
 	tcase_add_test(tc, refuses_to_overwrite);
 	tcase_add_test(tc, bad_inputs_refused);
 	tcase_add_test(tc, open_refuses_bad_ca_dirs);
+	tcase_add_test(tc, der_and_pkcs12_in_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }

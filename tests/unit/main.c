@@ -15,6 +15,8 @@
 
 /* Suites from other parts of the tree, present when they are linked. */
 Suite *ca_suite(void) __attribute__((weak));
+Suite *profile_suite(void) __attribute__((weak));
+Suite *cas_suite(void) __attribute__((weak));
 
 static char unit_dir[256];
 
@@ -122,6 +124,10 @@ main(void)
 	srunner_add_suite(sr, report_suite());
 	if (ca_suite)
 		srunner_add_suite(sr, ca_suite());
+	if (profile_suite)
+		srunner_add_suite(sr, profile_suite());
+	if (cas_suite)
+		srunner_add_suite(sr, cas_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -26,6 +26,10 @@ Suite *rules_suite(void);
 Suite *das_suite(void);
 Suite *policy_file_suite(void);
 Suite *report_suite(void);
+/* provisioning/profile (weak: present when linked) */
+Suite *profile_suite(void) __attribute__((weak));
+/* provisioning/cas (weak: present when linked) */
+Suite *cas_suite(void) __attribute__((weak));
 
 /* A fresh directory for this test, removed at exit; returns DIR/name. */
 const char *unit_path(const char *name);

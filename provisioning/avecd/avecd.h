@@ -1,0 +1,172 @@
+/*
+ * avecd.h - the provisioning agent: its configuration, and the messages
+ * between its two processes.
+ *
+ * avecd runs as two processes, the OpenBSD way.  The engine (the parent)
+ * holds the store and the appliance CA: it is the only part that writes
+ * accounts and devices or signs a certificate.  The portal (the child)
+ * talks to browsers and to the ENT's CAS server; it drops to an
+ * unprivileged user before it reads a single request, holds no CA key and
+ * no database handle, and asks the engine for everything through a
+ * socketpair of fixed-size, length-checked messages (msg.c).  A
+ * compromised portal can therefore ask for what a logged-in user could,
+ * and nothing more: it never sees the CA key, other people's secrets, or
+ * the store.
+ */
+#ifndef AVECD_H
+#define AVECD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "avec/model.h"
+#include "avec/policy.h"
+#include "cas/cas.h"
+
+#define AVECD_URL_MAX		256
+#define AVECD_PATH_MAX		256
+#define AVECD_NAME_MAX		128
+#define AVECD_SSID_MAX		32	/* IEEE 802.11 */
+#define AVECD_DEVICES_MAX	32	/* listed per account */
+#define AVECD_P12_MAX		8192
+#define AVECD_MSG_TEXT		256
+
+struct avecd_conf {
+	char path[AVECD_PATH_MAX];		/* the file read */
+	/* school */
+	char uai[AVEC_UAI_MAX + 1];
+	char school_name[AVECD_NAME_MAX];
+	/* portal */
+	char portal_url[AVECD_URL_MAX];		/* https://host[:port], no path */
+	char listen[64];			/* ADDR:PORT of HTTPS */
+	char http_listen[64];			/* ADDR:PORT of captive probes, "" */
+	char tls_cert[AVECD_PATH_MAX];		/* portal certificate (PEM) */
+	char tls_key[AVECD_PATH_MAX];
+	char user[64];				/* the portal's user, as root */
+	char support_url[AVECD_URL_MAX];
+	char support_email[AVECD_NAME_MAX];
+	/* cas */
+	char cas_url[AVECD_URL_MAX];
+	char cas_ca_file[AVECD_PATH_MAX];	/* "" = system store */
+	bool cas_v2_fallback;
+	bool cas_allow_http;			/* tests only */
+	uint32_t cas_timeout_ms;
+	struct avec_cas_map cas_map;
+	/* wifi */
+	char ssid[AVECD_SSID_MAX + 1];
+	char onboarding_ssid[AVECD_SSID_MAX + 1];
+	enum avec_cred_type method;		/* offered first */
+	/* radius */
+	char server_name[AVECD_NAME_MAX];	/* the RADIUS certificate's name */
+	char realm[AVECD_NAME_MAX];		/* outer identity anonymous@realm */
+	/* engine */
+	char store[AVECD_PATH_MAX];
+	char ca_dir[AVECD_PATH_MAX];
+};
+
+/*
+ * avecd_conf_load - read the configuration file @path into @c, with every
+ * default filled.  Errors go to stderr as "FILE:LINE:COL: key: what", all
+ * of them; then -1.  Returns 0 when the file is whole and valid.
+ */
+int avecd_conf_load(const char *path, struct avecd_conf *c);
+
+/* ---- messages between the portal and the engine (msg.c) ---- */
+
+enum avecd_msg_type {
+	AVECD_MSG_LOGIN = 1,		/* struct avecd_login -> avecd_login_reply */
+	AVECD_MSG_DEVICES,		/* struct avecd_who -> avecd_devices */
+	AVECD_MSG_ADD,			/* struct avecd_add -> avecd_added */
+	AVECD_MSG_REMOVE,		/* struct avecd_remove -> avecd_status */
+};
+
+/* What every reply starts with. */
+enum avecd_status_code {
+	AVECD_OK = 0,
+	AVECD_NOTFOUND,		/* no such account or device of this owner */
+	AVECD_QUOTA,		/* the account has its maximum of devices */
+	AVECD_REFUSED,		/* the policy or the account's state says no */
+	AVECD_FAILED,		/* the engine could not do it (store, CA) */
+};
+
+struct avecd_status {
+	int32_t code;			/* enum avecd_status_code */
+	char message[AVECD_MSG_TEXT];	/* for the log, never a secret */
+};
+
+struct avecd_login {
+	struct avec_cas_identity id;
+};
+struct avecd_login_reply {
+	struct avecd_status st;
+	int32_t role;
+	int32_t account_status;		/* enum avec_account_status */
+};
+
+struct avecd_who {
+	char principal[AVEC_PRINCIPAL_MAX + 1];
+};
+
+struct avecd_device_row {
+	int64_t id;
+	char name[AVEC_DEVICE_NAME_MAX + 1];
+	int32_t type;			/* enum avec_cred_type */
+	int32_t status;			/* enum avec_device_status */
+	int64_t created_at, last_seen, expires_at;
+};
+struct avecd_devices {
+	struct avecd_status st;
+	uint32_t ndev;			/* active devices listed */
+	uint32_t max_devices;		/* 0 = no limit; the quota */
+	uint32_t allowed_creds;		/* AVEC_CRED_BIT mask */
+	int32_t policy_defined;
+	struct avecd_device_row dev[AVECD_DEVICES_MAX];
+};
+
+struct avecd_add {
+	char principal[AVEC_PRINCIPAL_MAX + 1];
+	char name[AVEC_DEVICE_NAME_MAX + 1];
+	int32_t type;
+};
+struct avecd_added {
+	struct avecd_status st;
+	int64_t id;
+	int32_t type;
+	char username[AVEC_USERNAME_MAX + 1];
+	char secret[64];			/* TTLS/PEAP */
+	char p12_password[64];			/* TLS */
+	uint32_t p12_len;
+	unsigned char p12[AVECD_P12_MAX];	/* TLS */
+	int64_t expires_at;
+};
+
+struct avecd_remove {
+	char principal[AVEC_PRINCIPAL_MAX + 1];
+	int64_t id;
+};
+
+/*
+ * avecd_msg_send / avecd_msg_recv - one message of @type with @len bytes
+ * of payload over @fd.  recv fails unless the header announces exactly
+ * @len bytes of the @type expected (or any type when *type is 0: it is
+ * then set), so a short or oversized message is never read as a struct.
+ * Both return 0 or -1 (peer gone, I/O error, wrong message).
+ */
+int avecd_msg_send(int fd, uint32_t type, const void *p, size_t len);
+int avecd_msg_recv(int fd, uint32_t *type, void *p, size_t len);
+/* The payload size of requests of @type, 0 if unknown. */
+size_t avecd_msg_request_size(uint32_t type);
+/* Force every fixed string of a received struct to end in a NUL. */
+#define AVECD_TERMINATE(s)	((s)[sizeof(s) - 1] = '\0')
+
+/* engine.c: serve the portal on @fd until it goes away; returns 0/-1. */
+int avecd_engine_run(const struct avecd_conf *c, int fd);
+
+/* portal.c: the HTTP side; returns when told to stop. */
+int avecd_portal_run(const struct avecd_conf *c, int fd);
+
+/* set by the signal handlers */
+extern volatile int avecd_stop;
+
+#endif

@@ -1,0 +1,372 @@
+/*
+ * conf.c - avecd's configuration file (YAML): sections and keys, their
+ * defaults, and the checks that make a bad file fail at start-up rather
+ * than on a student's phone.
+ *
+ * This file owns the grammar of the file: a mapping of sections (school,
+ * portal, cas, wifi, radius, store), each a mapping of known keys.  Every
+ * error is collected and printed as "FILE:LINE:COL: section.key: what",
+ * so that `avecd -n` shows them all at once.  An unknown key is an error,
+ * never ignored: a misspelt setting must not fall back silently to its
+ * default.  It reads files and nothing else: no store, no network.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "avec/ident.h"
+#include "avecd.h"
+
+#define CONF_FILE_MAX	(64u << 10)
+
+struct cf {
+	const char *path;
+	yaml_document_t doc;
+	unsigned nerr;
+};
+
+static void
+cf_err(struct cf *f, const yaml_node_t *n, const char *key, const char *fmt,
+       ...) __attribute__((format(printf, 4, 5)));
+
+static void
+cf_err(struct cf *f, const yaml_node_t *n, const char *key, const char *fmt,
+       ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%zu:%zu: %s: ", f->path,
+		n ? n->start_mark.line + 1 : 1,
+		n ? n->start_mark.column + 1 : 1, key);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	f->nerr++;
+}
+
+enum kind { K_STR, K_BOOL, K_MS, K_METHOD, K_LIST4 };
+
+struct key {
+	const char *section, *name;
+	enum kind kind;
+	size_t off, size;
+	bool required;
+};
+
+#define S(sec, k, field, req) \
+	{ sec, k, K_STR, offsetof(struct avecd_conf, field), \
+	  sizeof(((struct avecd_conf *)0)->field), req }
+#define MAPS(k, field) \
+	{ "cas.attributes", k, K_STR, offsetof(struct avecd_conf, cas_map.field), \
+	  sizeof(((struct avecd_conf *)0)->cas_map.field), false }
+#define MAPL(k, field) \
+	{ "cas.attributes", k, K_LIST4, offsetof(struct avecd_conf, cas_map.field), \
+	  sizeof(((struct avecd_conf *)0)->cas_map.field), false }
+
+static const struct key keys[] = {
+	S("school", "uai", uai, true),
+	S("school", "name", school_name, true),
+	S("portal", "url", portal_url, true),
+	S("portal", "listen", listen, false),
+	S("portal", "http_listen", http_listen, false),
+	S("portal", "certificate", tls_cert, true),
+	S("portal", "key", tls_key, true),
+	S("portal", "user", user, false),
+	S("portal", "support_url", support_url, false),
+	S("portal", "support_email", support_email, false),
+	S("cas", "url", cas_url, true),
+	S("cas", "ca_file", cas_ca_file, false),
+	{ "cas", "v2_fallback", K_BOOL, offsetof(struct avecd_conf, cas_v2_fallback), sizeof(bool), false },
+	{ "cas", "allow_http", K_BOOL, offsetof(struct avecd_conf, cas_allow_http), sizeof(bool), false },
+	{ "cas", "timeout_ms", K_MS, offsetof(struct avecd_conf, cas_timeout_ms), sizeof(uint32_t), false },
+	MAPS("role", role),
+	MAPL("schools", schools),
+	MAPL("classes", classes),
+	MAPS("join", join),
+	MAPS("display", display),
+	S("wifi", "ssid", ssid, true),
+	S("wifi", "onboarding_ssid", onboarding_ssid, false),
+	{ "wifi", "method", K_METHOD, offsetof(struct avecd_conf, method), sizeof(enum avec_cred_type), false },
+	S("radius", "server_name", server_name, true),
+	S("radius", "realm", realm, false),
+	S("store", "database", store, false),
+	S("store", "ca_dir", ca_dir, false),
+};
+
+static const char *const sections[] = {
+	"school", "portal", "cas", "wifi", "radius", "store",
+};
+
+static yaml_node_t *
+node(struct cf *f, int i)
+{
+	return yaml_document_get_node(&f->doc, i);
+}
+
+static const char *
+scalar(const yaml_node_t *n)
+{
+	return n != NULL && n->type == YAML_SCALAR_NODE
+		? (const char *)n->data.scalar.value : NULL;
+}
+
+static void
+set_value(struct cf *f, struct avecd_conf *c, const struct key *k,
+	  const char *path, yaml_node_t *v)
+{
+	char *dst = (char *)c + k->off;
+	const char *s = scalar(v);
+	unsigned long ms;
+	char *end;
+
+	if (k->kind == K_LIST4) {
+		yaml_node_item_t *it;
+		unsigned i = 0;
+		char (*list)[64] = (char (*)[64])dst;
+
+		if (v->type != YAML_SEQUENCE_NODE) {
+			cf_err(f, v, path, "expected a list of attribute names");
+			return;
+		}
+		memset(dst, 0, k->size);
+		for (it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++, i++) {
+			const char *e = scalar(node(f, *it));
+
+			if (i >= 4) {
+				cf_err(f, v, path, "at most 4 attribute names");
+				return;
+			}
+			if (e == NULL || *e == '\0' || strlen(e) >= 64) {
+				cf_err(f, node(f, *it), path, "expected an "
+				       "attribute name of 1 to 63 bytes");
+				return;
+			}
+			snprintf(list[i], 64, "%s", e);
+		}
+		return;
+	}
+	if (s == NULL) {
+		cf_err(f, v, path, "expected a single value");
+		return;
+	}
+	switch (k->kind) {
+	case K_STR:
+		if (strlen(s) >= k->size) {
+			cf_err(f, v, path, "longer than %zu bytes", k->size - 1);
+			return;
+		}
+		if (!avec_text_valid(s, k->size - 1) && *s != '\0') {
+			cf_err(f, v, path, "not valid UTF-8 text");
+			return;
+		}
+		snprintf(dst, k->size, "%s", s);
+		break;
+	case K_BOOL:
+		if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0)
+			*(bool *)(void *)dst = true;
+		else if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0)
+			*(bool *)(void *)dst = false;
+		else
+			cf_err(f, v, path, "expected true or false");
+		break;
+	case K_MS:
+		errno = 0;
+		ms = strtoul(s, &end, 10);
+		if (errno || end == s || *end || ms < 100 || ms > 60000)
+			cf_err(f, v, path, "expected milliseconds, 100 to 60000");
+		else
+			*(uint32_t *)(void *)dst = (uint32_t)ms;
+		break;
+	case K_METHOD:
+		if (avec_cred_type_parse(s, (enum avec_cred_type *)(void *)dst) < 0)
+			cf_err(f, v, path, "expected tls, ttls or peap");
+		break;
+	case K_LIST4:
+		break;
+	}
+}
+
+static void
+walk_section(struct cf *f, struct avecd_conf *c, const char *sec,
+	     yaml_node_t *map)
+{
+	yaml_node_pair_t *p;
+	char path[96];
+	size_t i;
+
+	if (map->type != YAML_MAPPING_NODE) {
+		cf_err(f, map, sec, "expected a mapping of settings");
+		return;
+	}
+	for (p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(f, p->key), *vn = node(f, p->value);
+		const char *k = scalar(kn);
+		bool found = false;
+
+		if (k == NULL) {
+			cf_err(f, kn, sec, "expected a key");
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s.%s", sec, k);
+		if (strcmp(sec, "cas") == 0 && strcmp(k, "attributes") == 0) {
+			walk_section(f, c, "cas.attributes", vn);
+			continue;
+		}
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (strcmp(keys[i].section, sec) == 0 &&
+			    strcmp(keys[i].name, k) == 0) {
+				set_value(f, c, &keys[i], path, vn);
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			cf_err(f, kn, path, "unknown setting");
+	}
+}
+
+static void
+defaults(struct avecd_conf *c, const char *path)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	snprintf(c->listen, sizeof(c->listen), "0.0.0.0:443");
+	snprintf(c->store, sizeof(c->store), "/var/lib/avec/avec.db");
+	snprintf(c->ca_dir, sizeof(c->ca_dir), "/var/lib/avec/ca");
+	snprintf(c->user, sizeof(c->user), "avec-portal");
+	c->cas_timeout_ms = 5000;
+	c->method = AVEC_CRED_TLS;
+	avec_cas_map_default(&c->cas_map);
+}
+
+/* An http(s) URL of a host with an optional port and no path. */
+static bool
+base_url_ok(const char *u, bool https_only, bool path_allowed)
+{
+	const char *h;
+
+	if (strncmp(u, "https://", 8) == 0)
+		h = u + 8;
+	else if (!https_only && strncmp(u, "http://", 7) == 0)
+		h = u + 7;
+	else
+		return false;
+	if (*h == '\0' || *h == '/' || strpbrk(u, " \t\"'<>\\?#") != NULL)
+		return false;
+	if (!path_allowed && strchr(h, '/') != NULL)
+		return false;
+	return u[strlen(u) - 1] != '/';
+}
+
+static void
+check(struct cf *f, struct avecd_conf *c)
+{
+	char upper[AVEC_UAI_MAX + 1];
+	size_t i;
+
+	if (c->uai[0] && !avec_uai_valid(c->uai))
+		cf_err(f, NULL, "school.uai", "not a UAI (7 digits and a letter)");
+	for (i = 0; c->uai[i]; i++)
+		upper[i] = (char)(c->uai[i] >= 'a' && c->uai[i] <= 'z'
+				  ? c->uai[i] - 32 : c->uai[i]);
+	upper[i] = '\0';
+	memcpy(c->uai, upper, i + 1);
+	if (c->portal_url[0] && !base_url_ok(c->portal_url, true, false))
+		cf_err(f, NULL, "portal.url", "expected https://HOST[:PORT] "
+		       "without a path or a final /");
+	if (c->cas_url[0] && !base_url_ok(c->cas_url, !c->cas_allow_http, true))
+		cf_err(f, NULL, "cas.url", c->cas_allow_http
+		       ? "expected http(s)://HOST[:PORT]/PATH without a final /"
+		       : "expected https://HOST[:PORT]/PATH without a final / "
+			 "(plain http only with allow_http, for tests)");
+	if (c->server_name[0] && !avec_dns_name_valid(c->server_name))
+		cf_err(f, NULL, "radius.server_name", "not a DNS name");
+	if (c->realm[0] == '\0')
+		snprintf(c->realm, sizeof(c->realm), "%s", c->server_name);
+	else if (!avec_dns_name_valid(c->realm))
+		cf_err(f, NULL, "radius.realm", "not a DNS name");
+	if (c->onboarding_ssid[0] && strcmp(c->onboarding_ssid, c->ssid) == 0)
+		cf_err(f, NULL, "wifi.onboarding_ssid", "must differ from "
+		       "wifi.ssid");
+	if (c->cas_map.role[0] == '\0')
+		cf_err(f, NULL, "cas.attributes.role", "an attribute name is "
+		       "needed");
+}
+
+int
+avecd_conf_load(const char *path, struct avecd_conf *c)
+{
+	struct cf f;
+	yaml_parser_t yp;
+	yaml_node_t *root;
+	yaml_node_pair_t *p;
+	FILE *fp;
+	size_t i, j;
+	bool seen[sizeof(sections) / sizeof(sections[0])] = { false };
+	int loaded;
+
+	memset(&f, 0, sizeof(f));
+	f.path = path;
+	defaults(c, path);
+	if ((fp = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
+		return -1;
+	}
+	yaml_parser_initialize(&yp);
+	yaml_parser_set_input_file(&yp, fp);
+	loaded = yaml_parser_load(&yp, &f.doc);
+	if (!loaded) {
+		fprintf(stderr, "%s:%zu:%zu: %s\n", path,
+			yp.problem_mark.line + 1, yp.problem_mark.column + 1,
+			yp.problem ? yp.problem : "not YAML");
+		yaml_parser_delete(&yp);
+		fclose(fp);
+		return -1;
+	}
+	yaml_parser_delete(&yp);
+	if (ftell(fp) > (long)CONF_FILE_MAX)
+		cf_err(&f, NULL, "file", "larger than %u bytes", CONF_FILE_MAX);
+	fclose(fp);
+
+	root = yaml_document_get_root_node(&f.doc);
+	if (root == NULL || root->type != YAML_MAPPING_NODE) {
+		cf_err(&f, root, "file", "expected a mapping of sections");
+		goto out;
+	}
+	for (p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(&f, p->key);
+		const char *k = scalar(kn);
+
+		for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+			if (k != NULL && strcmp(k, sections[i]) == 0)
+				break;
+		if (i == sizeof(sections) / sizeof(sections[0])) {
+			cf_err(&f, kn, k ? k : "?", "unknown section");
+			continue;
+		}
+		if (seen[i])
+			cf_err(&f, kn, k, "section given twice");
+		seen[i] = true;
+		walk_section(&f, c, k, node(&f, p->value));
+	}
+	for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++) {
+		const struct key *k = &keys[j];
+
+		if (k->required && k->kind == K_STR &&
+		    ((char *)c + k->off)[0] == '\0')
+			cf_err(&f, NULL, k->section, "%s is required", k->name);
+	}
+	check(&f, c);
+out:
+	yaml_document_delete(&f.doc);
+	return f.nerr ? -1 : 0;
+}

@@ -1,0 +1,167 @@
+/*
+ * portal.h - the inside of avecd's portal process: its state (sessions,
+ * one-time downloads, rate limits, the clients that just registered), the
+ * request being answered, and the page builders.
+ *
+ * Everything here lives in the unprivileged portal process.  The state is
+ * in memory only and guarded by one mutex: it is lost on restart, which
+ * logs everyone out and voids pending download links, and nothing else.
+ */
+#ifndef AVECD_PORTAL_H
+#define AVECD_PORTAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+
+#include "avecd.h"
+#include "common/buf.h"
+
+#define TOKEN_LEN		43	/* 32 random bytes, base64url */
+#define SESSIONS_MAX		1024
+#define SESSION_IDLE		(30 * 60)
+#define SESSION_LIFE		(8 * 3600)
+#define PENDING_MAX		256
+#define PENDING_LIFE		(15 * 60)
+#define PENDING_FILES		8
+#define RATE_MAX		1024
+#define RATE_BURST		10	/* logins in a row from one address */
+#define RATE_REFILL		6	/* seconds per login regained */
+#define REGISTERED_MAX		1024
+#define REGISTERED_LIFE		(10 * 60)
+#define BODY_MAX		8192	/* a form is small */
+
+enum lang { LANG_FR = 0, LANG_EN };
+
+enum os {
+	OS_IOS = 0, OS_MACOS, OS_ANDROID, OS_WINDOWS, OS_CHROMEOS, OS_LINUX,
+	OS_OTHER, OS__COUNT
+};
+
+struct session {
+	char id[TOKEN_LEN + 1];		/* "" = free slot */
+	char csrf[TOKEN_LEN + 1];
+	char principal[AVEC_PRINCIPAL_MAX + 1];
+	char display_name[AVEC_DISPLAY_NAME_MAX + 1];
+	int32_t role;
+	int64_t created, last;
+};
+
+/* One downloadable file of a pending registration: served once. */
+struct pfile {
+	char token[TOKEN_LEN + 1];
+	const char *kind;		/* "mobileconfig", "eap-config", ... */
+	const char *mime;
+	char filename[96];
+	struct avec_buf body;		/* wiped when freed */
+	bool used;
+};
+
+/* What the "device ready" page shows, for its owner's session only. */
+struct pending {
+	char sid[TOKEN_LEN + 1];	/* "" = free slot */
+	int64_t device_id;
+	int64_t until;
+	enum os os;
+	int32_t type;
+	char name[AVEC_DEVICE_NAME_MAX + 1];
+	char username[AVEC_USERNAME_MAX + 1];
+	char secret[64];		/* TTLS/PEAP, shown on the page */
+	char p12_password[64];		/* TLS */
+	int64_t expires_at;
+	struct pfile files[PENDING_FILES];
+	unsigned nfiles;
+};
+
+struct rate {
+	char addr[48];
+	double tokens;
+	int64_t at;
+};
+
+struct registered {
+	char addr[48];
+	int64_t until;
+};
+
+struct portal {
+	const struct avecd_conf *c;
+	int engine_fd;
+	pthread_mutex_t engine_lock;
+	pthread_mutex_t lock;		/* everything below */
+	struct session sessions[SESSIONS_MAX];
+	struct pending pending[PENDING_MAX];
+	struct rate rates[RATE_MAX];
+	struct registered registered[REGISTERED_MAX];
+	unsigned char *ca_der;		/* the appliance CA (public) */
+	size_t ca_len;
+	char *cert_pem, *key_pem;	/* the portal's own TLS pair */
+	char *cas_ca_pem;		/* what the CAS server is trusted by */
+	char cas_origin[AVECD_URL_MAX];
+	struct avec_cas_client cas;
+};
+
+/* The request being answered. */
+struct req {
+	struct portal *p;
+	struct MHD_Connection *conn;
+	const char *method, *url;
+	char addr[48];
+	enum lang lang;
+	struct session *s;		/* copy in sess when logged in */
+	struct session sess;
+	struct avec_buf body;		/* POST body */
+	bool too_big;
+	bool https;
+};
+
+/* ---- portal.c ---- */
+int portal_engine_call(struct portal *p, uint32_t type, const void *q,
+		       size_t qlen, void *r, size_t rlen);
+int portal_token(char out[TOKEN_LEN + 1]);
+const char *req_arg(struct req *r, const char *name);
+const char *req_header(struct req *r, const char *name);
+/* Form field @name of a POST body, decoded into @out; false if absent. */
+bool req_form(struct req *r, const char *name, char *out, size_t outlen);
+/* Responses: each queues one answer and returns MHD's result. */
+enum MHD_Result respond_page(struct req *r, unsigned status,
+			     struct avec_buf *html);
+enum MHD_Result respond_redirect(struct req *r, unsigned status,
+				 const char *location, const char *cookie);
+enum MHD_Result respond_data(struct req *r, unsigned status,
+			     const char *mime, const void *data, size_t len,
+			     const char *filename, const char *cookie);
+/* Session: a fresh one for @principal (old id dropped); lookup by cookie. */
+struct session *session_new(struct portal *p, const char *principal,
+			    const char *display_name, int32_t role);
+void session_drop(struct portal *p, const char *sid);
+bool rate_allow(struct portal *p, const char *addr);
+void registered_add(struct portal *p, const char *addr);
+bool registered_has(struct portal *p, const char *addr);
+
+/* ---- routes.c ---- */
+enum MHD_Result route_https(struct req *r);
+enum MHD_Result route_http(struct req *r);
+enum os os_detect(const char *ua);
+const char *os_name(enum os o);
+int os_parse(const char *s, enum os *out);
+void pending_free(struct pending *pd);
+
+/* ---- pages.c ---- */
+#define T(r, fr, en)	((r)->lang == LANG_EN ? (en) : (fr))
+void page_begin(struct req *r, struct avec_buf *b, const char *title);
+void page_end(struct req *r, struct avec_buf *b);
+/* A whole page with a title and one paragraph of text, and a way back. */
+void page_message(struct req *r, struct avec_buf *b, const char *title,
+		  const char *text, const char *link, const char *link_text);
+void page_welcome(struct req *r, struct avec_buf *b, bool captive);
+void page_devices(struct req *r, struct avec_buf *b,
+		  const struct avecd_devices *d, enum os guess,
+		  const char *notice);
+void page_ready(struct req *r, struct avec_buf *b, const struct pending *pd);
+void page_time(struct req *r, struct avec_buf *b, int64_t t);
+extern const char portal_css[];
+
+#endif
