@@ -46,6 +46,8 @@ struct avecd_conf {
 	char user[64];				/* the portal's user, as root */
 	char support_url[AVECD_URL_MAX];
 	char support_email[AVECD_NAME_MAX];
+	uint32_t login_burst;			/* logins in a row per address */
+	uint32_t login_refill;			/* seconds per login regained */
 	/* cas */
 	char cas_url[AVECD_URL_MAX];
 	char cas_ca_file[AVECD_PATH_MAX];	/* "" = system store */

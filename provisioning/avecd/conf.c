@@ -50,24 +50,25 @@ cf_err(struct cf *f, const yaml_node_t *n, const char *key, const char *fmt,
 	f->nerr++;
 }
 
-enum kind { K_STR, K_BOOL, K_MS, K_METHOD, K_LIST4 };
+enum kind { K_STR, K_BOOL, K_UINT, K_METHOD, K_LIST4 };
 
 struct key {
 	const char *section, *name;
 	enum kind kind;
 	size_t off, size;
 	bool required;
+	unsigned long min, max;		/* K_UINT */
 };
 
 #define S(sec, k, field, req) \
 	{ sec, k, K_STR, offsetof(struct avecd_conf, field), \
-	  sizeof(((struct avecd_conf *)0)->field), req }
+	  sizeof(((struct avecd_conf *)0)->field), req, 0, 0 }
 #define MAPS(k, field) \
 	{ "cas.attributes", k, K_STR, offsetof(struct avecd_conf, cas_map.field), \
-	  sizeof(((struct avecd_conf *)0)->cas_map.field), false }
+	  sizeof(((struct avecd_conf *)0)->cas_map.field), false, 0, 0 }
 #define MAPL(k, field) \
 	{ "cas.attributes", k, K_LIST4, offsetof(struct avecd_conf, cas_map.field), \
-	  sizeof(((struct avecd_conf *)0)->cas_map.field), false }
+	  sizeof(((struct avecd_conf *)0)->cas_map.field), false, 0, 0 }
 
 static const struct key keys[] = {
 	S("school", "uai", uai, true),
@@ -82,9 +83,11 @@ static const struct key keys[] = {
 	S("portal", "support_email", support_email, false),
 	S("cas", "url", cas_url, true),
 	S("cas", "ca_file", cas_ca_file, false),
-	{ "cas", "v2_fallback", K_BOOL, offsetof(struct avecd_conf, cas_v2_fallback), sizeof(bool), false },
-	{ "cas", "allow_http", K_BOOL, offsetof(struct avecd_conf, cas_allow_http), sizeof(bool), false },
-	{ "cas", "timeout_ms", K_MS, offsetof(struct avecd_conf, cas_timeout_ms), sizeof(uint32_t), false },
+	{ "cas", "v2_fallback", K_BOOL, offsetof(struct avecd_conf, cas_v2_fallback), sizeof(bool), false, 0, 0 },
+	{ "cas", "allow_http", K_BOOL, offsetof(struct avecd_conf, cas_allow_http), sizeof(bool), false, 0, 0 },
+	{ "cas", "timeout_ms", K_UINT, offsetof(struct avecd_conf, cas_timeout_ms), sizeof(uint32_t), false, 100, 60000 },
+	{ "portal", "login_burst", K_UINT, offsetof(struct avecd_conf, login_burst), sizeof(uint32_t), false, 1, 10000 },
+	{ "portal", "login_refill", K_UINT, offsetof(struct avecd_conf, login_refill), sizeof(uint32_t), false, 1, 3600 },
 	MAPS("role", role),
 	MAPL("schools", schools),
 	MAPL("classes", classes),
@@ -92,7 +95,7 @@ static const struct key keys[] = {
 	MAPS("display", display),
 	S("wifi", "ssid", ssid, true),
 	S("wifi", "onboarding_ssid", onboarding_ssid, false),
-	{ "wifi", "method", K_METHOD, offsetof(struct avecd_conf, method), sizeof(enum avec_cred_type), false },
+	{ "wifi", "method", K_METHOD, offsetof(struct avecd_conf, method), sizeof(enum avec_cred_type), false, 0, 0 },
 	S("radius", "server_name", server_name, true),
 	S("radius", "realm", realm, false),
 	S("store", "database", store, false),
@@ -122,7 +125,7 @@ set_value(struct cf *f, struct avecd_conf *c, const struct key *k,
 {
 	char *dst = (char *)c + k->off;
 	const char *s = scalar(v);
-	unsigned long ms;
+	unsigned long u;
 	char *end;
 
 	if (k->kind == K_LIST4) {
@@ -176,13 +179,15 @@ set_value(struct cf *f, struct avecd_conf *c, const struct key *k,
 		else
 			cf_err(f, v, path, "expected true or false");
 		break;
-	case K_MS:
+	case K_UINT:
 		errno = 0;
-		ms = strtoul(s, &end, 10);
-		if (errno || end == s || *end || ms < 100 || ms > 60000)
-			cf_err(f, v, path, "expected milliseconds, 100 to 60000");
+		u = strtoul(s, &end, 10);
+		if (errno || end == s || *end || *s == '-' || u < k->min ||
+		    u > k->max)
+			cf_err(f, v, path, "expected a whole number from %lu "
+			       "to %lu", k->min, k->max);
 		else
-			*(uint32_t *)(void *)dst = (uint32_t)ms;
+			*(uint32_t *)(void *)dst = (uint32_t)u;
 		break;
 	case K_METHOD:
 		if (avec_cred_type_parse(s, (enum avec_cred_type *)(void *)dst) < 0)
@@ -243,6 +248,8 @@ defaults(struct avecd_conf *c, const char *path)
 	snprintf(c->ca_dir, sizeof(c->ca_dir), "/var/lib/avec/ca");
 	snprintf(c->user, sizeof(c->user), "avec-portal");
 	c->cas_timeout_ms = 5000;
+	c->login_burst = 10;
+	c->login_refill = 6;
 	c->method = AVEC_CRED_TLS;
 	avec_cas_map_default(&c->cas_map);
 }

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -318,12 +319,12 @@ rate_allow(struct portal *p, const char *addr)
 	if (e == NULL) {
 		e = oldest;
 		snprintf(e->addr, sizeof(e->addr), "%s", addr);
-		e->tokens = RATE_BURST;
+		e->tokens = p->c->login_burst;
 		e->at = now;
 	}
-	e->tokens += (double)(now - e->at) / RATE_REFILL;
-	if (e->tokens > RATE_BURST)
-		e->tokens = RATE_BURST;
+	e->tokens += (double)(now - e->at) / p->c->login_refill;
+	if (e->tokens > p->c->login_burst)
+		e->tokens = p->c->login_burst;
 	e->at = now;
 	ok = e->tokens >= 1.0;
 	if (ok)
@@ -549,6 +550,8 @@ drop_privileges(const char *user)
 		return -1;
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	/* a change of user cleared the parent-death signal */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	return 0;
 }
 
@@ -646,8 +649,16 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 		goto out;
 	avec_info("portal %s on %s%s%s", c->portal_url, c->listen,
 		  http ? ", probes on " : "", http ? c->http_listen : "");
-	while (!avecd_stop)
-		pause();
+	/* until told to stop, or the engine goes away */
+	while (!avecd_stop) {
+		struct pollfd pf = { p->engine_fd, POLLRDHUP, 0 };
+
+		if (poll(&pf, 1, 1000) > 0 &&
+		    (pf.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			avec_err_log("the engine went away: stopping");
+			break;
+		}
+	}
 	rc = 0;
 out:
 	if (http)

@@ -27,8 +27,6 @@
 #define PENDING_LIFE		(15 * 60)
 #define PENDING_FILES		8
 #define RATE_MAX		1024
-#define RATE_BURST		10	/* logins in a row from one address */
-#define RATE_REFILL		6	/* seconds per login regained */
 #define REGISTERED_MAX		1024
 #define REGISTERED_LIFE		(10 * 60)
 #define BODY_MAX		8192	/* a form is small */

@@ -163,13 +163,6 @@ do_login(struct req *r)
 	struct avec_buf url = { 0 };
 	enum MHD_Result ret;
 
-	if (!rate_allow(r->p, r->addr))
-		return message(r, 429, T(r, "Trop de tentatives",
-					 "Too many attempts"),
-			       T(r, "Trop de connexions depuis cet appareil. "
-				 "Attendez une minute et réessayez.",
-				 "Too many logins from this device. Wait a "
-				 "minute and try again."));
 	if (portal_token(nonce) < 0)
 		return engine_down(r);
 	service_url(r, nonce, service, sizeof(service));

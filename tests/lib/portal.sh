@@ -34,6 +34,7 @@ portal_conf() {
 		  key: $P_DIR/pki/server.key
 		  user: nobody
 		  support_url: https://aide.avec.test/wifi
+		  login_burst: ${P_LOGIN_BURST:-50}
 		cas:
 		  url: $CAS_URL
 		  ca_file: $CAS_CA_FILE
@@ -82,4 +83,36 @@ portal_start() {
 portal_stop() {
 	[ -n "${P_PID:-}" ] && stop_pid "$P_PID"
 	P_PID=
+}
+
+# ---- a browser-less client (curl), for protocol and attack tests ----
+
+# pcurl ARGS... : curl trusting only the portal's test CA
+pcurl() {
+	curl -s --proto '=https,http' --cacert "$P_CA_FILE" "$@"
+}
+
+# portal_service JAR : GET /login with cookie jar JAR; prints the service
+# URL (with its nonce) that the portal sent to CAS
+portal_service() {
+	local loc
+	loc=$(pcurl -c "$1" -b "$1" -o /dev/null -w '%{redirect_url}' "$P_URL/login") || return 1
+	python3 -c 'import sys, urllib.parse as u
+q = u.parse_qs(u.urlparse(sys.argv[1]).query)
+print(q["service"][0])' "$loc"
+}
+
+# portal_login JAR LOGIN [PASSWORD] : the whole login with a fresh nonce;
+# prints the HTTP status of the callback (303 when logged in)
+portal_login() {
+	local jar=$1 login=$2 pw=${3:-test} service t
+	service=$(portal_service "$jar") || return 1
+	t=$(cas_ticket "$login" "$pw" "$service") || return 1
+	pcurl -b "$jar" -c "$jar" -o /dev/null -w '%{http_code}' "$service&ticket=$t"
+}
+
+# portal_csrf JAR : the CSRF token of the session in JAR
+portal_csrf() {
+	pcurl -b "$1" "$P_URL/devices" | grep -o 'name="csrf" value="[^"]*"' |
+		head -n 1 | sed 's/.*value="//; s/"$//'
 }

@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""tests/portal/portal_browser.py - a person's journey through avecd's
+portal in a headless phone browser, against the real CAS server.
+
+    portal_browser.py WORKDIR            the journey (see below)
+    portal_browser.py eapconfig FILE DIR the facts of an eap-config, as
+                                         files in DIR (ca.pem, client.p12,
+                                         passphrase, server_id, outer,
+                                         username, password, method)
+
+The journey is driven by tests/portal/t_portal_browser.sh, which starts
+the CAS server, FreeRADIUS and avecd and gives their addresses in the
+environment (P_URL, P_HTTP, P_CA_FILE, P_CHAIN, CAS_URL, SHOTS).  It
+prints one "ok - ..." / "not ok - ..." line per check; a failure names
+the step, the reason, the current URL and the page title.  Where the
+shell must act (authenticate the new device with eapol_test, stop the
+CAS server) it prints "sync NAME" and waits for one line on stdin.
+
+Every portal page is photographed into $SHOTS/NN-name.png.  Downloaded
+profiles are copied into WORKDIR/out/ under fixed names; WORKDIR/out/
+state holds "key value" lines for the shell (device ids, and the session
+cookies and login nonces the shell must not find in avecd's log).  The
+people's password is the test directory's; nothing else secret is
+printed.
+"""
+
+import base64
+import json
+import os
+import shutil
+import ssl
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from browser import Browser, BrowserError  # noqa: E402
+
+PASSWORD = "test"                       # every test person's (tests/cas/README.md)
+FORGED = "ST-forged-0123456789"
+DEVICE_NAME = "Téléphone <b>de Léa</b> ✓"
+IOS_NAME = "iPhone d'Éloïse"
+WIN_NAME = "PC portable « salle 12 »"
+LOGIN_BURST, LOGIN_REFILL = 10, 6.0     # avecd's defaults (conf.c)
+
+
+class StepFailed(Exception):
+    pass
+
+
+class Journey:
+    def __init__(self, workdir):
+        self.work = workdir
+        self.out = os.path.join(workdir, "out")
+        os.makedirs(self.out, exist_ok=True)
+        self.p_url = os.environ["P_URL"]
+        self.p_http = os.environ["P_HTTP"]
+        self.cas_url = os.environ["CAS_URL"]
+        self.shots = os.environ["SHOTS"]
+        self.ctx = ssl.create_default_context(cafile=os.environ["P_CA_FILE"])
+        self.b = None
+        self.step = "start"
+        self.failed = 0
+        self.taken = []
+        self.state = {}
+        self.tokens, self.tokens_at = float(LOGIN_BURST), time.monotonic()
+
+    # ------------------------------------------------------------- reporting
+    def where(self):
+        try:
+            return "at %s, title %r" % (self.b.url(), self.b.title())
+        except (BrowserError, AttributeError) as e:
+            return "browser state unknown (%s)" % e
+
+    def ok(self, desc):
+        print("ok - %s" % desc, flush=True)
+
+    def check(self, desc, cond, why=""):
+        if cond:
+            self.ok(desc)
+            return True
+        self.failed += 1
+        print("not ok - %s [step %s]%s (%s)" % (desc, self.step,
+              ": " + why if why else "", self.where()), flush=True)
+        return False
+
+    def need(self, desc, cond, why=""):
+        """A check the rest of the step depends on."""
+        if not self.check(desc, cond, why):
+            raise StepFailed(desc)
+
+    def note(self, key, value):
+        self.state[key] = value
+        with open(os.path.join(self.out, "state"), "w") as f:
+            for k, v in sorted(self.state.items()):
+                f.write("%s %s\n" % (k, v))
+
+    def sync(self, name):
+        print("sync %s" % name, flush=True)
+        sys.stdin.readline()
+
+    def shot(self, name):
+        path = os.path.join(self.shots, name + ".png")
+        self.b.screenshot(path)
+        self.taken.append(path)
+
+    # ---------------------------------------------------------------- pages
+    def status(self):
+        """HTTP status of the page the browser shows (Navigation Timing)."""
+        return self.b.execute(
+            "var e = performance.getEntriesByType('navigation')[0];"
+            "return e ? e.responseStatus : null;")
+
+    def h1(self):
+        found = self.b.find_all("h1")
+        return self.b.text(found[0]) if found else ""
+
+    def body(self):
+        return self.b.text(self.b.find("body"))
+
+    def lang(self):
+        return self.b.execute("return document.documentElement.lang;")
+
+    def rate_wait(self, n):
+        """Stay inside avecd's login rate limit for the next n requests
+        to /login or /cas (a token bucket per client address)."""
+        now = time.monotonic()
+        self.tokens = min(LOGIN_BURST, self.tokens + (now - self.tokens_at) / LOGIN_REFILL)
+        self.tokens_at = now
+        if self.tokens < n:
+            wait = (n - self.tokens) * LOGIN_REFILL + 0.5
+            print("# waiting %.1f s for the portal's login rate limit" % wait, flush=True)
+            time.sleep(wait)
+            self.tokens, self.tokens_at = float(n) + 0.5 / LOGIN_REFILL, time.monotonic()
+        self.tokens -= n
+
+    def cas_form(self, login, shot=None):
+        """On the CAS login page: fill the form in and submit it."""
+        self.b.wait_url(self.cas_url + "/login")
+        user = self.b.wait_for("input[name=username]")
+        pw = self.b.find("input[name=password]")
+        if shot:
+            self.shot(shot)
+        self.b.type(user, login)
+        self.b.type(pw, PASSWORD)
+        self.b.submit_form("input[name=password]")
+
+    def login(self, login, via_welcome=False, shot=None):
+        """A fresh login of login through CAS; returns on the page avecd
+        answers the callback with."""
+        self.rate_wait(2)
+        if via_welcome:
+            self.b.click(self.b.find('a.button[href="/login"]'))
+        else:
+            self.b.get(self.p_url + "/login")
+        self.cas_form(login, shot)
+        self.b.wait_url(lambda u: u.startswith(self.p_url + "/"), timeout=15)
+
+    def fresh(self, ua):
+        """Forget every cookie (portal and CAS: one host), change the UA."""
+        if not self.b.url().startswith("https://127.0.0.1"):
+            self.b.get(self.p_url + "/style.css")
+        self.b.delete_cookies()
+        self.b.set_ua(ua)
+
+    def download(self, kind, suffix, dest):
+        links = self.b.find_all('a[data-kind="%s"]' % kind)
+        self.need("%s: the ready page links a %s file" % (self.step, kind), links)
+        href = self.b.attr(links[0], "href")
+        self.b.click(links[0])
+        got = self.b.wait_download(suffix)
+        shutil.copyfile(got, os.path.join(self.out, dest))
+        self.check("%s: the %s download arrived (%d bytes)" % (self.step, kind,
+                   os.path.getsize(got)), os.path.getsize(got) > 0)
+        return href
+
+    def add_device(self, name, want_os):
+        sel = self.b.wait_for("select#os")
+        self.check("%s: the OS list preselects %s" % (self.step, want_os),
+                   self.b.prop(sel, "value") == want_os,
+                   "selected %r" % self.b.prop(sel, "value"))
+        self.b.type(self.b.find("input#name"), name)
+        self.b.click(self.b.find('form[action="/devices"] button[type=submit]'))
+        url = self.b.wait_url("/devices/ready?id=", timeout=20)
+        dev = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)["id"][0]
+        shown = self.b.find_all(".card.ok strong")
+        self.check("%s: the ready page names the device as typed, as text" % self.step,
+                   shown and self.b.text(shown[0]) == name
+                   and not self.b.find_all(".card.ok strong b"),
+                   "shown %r" % (self.b.text(shown[0]) if shown else None))
+        return dev
+
+    def http_get(self, url):
+        """(status, content type, body) without following redirects."""
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+        op = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=self.ctx),
+                                         NoRedirect())
+        try:
+            with op.open(url, timeout=10) as r:
+                return r.status, r.headers.get("Content-Type"), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type"), e.read()
+
+    # -------------------------------------------------------------- journey
+    def run(self):
+        for f in os.listdir(self.shots):
+            os.unlink(os.path.join(self.shots, f))
+        self.b = Browser(os.path.join(self.work, "browser"), phone=True,
+                         ca_file=os.environ["P_CHAIN"], ua="android")
+        try:
+            for name, fn in (("1-android", self.android), ("2-ios", self.ios),
+                             ("3-remove", self.remove), ("4-windows", self.windows),
+                             ("6-language", self.language), ("5-refused", self.refused),
+                             ("7-forged", self.forged), ("8-cas-down", self.cas_down)):
+                self.step = name
+                try:
+                    fn()
+                except (StepFailed, BrowserError, KeyError, OSError) as e:
+                    if not isinstance(e, StepFailed):
+                        self.failed += 1
+                        print("not ok - step %s stopped: %s: %s (%s)" % (
+                            name, type(e).__name__, e, self.where()), flush=True)
+        finally:
+            self.b.close()
+        print("# screenshots:", flush=True)
+        for p in self.taken:
+            print("#   %s" % p, flush=True)
+        return 0 if self.failed == 0 else 1
+
+    def android(self):
+        b = self.b
+        b.get(self.p_http + "/generate_204")
+        url = b.wait_url(self.p_url + "/?captive=1")
+        self.check("1: the Android probe lands on the portal's captive card", "captive=1" in url)
+        self.shot("01-captive")
+        link = [a for a in b.find_all('.card.notice a[href="/"]')
+                if b.text(a) == "Continuer ici quand même"]
+        self.need("1: the captive card offers \"Continuer ici quand même\"", link)
+        b.click(link[0])
+        b.wait_url(lambda u: u == self.p_url + "/")
+        self.check("1: the welcome page, without the captive card",
+                   not b.find_all(".card.notice") and b.find_all('a.button[href="/login"]'))
+        self.shot("02-welcome")
+        self.login("test1", via_welcome=True, shot="03-cas-login")
+        b.wait_url(self.p_url + "/devices")
+        self.need("1: test1 is on /devices after the CAS login",
+                  b.url() == self.p_url + "/devices" and self.h1() == "Mes appareils")
+        self.note("session_test1", b.cookie("avec_session") or "-")
+        self.shot("04-devices")
+        dev = self.add_device(DEVICE_NAME, "android")
+        self.note("dev_android", dev)
+        self.shot("05-ready-android")
+        href = self.download("eap-config", ".eap-config", "android.eap-config")
+        self.download("p12", ".p12", "android.p12")
+        b.get(self.p_url + href)
+        self.check("1: the eap-config link a second time: 410, \"Lien expiré\"",
+                   self.status() == 410 and self.h1() == "Lien expiré",
+                   "status %s, h1 %r" % (self.status(), self.h1()))
+        self.shot("05-used-link")
+        st, _, _ = self.http_get(self.p_http + "/generate_204")
+        self.check("1: the probe now answers 204", st == 204, "got %s" % st)
+        st, ctype, body = self.http_get(self.p_url + "/api/captive")
+        try:
+            cap = json.loads(body)
+        except ValueError:
+            cap = {}
+        self.check("1: /api/captive: captive false, application/captive+json",
+                   st == 200 and ctype == "application/captive+json"
+                   and cap.get("captive") is False,
+                   "status %s, %s, %r" % (st, ctype, body[:120]))
+        self.sync("android")
+
+    def ios(self):
+        b = self.b
+        b.set_ua("iphone")
+        b.get(self.p_url + "/devices")
+        dev = self.add_device(IOS_NAME, "ios")
+        self.note("dev_ios", dev)
+        self.shot("06-ready-ios")
+        self.download("mobileconfig", ".mobileconfig", "ios.mobileconfig")
+
+    def remove(self):
+        b = self.b
+        b.get(self.p_url + "/devices")
+        self.check("3: quota reached: #quota notice, 2 / 2, no add form",
+                   b.find_all("#quota") and not b.find_all('form[action="/devices"]')
+                   and "2 / 2" in self.body())
+        self.shot("07-quota")
+        dev = self.state["dev_android"]
+        btn = b.find_all("#device-%s button[type=submit]" % dev)
+        self.need("3: the first device has a Remove button", btn)
+        b.click(btn[0])
+        b.wait_url("/devices?removed=1")
+        notice = b.find_all('.card.notice[role=status]')
+        self.check("3: /devices says the device was removed, and lists it no more",
+                   notice and "retiré" in b.text(notice[0])
+                   and not b.find_all("#device-%s" % dev))
+        self.shot("08-removed")
+
+    def windows(self):
+        b = self.b
+        self.fresh("windows")
+        b.get(self.p_url + "/")
+        self.login("prof1", via_welcome=True)
+        b.wait_url(self.p_url + "/devices")
+        self.need("4: prof1 is on /devices", self.h1() == "Mes appareils")
+        self.note("session_prof1", b.cookie("avec_session") or "-")
+        dev = self.add_device(WIN_NAME, "windows")
+        self.note("dev_windows", dev)
+        eap = b.find_all("#v-eap")
+        self.check("4: the teacher's device is TTLS, with #v-identity and #v-password",
+                   eap and b.text(eap[0]) == "TTLS" and b.find_all("#v-identity")
+                   and b.find_all("#v-password"))
+        self.shot("09-ready-windows")
+        self.download("windows", ".xml", "windows.xml")
+        other = b.find_all('a[data-kind="eap-config"]')
+        self.check("4: the eap-config is offered once, under \"Autres formats\"",
+                   len(other) == 1 and b.execute(
+                       "return arguments[0].closest('.card').querySelector('h2')"
+                       ".textContent;", other[0]) == "Autres formats")
+        self.download("eap-config", ".eap-config", "windows.eap-config")
+
+    def language(self):
+        b = self.b
+        b.get(self.p_url + "/devices")
+        b.click(b.find('header a[href^="/lang?l=en"]'))
+        b.wait_url(lambda u: u == self.p_url + "/devices" and self.lang() == "en")
+        self.check("6: the language link switches /devices to English",
+                   self.lang() == "en" and self.h1() == "My devices",
+                   "lang %r, h1 %r" % (self.lang(), self.h1()))
+        self.shot("12-devices-en")
+        b.click(b.find('header a[href^="/lang?l=fr"]'))
+        b.wait_url(lambda u: self.lang() == "fr")
+
+    def refused(self):
+        b = self.b
+        self.fresh("android")
+        self.login("parent1")
+        self.check("5: parent1 is refused: 403, a page about parents",
+                   self.status() == 403 and "parents" in self.body(),
+                   "status %s, h1 %r" % (self.status(), self.h1()))
+        self.check("5: parent1 got no session", b.cookie("avec_session") is None)
+        self.shot("10-parent")
+        self.fresh("android")
+        self.login("autre1")
+        self.check("5: autre1 is refused: 403, \"Autre établissement\"",
+                   self.status() == 403 and self.h1() == "Autre établissement",
+                   "status %s, h1 %r" % (self.status(), self.h1()))
+        self.shot("11-other-school")
+
+    def forged(self):
+        b = self.b
+        self.fresh("android")
+        self.rate_wait(2)
+        b.get(self.p_url + "/login")
+        url = b.wait_url(self.cas_url + "/login")
+        nonce = b.cookie("avec_login")
+        self.need("7: /login set the avec_login cookie", nonce)
+        self.note("nonce_forged", nonce)
+        self.check("7: the CAS service URL carries that nonce",
+                   ("n%%3D%s" % nonce) in url or ("n=%s" % nonce) in
+                   urllib.parse.unquote(url))
+        b.get("%s/cas?n=%s&ticket=%s" % (self.p_url, nonce, FORGED))
+        self.check("7: a forged ticket: 403, \"Connexion expirée\"",
+                   self.status() == 403 and self.h1() == "Connexion expirée",
+                   "status %s, h1 %r" % (self.status(), self.h1()))
+        self.shot("13-forged-ticket")
+
+    def cas_down(self):
+        b = self.b
+        self.rate_wait(2)
+        b.get(self.p_url + "/login")
+        b.wait_url(self.cas_url + "/login")
+        nonce = b.cookie("avec_login")
+        self.need("8: /login set the avec_login cookie", nonce)
+        self.note("nonce_down", nonce)
+        self.sync("cas-stop")
+        b.get("%s/cas?n=%s&ticket=ST-1-casdowncasdowncasdown" % (self.p_url, nonce))
+        self.check("8: CAS down: 503, \"ENT indisponible\"",
+                   self.status() == 503 and self.h1() == "ENT indisponible",
+                   "status %s, h1 %r" % (self.status(), self.h1()))
+        self.shot("14-cas-down")
+
+
+def eapconfig(path, dest):
+    """Write the facts of an eap-config into files of dest."""
+    root = ET.parse(path).getroot()
+    m = root.find("./EAPIdentityProvider/AuthenticationMethods/AuthenticationMethod")
+    os.makedirs(dest, exist_ok=True)
+
+    def put(name, text):
+        with open(os.path.join(dest, name), "w") as f:
+            f.write((text or "") + "\n")
+    ca = m.findtext("./ServerSideCredential/CA")
+    b64 = base64.b64encode(base64.b64decode(ca)).decode()
+    put("ca.pem", "-----BEGIN CERTIFICATE-----\n" + "\n".join(
+        b64[i:i + 64] for i in range(0, len(b64), 64)) + "\n-----END CERTIFICATE-----")
+    put("server_id", m.findtext("./ServerSideCredential/ServerID"))
+    put("method", m.findtext("./EAPMethod/Type"))
+    put("inner", m.findtext("./InnerAuthenticationMethod/NonEAPAuthMethod/Type") or "")
+    csc = m.find("./ClientSideCredential")
+    put("outer", csc.findtext("OuterIdentity"))
+    p12 = csc.findtext("ClientCertificate")
+    if p12:
+        with open(os.path.join(dest, "client.p12"), "wb") as f:
+            f.write(base64.b64decode(p12))
+        put("passphrase", csc.findtext("Passphrase"))
+    if csc.findtext("UserName"):
+        put("username", csc.findtext("UserName"))
+        put("password", csc.findtext("Password"))
+    return 0
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "eapconfig":
+        return eapconfig(sys.argv[2], sys.argv[3])
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return Journey(sys.argv[1]).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

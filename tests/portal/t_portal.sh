@@ -1,0 +1,217 @@
+#!/bin/bash
+# t_portal.sh - avecd's portal over HTTP, without a browser: its
+# configuration check, the captive-portal probes and RFC 8908 API, the
+# CAS login and what it refuses, and an attacker's tour (CSRF, session
+# fixation, open redirects, replayed or forged tickets, another user's
+# device, reused or guessed download links, oversized bodies, login
+# flooding), then privilege separation: the portal process runs as
+# nobody, holds no store handle, cannot read the CA key, and dies with
+# the engine.  The browser journey is t_portal_browser.sh.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/radius.sh"
+. "$(dirname "$0")/../lib/cas.sh"
+. "$(dirname "$0")/../lib/portal.sh"
+need curl jq python3 xmllint
+cas_need
+radius_setup
+avecctl policy set student --vlan 20 --max-devices 3 --creds tls,ttls >/dev/null
+avecctl policy set teacher --vlan 30 --max-devices 3 --creds ttls >/dev/null
+cas_start || { fail "the CAS server starts"; finish; }
+portal_start || { fail "avecd starts"; finish; }
+ok "avecd starts and answers over HTTPS"
+LOG=$T_SCRATCH/avecd.log
+H=$T_SCRATCH/headers
+
+# ---- configuration ----
+bad=$T_SCRATCH/bad.yaml
+sed -e 's/uai: 0290009C/uai: 12345/' -e 's/^  timeout_ms:.*/  timeout_ms: 7\n  colour: blue/' \
+	-e "s|url: $CAS_URL|url: ${CAS_URL/https/http}|" "$P_CONF" > "$bad"
+out=$("$AVECD" -n -f "$bad" 2>&1); rc=$?
+check "avecd -n refuses a bad file (exit 1)" [ "$rc" = 1 ]
+check "... naming the UAI" grep -q 'school.uai: not a UAI' <<<"$out"
+check "... the unknown key, with its line" grep -Eq "$bad:[0-9]+:[0-9]+: cas.colour: unknown setting" <<<"$out"
+check "... the out-of-range timeout" grep -q 'cas.timeout_ms: expected a whole number' <<<"$out"
+check "... and the plain-http CAS URL" grep -q 'cas.url: expected https://' <<<"$out"
+check "avecd -n accepts the good file" "$AVECD" -n -f "$P_CONF"
+
+# ---- captive portal ----
+for probe in /hotspot-detect.html /generate_204 /connecttest.txt /ncsi.txt; do
+	loc=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$P_HTTP$probe")
+	check "probe $probe before registering: redirected to the portal" \
+		[ "$loc" = "302 $P_URL/?captive=1" ]
+done
+check "any other plain-http page goes to the portal" \
+	[ "$(curl -s -o /dev/null -w '%{redirect_url}' "$P_HTTP/some/page")" = "$P_URL/" ]
+pcurl -D "$H" -o "$T_SCRATCH/api.json" "$P_URL/api/captive"
+check "RFC 8908 API: application/captive+json" grep -qi '^Content-Type: application/captive+json' "$H"
+check "... captive true, with the portal URL" \
+	[ "$(jq -r '"\(.captive) \(."user-portal-url")"' "$T_SCRATCH/api.json")" = "true $P_URL/" ]
+pcurl -o "$T_SCRATCH/captive.html" "$P_URL/?captive=1"
+check "the captive page sends the user to the real browser" grep -q 'navigateur' "$T_SCRATCH/captive.html"
+check "... with a QR code of the portal's address" grep -q '<svg' "$T_SCRATCH/captive.html"
+
+# ---- headers of every page ----
+pcurl -D "$H" -o /dev/null "$P_URL/"
+for h in 'Cache-Control: no-store' 'X-Content-Type-Options: nosniff' \
+	"Content-Security-Policy: default-src 'none'" 'X-Frame-Options: DENY' \
+	'Strict-Transport-Security:' 'Referrer-Policy: no-referrer'; do
+	check "header $h" grep -qi "^$h" "$H"
+done
+
+# ---- login ----
+J1=$T_SCRATCH/alice.jar
+pcurl -c "$J1" -D "$H" -o /dev/null "$P_URL/login"
+loc=$(awk 'tolower($1) == "location:" { print $2 }' "$H" | tr -d '\r')
+check "/login redirects to CAS's /login with an encoded service" \
+	grep -q "^$CAS_URL/login?service=https%3A%2F%2F127.0.0.1%3A$P_PORT%2Fcas%3Fn%3D" <<<"$loc"
+check "the login nonce cookie is Secure, HttpOnly, SameSite" \
+	grep -qi '^Set-Cookie: avec_login=[A-Za-z0-9_-]\{43\}; Path=/; Secure; HttpOnly; SameSite=Lax' "$H"
+# an attacker plants a session id before the login: it must not survive
+printf '127.0.0.1\tFALSE\t/\tTRUE\t0\tavec_session\tAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' >> "$J1"
+service=$(python3 -c 'import sys, urllib.parse as u
+print(u.parse_qs(u.urlparse(sys.argv[1]).query)["service"][0])' "$loc")
+t=$(cas_ticket test1 test "$service")
+pcurl -b "$J1" -c "$J1" -D "$H" -o /dev/null "$service&ticket=$t"
+check "a valid ticket logs in (303 to /devices)" grep -q '^HTTP/1.1 303' "$H"
+check "the session cookie is Secure, HttpOnly, SameSite" \
+	grep -qi '^Set-Cookie: avec_session=[A-Za-z0-9_-]\{43\}; Path=/; Secure; HttpOnly; SameSite=Lax' "$H"
+check "the planted session id is replaced (no fixation)" \
+	bash -c "! grep -q 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' <(awk '\$6 == \"avec_session\"' '$J1')"
+code=$(pcurl -b "$J1" -o "$T_SCRATCH/replay.html" -w '%{http_code}' "$service&ticket=$t")
+check "the same ticket a second time is refused (403)" [ "$code" = 403 ]
+check "... with a clear page" grep -q 'déjà servi ou a expiré' "$T_SCRATCH/replay.html"
+acct=$(avecctl account list --json | jq -r '.[] | select(.principal == "F1abc") | "\(.role) \(.status)"')
+check "account F1abc created at login as an active student" [ "$acct" = "student active" ]
+
+J0=$T_SCRATCH/nonce.jar
+s0=$(portal_service "$J0")
+code=$(pcurl -o /dev/null -w '%{http_code}' "$s0&ticket=$(cas_ticket test2 test "$s0")")
+check "a callback without the browser's nonce cookie is refused (400)" [ "$code" = 400 ]
+code=$(pcurl -b "$J0" -o /dev/null -w '%{http_code}' "$P_URL/cas?n=${s0##*n=}&ticket=ST-<script>")
+check "a malformed ticket is refused (400)" [ "$code" = 400 ]
+code=$(pcurl -b "$J0" -o "$T_SCRATCH/forged.html" -w '%{http_code}' \
+	"$P_URL/cas?n=${s0##*n=}&ticket=ST-1-forgedforgedforged")
+check "a forged ticket is refused by CAS and by the portal (403)" [ "$code" = 403 ]
+# a ticket issued for another service (a foreign portal) is refused
+t=$(cas_ticket test2 test "https://localhost:1/elsewhere")
+code=$(pcurl -b "$J0" -o /dev/null -w '%{http_code}' "$P_URL/cas?n=${s0##*n=}&ticket=$t")
+check "a ticket issued for another service is refused" [ "$code" = 403 ]
+
+# ---- refused people ----
+JP=$T_SCRATCH/parent.jar
+code=$(portal_login "$JP" parent1)
+check "a parent is refused (403)" [ "$code" = 403 ]
+code=$(portal_login "$JP" autre1)
+check "a pupil of another school is refused (403)" [ "$code" = 403 ]
+check "... and gets no account" \
+	[ "$(avecctl account list --json | jq '[.[] | select(.principal == "F2001abc")] | length')" = 0 ]
+check "avecd's log says why, politely, without the ticket" \
+	grep -q 'login of F2001abc refused: another school' "$LOG"
+
+# ---- registering, CSRF, XSS ----
+csrf=$(portal_csrf "$J1")
+count() { avecctl device list --json | jq '[.[] | select(.status == "active")] | length'; }
+n0=$(count)
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-urlencode "name=x" "$P_URL/devices")
+check "adding without the CSRF token is refused (403)" [ "$code" = 403 ]
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=${csrf%?}x" \
+	--data-urlencode "name=x" "$P_URL/devices")
+check "adding with a wrong CSRF token is refused (403)" [ "$code" = 403 ]
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' -H 'Origin: https://evil.example' \
+	--data-urlencode "csrf=$csrf" --data-urlencode "name=x" "$P_URL/devices")
+check "adding from another origin is refused (403)" [ "$code" = 403 ]
+code=$(pcurl -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf" \
+	--data-urlencode "name=x" "$P_URL/devices")
+check "adding without a session is refused (403)" [ "$code" = 403 ]
+check "... and none of these added a device" [ "$(count)" = "$n0" ]
+head -c 20000 /dev/zero | tr '\0' a > "$T_SCRATCH/big"
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-binary "@$T_SCRATCH/big" "$P_URL/devices")
+check "an oversized form is refused (413)" [ "$code" = 413 ]
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' -A 'Mozilla/5.0 (X11; Linux x86_64)' \
+	--data-urlencode "csrf=$csrf" --data-urlencode 'name=<script>alert(1)</script>' \
+	-d os=linux "$P_URL/devices")
+check "a device named with markup is registered (303)" [ "$code" = 303 ]
+pcurl -b "$J1" -o "$T_SCRATCH/devices.html" "$P_URL/devices"
+check "its name comes back escaped" grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$T_SCRATCH/devices.html"
+check "... never as markup" bash -c "! grep -q '<script>' '$T_SCRATCH/devices.html'"
+dev1=$(avecctl device list --json | jq -r '[.[] | select(.owner == "F1abc")][0].id')
+
+# downloads: once, to their owner, never guessed
+pcurl -b "$J1" -o "$T_SCRATCH/ready.html" "$P_URL/devices/ready?id=$dev1"
+tok=$(grep -o 'data-kind="eap-config" href="/dl/[^"]*"' "$T_SCRATCH/ready.html" | head -n 1 | sed 's/.*\/dl\///; s/"$//')
+J2=$T_SCRATCH/bob.jar
+check "a second pupil logs in" [ "$(portal_login "$J2" test2)" = 303 ]
+code=$(pcurl -b "$J2" -o /dev/null -w '%{http_code}' "$P_URL/dl/$tok")
+check "another user's download link is refused (410)" [ "$code" = 410 ]
+code=$(pcurl -b "$J2" -o /dev/null -w '%{http_code}' "$P_URL/devices/ready?id=$dev1")
+check "another user's ready page is refused (410)" [ "$code" = 410 ]
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' "$P_URL/dl/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+check "a guessed download link is refused (410)" [ "$code" = 410 ]
+pcurl -b "$J1" -D "$H" -o "$T_SCRATCH/one.eap-config" "$P_URL/dl/$tok"
+check "the owner downloads the eap-config once" grep -q '^HTTP/1.1 200' "$H"
+check "... served no-store, as an attachment" \
+	bash -c "grep -qi '^Cache-Control: no-store' '$H' && grep -qi '^Content-Disposition: attachment' '$H'"
+check "... and it validates against the EAP metadata schema" \
+	xmllint --noout --schema "${AVEC_SHARED:-$AVEC_TOP/../shared}/reference/profiles/eap-metadata.xsd" \
+	"$T_SCRATCH/one.eap-config"
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' "$P_URL/dl/$tok")
+check "the same link a second time is refused (410)" [ "$code" = 410 ]
+
+# another user's device
+csrf2=$(portal_csrf "$J2")
+code=$(pcurl -b "$J2" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf2" \
+	-d "id=$dev1" "$P_URL/devices/remove")
+check "removing another user's device is refused (404)" [ "$code" = 404 ]
+check "... and it stays active" \
+	[ "$(avecctl device list --json | jq -r ".[] | select(.id == $dev1) | .status")" = active ]
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf" \
+	-d "id=$dev1" "$P_URL/devices/remove")
+check "its owner removes it (303)" [ "$code" = 303 ]
+check "... and it is revoked" \
+	[ "$(avecctl device list --json | jq -r ".[] | select(.id == $dev1) | .status")" = revoked ]
+n=$(avecctl audit list --json | jq '[.[] | select(.origin == "avecd portal" and .action == "portal device remove")] | length')
+check "the audit trail records both removals, from the portal" [ "$n" = 2 ]
+
+# ---- redirects and methods ----
+check "the language switch keeps a local path" \
+	[ "$(pcurl -o /dev/null -w '%{redirect_url}' "$P_URL/lang?l=en&next=/devices")" = "$P_URL/devices" ]
+for next in //evil.example 'https://evil.example/' '/\evil.example' '%2F%2Fevil.example'; do
+	check "no open redirect through next=$next" \
+		[ "$(pcurl -o /dev/null -w '%{redirect_url}' "$P_URL/lang?l=en&next=$next")" = "$P_URL/" ]
+done
+check "an unknown page is 404" [ "$(pcurl -o /dev/null -w '%{http_code}' "$P_URL/nope")" = 404 ]
+check "a wrong method is 405" \
+	[ "$(pcurl -b "$J1" -X PUT -o /dev/null -w '%{http_code}' "$P_URL/devices")" = 405 ]
+code=$(pcurl -b "$J1" -D "$H" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf" "$P_URL/logout")
+check "log out (303) clears the cookie" \
+	bash -c "[ $code = 303 ] && grep -qi '^Set-Cookie: avec_session=;.*Max-Age=0' '$H'"
+check "... and the old session no longer works" \
+	[ "$(pcurl -b "$J1" -o /dev/null -w '%{redirect_url}' "$P_URL/devices")" = "$P_URL/" ]
+
+# ---- login flooding ----
+J3=$T_SCRATCH/flood.jar
+s3=$(portal_service "$J3")
+codes=""
+for _ in $(seq 1 60); do
+	codes="$codes $(pcurl -b "$J3" -o /dev/null -w '%{http_code}' "$P_URL/cas?n=${s3##*n=}&ticket=ST-flood")"
+done
+check "a login flood from one address is cut off (429)" grep -q 429 <<<"$codes"
+
+# ---- secrets and privileges ----
+sid=$(awk '$6 == "avec_session" { print $7 }' "$J2" | tail -n 1)
+check "no session id in avecd's log" bash -c "[ -n '$sid' ] && ! grep -qF '$sid' '$LOG'"
+check "no ticket in avecd's log" bash -c "! grep -q 'ST-[A-Za-z0-9]' '$LOG'"
+child=$(sed -n 's/.*portal is process \([0-9]*\).*/\1/p' "$LOG" | head -n 1)
+if [ "$(id -u)" = 0 ]; then
+	check "the portal process runs as nobody" \
+		[ "$(awk '/^Uid:/ { print $2 }' "/proc/$child/status")" = "$(id -u nobody)" ]
+	check "... with no handle on the store" bash -c "! ls -l /proc/$child/fd | grep -q 'avec.db'"
+	check "... unable to read the CA key" \
+		bash -c "! setpriv --reuid=nobody --regid=nogroup --clear-groups cat '$R_CA/ca.key' >/dev/null 2>&1"
+	check "... and with no_new_privs" grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$child/status"
+fi
+kill -KILL "$P_PID"
+# gone, or a zombie waiting for a reaper that is not ours
+gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
+check "the portal process ends with its engine" wait_for 5 gone "$child"
+finish
