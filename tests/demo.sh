@@ -2,15 +2,18 @@
 # tests/demo.sh - the AVEC demo on one machine (`make demo`).
 #
 # Builds, in a private scratch directory and two network namespaces, what
-# a lycée's appliance runs: a store with a student and a teacher, the
-# appliance CA, FreeRADIUS with rlm_avec, hostapd as the 802.1X
-# authenticator, and one student device simulated by wpa_supplicant.  Then
-# it plays a short journey and says, step by step, what it observed:
+# a lycée's appliance runs: the store and the appliance CA, FreeRADIUS
+# with rlm_avec, hostapd as the 802.1X authenticator, avecd (the
+# onboarding portal) in front of a real CAS server holding demo ENT
+# accounts (slapd + django-cas-server), and one student device simulated
+# by wpa_supplicant.  Then it plays a short journey and says, step by
+# step, what it observed:
 #
-#   1. the accounts and the policy      4. the device is revoked (avecctl):
+#   1. the policy                       4. the device is revoked (avecctl):
 #                                          disconnected at once (RFC 5176)
-#   2. a device is registered           5. the device comes back: refused,
-#   3. the device connects: VLAN 20        with the reason
+#   2. a student onboards a device      5. the device comes back: refused,
+#      through the portal (ENT login)      with the reason
+#   3. the device connects: VLAN 20
 #
 # Stdin a terminal: the stack then stays up for you to try things, until
 # Ctrl-C.  Otherwise the demo exits after the journey: 0 when every step
@@ -25,11 +28,13 @@
 . "$AVEC_TOP/tests/lib/radius.sh"
 # shellcheck source=tests/lib/netns.sh
 . "$AVEC_TOP/tests/lib/netns.sh"
+# shellcheck source=tests/lib/cas.sh
+. "$AVEC_TOP/tests/lib/cas.sh"
+# shellcheck source=tests/lib/portal.sh
+. "$AVEC_TOP/tests/lib/portal.sh"
 
-STUDENT=eleve.demo
-STUDENT_NAME="Camille Martin"
-TEACHER=prof.demo
-TEACHER_NAME="Alex Dupont"
+STUDENT_LOGIN=test1		# the demo ENT's pupil (tests/cas/README.md)
+STUDENT=F1abc			# the principal CAS gives for this login
 DEVICE_NAME="Téléphone de Camille"
 DEVICE_MAC=02:a5:ec:de:00:01
 REVOKE_REASON="téléphone perdu"
@@ -96,7 +101,7 @@ die() {
 	printf '   %s✗%s %s\n' "$C_BAD" "$C_0" "$1"
 	local f
 	for f in "$T_SCRATCH/radiusd.log" "${R_LOGDIR:-/nonexistent}/radius.log" \
-		"$HAPD_LOG" "$T_SCRATCH/avecctl.err"; do
+		"$HAPD_LOG" "$T_SCRATCH/avecctl.err" "$T_SCRATCH/avecd.log"; do
 		[ -s "$f" ] || continue
 		echo "   --- end of $f"
 		tail -n 15 "$f" | sed 's/^/   | /'
@@ -117,9 +122,9 @@ demo_exit() {
 }
 trap demo_exit EXIT
 
-printf '%sAVEC demo%s: FreeRADIUS + rlm_avec, hostapd (802.1X) and a student device,\n' "$C_B" "$C_0"
-echo "in two network namespaces of this machine.  Scratch: $T_SCRATCH"
-echo "portal: not yet available (devices are registered with avecctl below)."
+printf '%sAVEC demo%s: the onboarding portal with ENT login, FreeRADIUS + rlm_avec,\n' "$C_B" "$C_0"
+echo "hostapd (802.1X) and a student device, on this machine and two network"
+echo "namespaces.  Scratch: $T_SCRATCH"
 
 [ "$(id -u)" = 0 ] || die "the demo needs root (network namespaces)"
 need hostapd hostapd_cli wpa_supplicant wpa_cli ip
@@ -139,44 +144,59 @@ show nas add ap-demo --nas-address 127.0.0.1 --das "127.0.0.1:$HAPD_DAS_PORT" \
 	die "avecctl nas add failed"
 say "hostapd registered as NAS ap-demo: its DAS (RFC 5176) on 127.0.0.1:$HAPD_DAS_PORT"
 say "the student's device will be wpa_supplicant on $NS_STA_IF in $NS_STA"
+cas_start || die "the demo ENT (CAS server) did not start"
+say "demo ENT: CAS server $CAS_URL (django-cas-server, slapd with ENT accounts)"
+P_METHOD=ttls portal_start || die "avecd (the portal) did not start"
+say "avecd: portal $P_URL, captive-portal probes $P_HTTP (pid $P_PID)"
 
 # --- 1 ----------------------------------------------------------------------
-step "Accounts and policy (accounts will come from the ENT feed; here, avecctl)"
-if show account add "$STUDENT" --role student --name "$STUDENT_NAME" &&
-	show account add "$TEACHER" --role teacher --name "$TEACHER_NAME"; then
-	yes "accounts $STUDENT (student) and $TEACHER (teacher) created"
-else
-	no "the accounts could not be created"
-fi
+step "The policy"
 show policy set student --vlan 20 --max-devices 3 --creds tls,ttls,peap ||
 	no "avecctl policy set failed"
 show policy list
 vlan=$(json_of policy list -- '.[] | select(.role == "student") | .vlan')
-tvlan=$(json_of policy list -- '.[] | select(.role == "teacher") | .vlan')
-expect "students go to VLAN 20 (teachers to VLAN $tvlan), up to 3 devices each" \
+expect "students go to VLAN 20, up to 3 devices each" \
 	"the student policy says VLAN '$vlan', not 20" [ "$vlan" = 20 ]
-show account show "$STUDENT"
-st=$(json_of account show "$STUDENT" -- .status)
-expect "$STUDENT is active" "$STUDENT is '$st', not active" [ "$st" = active ]
 
 # --- 2 ----------------------------------------------------------------------
-step "A device is registered (the portal will do this; here, avecctl)"
-printf '   %s$ avecctl device add %s --name "%s" --type ttls --json%s\n' \
-	"$C_DIM" "$STUDENT" "$DEVICE_NAME" "$C_0"
-printf '     %s(its answer holds the secret: not printed here)%s\n' "$C_DIM" "$C_0"
-# shellcheck disable=SC2154 # phone_* are set by device_add
-if device_add phone "$STUDENT" ttls "$DEVICE_NAME"; then
-	yes "device #$phone_id \"$DEVICE_NAME\", EAP-TTLS/PAP"
-	say "  username: $phone_user"
-	say "  secret:   [REMOVED] (shown once, to its owner; it goes into the device's profile)"
-	eapol_conf_ttls "$T_SCRATCH/phone.profile" "$phone_user" "$phone_secret"
-	say "  profile:  EAP-TTLS, outer identity \"anonymous\", server checked against the appliance CA"
+step "A student onboards a phone through the portal"
+J=$T_SCRATCH/phone.cookies
+probe=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$P_HTTP/generate_204")
+expect "the phone's captive-portal probe is sent to the portal ($probe)" \
+	"the probe got '$probe'" [ "$probe" = "302 $P_URL/?captive=1" ]
+code=$(portal_login "$J" "$STUDENT_LOGIN")
+expect "ENT login as $STUDENT_LOGIN at the CAS server, ticket validated: logged in as $STUDENT" \
+	"the ENT login gave HTTP '$code', expected 303" [ "$code" = 303 ]
+show account show "$STUDENT"
+csrf=$(portal_csrf "$J")
+code=$(pcurl -b "$J" -o /dev/null -w '%{http_code}' -A 'Mozilla/5.0 (Linux; Android 14)' \
+	--data-urlencode "csrf=$csrf" --data-urlencode "name=$DEVICE_NAME" -d os=android \
+	"$P_URL/devices")
+phone_id=$(json_of device list "$STUDENT" -- '[.[] | select(.status == "active")][0].id // empty')
+if [ "$code" = 303 ] && [ -n "$phone_id" ]; then
+	yes "device #$phone_id \"$DEVICE_NAME\" registered, EAP-TTLS/PAP"
+	tok=$(pcurl -b "$J" "$P_URL/devices/ready?id=$phone_id" |
+		grep -o 'data-kind="eap-config" href="/dl/[^"]*"' | head -n 1 | sed 's/.*\/dl\///; s/"$//')
+	pcurl -b "$J" -o "$T_SCRATCH/phone.eap-config" "$P_URL/dl/$tok"
+	if read -r phone_user phone_secret < <(python3 - "$T_SCRATCH/phone.eap-config" <<'PY'
+import sys, xml.etree.ElementTree as E
+d = E.parse(sys.argv[1]).getroot()
+f = lambda n: d.find(".//{*}" + n).text
+print(f("UserName"), f("Password"))
+PY
+	); then
+		echo "$phone_secret" >> "$R_SECRETS"
+		yes "profile downloaded once (eap-config, served no-store): CA and server name radius.avec.test pinned"
+		say "  username: $phone_user"
+		say "  secret:   [REMOVED] (in the profile only)"
+		eapol_conf_ttls "$T_SCRATCH/phone.profile" "$phone_user" "$phone_secret"
+	else
+		no "the eap-config could not be read"
+	fi
 else
-	no "avecctl device add failed: $(tail -n 1 "$T_SCRATCH/avecctl.err")"
+	no "the portal did not register the device (HTTP '$code'): see $T_SCRATCH/avecd.log"
 fi
 show device list "$STUDENT"
-st=$(json_of device list "$STUDENT" -- ".[] | select(.id == ${phone_id:-0}) | .status")
-expect "the store lists it: $st" "the store lists it as '$st', not active" [ "$st" = active ]
 
 # --- 3 ----------------------------------------------------------------------
 step "The device connects to the secure network"
@@ -281,7 +301,6 @@ ${C_B}The stack stays up until Ctrl-C.${C_0}
                ip netns exec $NS_AP hostapd_cli -p $HAPD_CTRL -i $NS_AP_IF new_sta $DEVICE_MAC
                a new device: avecctl device add, then a copy of that profile with
                its username and secret, and another MAC (ip -n $NS_STA link set $NS_STA_IF address ...)
-  portal:      not yet available
 EOF
 trap 'echo; exit "$DEMO_RC"' INT TERM
 while :; do sleep 1; done

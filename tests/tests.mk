@@ -33,13 +33,16 @@ integration: all
 SAN_SCRIPTS := tests/cli/t_avecctl.sh tests/cli/t_policy.sh \
 	tests/ent/t_aaf_import.sh tests/radius/t_accounting.sh \
 	tests/radius/t_report.sh
+# ... and the portal's, with avecd built the same way
+SAN_PORTAL_SCRIPTS := tests/portal/t_portal.sh
 
 # `make check` is the whole suite, set-up included (README).
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(AVECCTL_SAN) \
-		$(PROFILE_SAMPLE)
+		$(AVECD_SAN) $(PROFILE_SAMPLE)
 	@bash tests/run.sh --unit $(UNIT) $(UNIT_SAN) --all $(TESTS) \
-		--env AVECCTL=$(CURDIR)/$(AVECCTL_SAN) $(SAN_SCRIPTS)
+		--env AVECCTL=$(CURDIR)/$(AVECCTL_SAN) $(SAN_SCRIPTS) \
+		--env AVECD=$(CURDIR)/$(AVECD_SAN) $(SAN_PORTAL_SCRIPTS)
 
 # A sample of every profile format for every EAP method, from a throwaway
 # CA: tests/profile/t_profiles.sh checks them with xmllint, openssl, python3.

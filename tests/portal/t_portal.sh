@@ -214,4 +214,6 @@ kill -KILL "$P_PID"
 # gone, or a zombie waiting for a reaper that is not ours
 gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
 check "the portal process ends with its engine" wait_for 5 gone "$child"
+check "no sanitizer report in avecd's log" \
+	bash -c "! grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$LOG'"
 finish
