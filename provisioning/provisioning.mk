@@ -111,3 +111,9 @@ $(AVECD_SAN): $(AVECD_SAN_OBJS) $(LIBAVEC_SAN)
 avecd: $(AVECD)
 avecd-san: $(AVECD_SAN)
 ALL += $(AVECD)
+
+# The unit suite checks the portal-engine wire (tests/unit/check_avecd.c).
+UNIT_EXTRA     += $(BUILD)/obj/provisioning/avecd/msg.o
+UNIT_EXTRA_SAN += $(SAN)/obj/provisioning/avecd/msg.o
+$(BUILD)/obj/tests/unit/check_avecd.o $(SAN)/obj/tests/unit/check_avecd.o: \
+	CPPFLAGS += $(PROV_CPPFLAGS) $(LIBXML_CFLAGS)

@@ -511,6 +511,20 @@ page_ready(struct req *r, struct avec_buf *b, const struct pending *pd)
 		avec_buf_printf(b, "<h2>%s</h2>", T(r, "Installer sur "
 						    "Chromebook",
 						    "Install on a Chromebook"));
+		if (pd->type == AVEC_CRED_TLS) {
+			file_link(r, b, pd, "p12",
+				  T(r, "Certificat de l'appareil (.p12)",
+				    "Device certificate (.p12)"));
+			avec_buf_printf(b, "<p>%s</p>", T(r,
+				"D'abord : chrome://settings/certificates, "
+				"« Vos certificats », « Importer et "
+				"associer », le fichier .p12 et son mot de "
+				"passe (ci-dessous).",
+				"First: chrome://settings/certificates, "
+				"\"Your certificates\", \"Import and Bind\", "
+				"the .p12 file and its password (below)."));
+			manual_values(r, b, pd);
+		}
 		file_link(r, b, pd, "onc", T(r, "Profil réseau (.onc)",
 					     "Network profile (.onc)"));
 		avec_buf_printf(b, "<ol><li>%s</li><li>%s</li></ol>", T(r,

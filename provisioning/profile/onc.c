@@ -2,11 +2,16 @@
  * onc.c - ChromeOS Open Network Configuration files (JSON).
  *
  * It owns the UnencryptedConfiguration AVEC gives a Chromebook: every CA
- * as an Authority certificate, the device's PKCS#12 as a Client
- * certificate for EAP-TLS, and one WiFi network (WPA-EAP) whose EAP block
+ * as an Authority certificate and one WiFi network (WPA-EAP) whose EAP block
  * pins those CAs (ServerCARefs, no system CAs) and the server name (both
  * DomainSuffixMatch and SubjectAlternativeNameMatch).  GUIDs are the
  * profile's stable UUIDs, so importing twice updates rather than adds.
+ *
+ * For EAP-TLS the device's certificate is NOT embedded: ChromeOS imports
+ * an ONC PKCS#12 only without a password, and AVEC never hands out an
+ * unprotected key.  The owner imports the password-protected .p12 in the
+ * certificate manager first; the network finds it by a pattern, "a
+ * certificate issued by the appliance CA" (ClientCertPattern.IssuerCARef).
  *
  * Strings go through the one JSON escaper (common/json.c).  It must never
  * enable the system CA store or skip the server name, and never log.
@@ -30,7 +35,7 @@ avec_profile_onc(const struct avec_profile *p, struct avec_buf *out,
 		 struct avec_err *err)
 {
 	char ca_uuid[AVEC_PROFILE_MAX_CA][PROFILE_UUID_LEN];
-	char uuid[PROFILE_UUID_LEN], p12_uuid[PROFILE_UUID_LEN];
+	char uuid[PROFILE_UUID_LEN];
 	char label[16], outer[320];
 	const char *in = "          ";
 	unsigned i;
@@ -47,16 +52,7 @@ avec_profile_onc(const struct avec_profile *p, struct avec_buf *out,
 				"      \"X509\": \"", ca_uuid[i]);
 		avec_buf_base64(out, p->ca_der[i], p->ca_len[i]);
 		avec_buf_puts(out, "\"\n    }");
-		avec_buf_puts(out, i + 1 < p->nca ||
-			      p->method == AVEC_CRED_TLS ? ",\n" : "\n");
-	}
-	if (p->method == AVEC_CRED_TLS) {
-		profile_uuid(p, "identity", p12_uuid);
-		avec_buf_printf(out, "    {\n      \"GUID\": \"{%s}\",\n"
-				"      \"Type\": \"Client\",\n"
-				"      \"PKCS12\": \"", p12_uuid);
-		avec_buf_base64(out, p->p12, p->p12_len);
-		avec_buf_puts(out, "\"\n    }\n");
+		avec_buf_puts(out, i + 1 < p->nca ? ",\n" : "\n");
 	}
 	profile_uuid(p, "wifi", uuid);
 	avec_buf_printf(out, "  ],\n  \"NetworkConfigurations\": [\n    {\n"
@@ -85,9 +81,13 @@ avec_profile_onc(const struct avec_profile *p, struct avec_buf *out,
 	profile_outer_identity(p, outer, sizeof(outer));
 	if (p->method == AVEC_CRED_TLS) {
 		member_str(out, in, "Identity", outer, true);
-		avec_buf_printf(out, "%s\"ClientCertType\": \"Ref\",\n"
-				"%s\"ClientCertRef\": \"{%s}\",\n", in, in,
-				p12_uuid);
+		avec_buf_printf(out, "%s\"ClientCertType\": \"Pattern\",\n"
+				"%s\"ClientCertPattern\": { \"IssuerCARef\": [",
+				in, in);
+		for (i = 0; i < p->nca; i++)
+			avec_buf_printf(out, "%s\"{%s}\"", i ? ", " : "",
+					ca_uuid[i]);
+		avec_buf_puts(out, "] },\n");
 	} else {
 		member_str(out, in, "Identity", p->username, true);
 		member_str(out, in, "Password", p->secret, true);

@@ -10,7 +10,8 @@ portal in a headless phone browser, against the real CAS server.
 
 The journey is driven by tests/portal/t_portal_browser.sh, which starts
 the CAS server, FreeRADIUS and avecd and gives their addresses in the
-environment (P_URL, P_HTTP, P_CA_FILE, P_CHAIN, CAS_URL, SHOTS).  It
+environment (P_URL, P_HTTP, P_CA_FILE, CAS_URL, SHOTS, and TRUST: the
+portal's chain and the CAS server's certificate, what the browser trusts).  It
 prints one "ok - ..." / "not ok - ..." line per check; a failure names
 the step, the reason, the current URL and the page title.  Where the
 shell must act (authenticate the new device with eapol_test, stop the
@@ -37,7 +38,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from browser import Browser, BrowserError  # noqa: E402
+from browser import UA, Browser, BrowserError  # noqa: E402
 
 PASSWORD = "test"                       # every test person's (tests/cas/README.md)
 FORGED = "ST-forged-0123456789"
@@ -159,12 +160,20 @@ class Journey:
         self.cas_form(login, shot)
         self.b.wait_url(lambda u: u.startswith(self.p_url + "/"), timeout=15)
 
+    def set_ua(self, ua):
+        """The User-Agent of ua, and a French phone's Accept-Language."""
+        self.b.set_ua(ua)
+        ua = UA.get(ua, ua)
+        for dom in ("Network", "Emulation"):
+            self.b._cdp(dom + ".setUserAgentOverride",
+                        {"userAgent": ua, "acceptLanguage": "fr-FR,fr;q=0.9"})
+
     def fresh(self, ua):
         """Forget every cookie (portal and CAS: one host), change the UA."""
         if not self.b.url().startswith("https://127.0.0.1"):
             self.b.get(self.p_url + "/style.css")
         self.b.delete_cookies()
-        self.b.set_ua(ua)
+        self.set_ua(ua)
 
     def download(self, kind, suffix, dest):
         links = self.b.find_all('a[data-kind="%s"]' % kind)
@@ -212,7 +221,7 @@ class Journey:
         for f in os.listdir(self.shots):
             os.unlink(os.path.join(self.shots, f))
         self.b = Browser(os.path.join(self.work, "browser"), phone=True,
-                         ca_file=os.environ["P_CHAIN"], ua="android")
+                         ca_file=os.environ["TRUST"], ua="android")
         try:
             for name, fn in (("1-android", self.android), ("2-ios", self.ios),
                              ("3-remove", self.remove), ("4-windows", self.windows),
@@ -235,6 +244,7 @@ class Journey:
 
     def android(self):
         b = self.b
+        self.set_ua("android")
         b.get(self.p_http + "/generate_204")
         url = b.wait_url(self.p_url + "/?captive=1")
         self.check("1: the Android probe lands on the portal's captive card", "captive=1" in url)
@@ -278,7 +288,7 @@ class Journey:
 
     def ios(self):
         b = self.b
-        b.set_ua("iphone")
+        self.set_ua("iphone")
         b.get(self.p_url + "/devices")
         dev = self.add_device(IOS_NAME, "ios")
         self.note("dev_ios", dev)

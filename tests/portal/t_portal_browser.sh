@@ -138,7 +138,9 @@ print(u.parse_qs(u.urlparse(sys.argv[1]).query)["service"][0])' "$loc" 2>/dev/nu
 # ------------------------------------------------------------ the journey
 t0=$(date +%s)
 mkfifo "$T_SCRATCH/to_py" "$T_SCRATCH/from_py"
-P_URL=$P_URL P_HTTP=$P_HTTP P_CA_FILE=$P_CA_FILE P_CHAIN=$P_DIR/pki/chain.pem \
+# the browser trusts the portal's CA and the CAS server's own certificate
+cat "$P_DIR/pki/chain.pem" "$CAS_DIR/server.pem" > "$T_SCRATCH/trust.pem"
+P_URL=$P_URL P_HTTP=$P_HTTP P_CA_FILE=$P_CA_FILE TRUST=$T_SCRATCH/trust.pem \
 	SHOTS=$SHOTS python3 "$DRIVER" "$J" <"$T_SCRATCH/to_py" >"$T_SCRATCH/from_py" \
 	2>"$T_SCRATCH/journey.err" &
 PY_PID=$!

@@ -121,7 +121,9 @@ assert eap["ServerCARefs"] and all(guids[g] == "Authority" for g in eap["ServerC
 assert eap["UseSystemCAs"] is False
 assert eap["DomainSuffixMatch"] == ["radius.lycee-voltaire.example"]
 if eap["Outer"] == "EAP-TLS":
-    assert guids[eap["ClientCertRef"]] == "Client"
+    assert eap["ClientCertType"] == "Pattern"
+    assert all(guids[g] == "Authority" for g in eap["ClientCertPattern"]["IssuerCARef"])
+    assert "PKCS12" not in open(sys.argv[1]).read()
 ' "$D/$m.onc"
 done
 

@@ -543,9 +543,11 @@ START_TEST(onc_is_json)
 	ck_assert_ptr_nonnull(strstr(b.data, "\"DomainSuffixMatch\": [\""
 				     SERVER "\"]"));
 	if (m == AVEC_CRED_TLS) {
-		ck_assert_ptr_nonnull(strstr(b.data, "\"Type\": \"Client\""));
+		/* never an unprotected key: the .p12 is imported apart */
+		ck_assert_ptr_null(strstr(b.data, "\"PKCS12\""));
 		ck_assert_ptr_nonnull(strstr(b.data, "\"ClientCertType\": "
-					     "\"Ref\""));
+					     "\"Pattern\""));
+		ck_assert_ptr_nonnull(strstr(b.data, "\"IssuerCARef\""));
 	} else {
 		/* the secret's quote is escaped, the rest as it is */
 		ck_assert_ptr_nonnull(strstr(b.data, "\"Password\": "

@@ -124,6 +124,8 @@ main(void)
 	srunner_add_suite(sr, report_suite());
 	if (ca_suite)
 		srunner_add_suite(sr, ca_suite());
+	if (avecd_suite)
+		srunner_add_suite(sr, avecd_suite());
 	if (profile_suite)
 		srunner_add_suite(sr, profile_suite());
 	if (cas_suite)

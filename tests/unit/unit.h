@@ -30,6 +30,7 @@ Suite *report_suite(void);
 Suite *profile_suite(void) __attribute__((weak));
 /* provisioning/cas (weak: present when linked) */
 Suite *cas_suite(void) __attribute__((weak));
+Suite *avecd_suite(void) __attribute__((weak));
 
 /* A fresh directory for this test, removed at exit; returns DIR/name. */
 const char *unit_path(const char *name);
