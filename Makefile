@@ -49,6 +49,7 @@ include lib/lib.mk
 include plugins/rlm_avec/module.mk
 include provisioning/provisioning.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 include bench/bench.mk
 
 .PHONY: all deps check demo clean help

@@ -6,7 +6,7 @@ LIB_SRCS := lib/err.c lib/model.c lib/policy.c lib/ident.c lib/secret.c \
 	lib/md4.c lib/log.c lib/store.c lib/index.c lib/writer.c \
 	lib/store_session.c lib/store_retention.c \
 	lib/aaf.c lib/store_ent.c lib/store_nas.c
-LIB_SRCS += lib/authcount.c lib/store_report.c
+LIB_SRCS += lib/authcount.c lib/store_report.c lib/store_token.c
 LIB_SQL  := $(sort $(wildcard lib/sql/*.sql))
 # The AAF reader (aaf.c) uses libxml2; the lib's users link it (PKG_LIBS).
 LIBXML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)

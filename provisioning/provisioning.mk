@@ -31,7 +31,8 @@ AVECCTL_SRCS := provisioning/avecctl/main.c provisioning/avecctl/util.c \
 	provisioning/avecctl/cmd_device.c provisioning/avecctl/cmd_log.c provisioning/avecctl/cmd_nas.c \
 	provisioning/avecctl/revoke_das.c provisioning/avecctl/cmd_ent.c
 AVECCTL_SRCS += provisioning/avecctl/cmd_block.c
-AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c
+AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c \
+	provisioning/avecctl/cmd_token.c provisioning/avecctl/api_client.c
 
 AVECCTL     := $(BUILD)/bin/avecctl
 AVECCTL_SAN := $(SAN)/bin/avecctl
@@ -45,12 +46,12 @@ AVECCTL_SAN_OBJS := $(AVECCTL_SRCS:%.c=$(SAN)/obj/%.o) \
 $(AVECCTL): $(AVECCTL_OBJS) $(LIBAVEC)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS) $(CURL_LIBS)
 # The same program with ASan+UBSan, for tests: AVECCTL=build/san/bin/avecctl
 $(AVECCTL_SAN): $(AVECCTL_SAN_OBJS) $(LIBAVEC_SAN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS) $(CURL_LIBS)
 
 .PHONY: avecctl avecctl-san
 avecctl: $(AVECCTL)
@@ -86,7 +87,7 @@ $(BUILD)/obj/tests/unit/check_profile.o $(SAN)/obj/tests/unit/check_profile.o: \
 AVECD_SRCS := provisioning/avecd/main.c provisioning/avecd/conf.c \
 	provisioning/avecd/msg.c provisioning/avecd/engine.c \
 	provisioning/avecd/portal.c provisioning/avecd/routes.c \
-	provisioning/avecd/pages.c
+	provisioning/avecd/pages.c provisioning/avecd/admin.c
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 AVECD     := $(BUILD)/bin/avecd
 AVECD_SAN := $(SAN)/bin/avecd

@@ -39,7 +39,7 @@ SAN_PORTAL_SCRIPTS := tests/portal/t_portal.sh
 # `make check` is the whole suite, set-up included (README).
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(AVECCTL_SAN) \
-		$(AVECD_SAN) $(PROFILE_SAMPLE)
+		$(AVECD_SAN) $(PROFILE_SAMPLE) $(FUZZ_CHECK_BINS)
 	@bash tests/run.sh --unit $(UNIT) $(UNIT_SAN) --all $(TESTS) \
 		--env AVECCTL=$(CURDIR)/$(AVECCTL_SAN) $(SAN_SCRIPTS) \
 		--env AVECD=$(CURDIR)/$(AVECD_SAN) $(SAN_PORTAL_SCRIPTS)

@@ -52,6 +52,7 @@ struct ctl_cmd {
  * run() gets argv[0] = its own name, and optind reset for getopt.
  */
 extern const struct ctl_cmd ctl_init_cmds[];
+extern const struct ctl_cmd ctl_token_cmds[];		/* cmd_token.c */
 extern const struct ctl_cmd ctl_ca_cmds[];
 extern const struct ctl_cmd ctl_account_cmds[];
 extern const struct ctl_cmd ctl_policy_cmds[];
@@ -81,6 +82,20 @@ struct ctl_audit;
 struct ctl_audit *ctl_audit_begin(const char *group, const struct ctl_cmd *cmd,
 				  int argc, char **argv);
 int ctl_audit_end(struct ctl *c, struct ctl_audit *a, int rc);
+/*
+ * ctl_api_check - when avecd runs this command for its admin API
+ * (AVEC_API_SCOPE set), refuse what the API may not do, and any change
+ * for a read-only token.  Returns CTL_OK, or CTL_REFUSED (message printed).
+ */
+int ctl_api_check(const char *group, const struct ctl_cmd *cmd, int argc,
+		  char **argv);
+/*
+ * ctl_api_run - run the command @argv on the appliance through avecd's
+ * admin API at @url ("unix:PATH" or "https://HOST:PORT"), relaying its
+ * stdout, stderr and exit status (api_client.c).
+ */
+int ctl_api_run(const char *url, const char *token_file, const char *ca_file,
+		int argc, char **argv);
 /*
  * TIME of a report option (@opt names it in the error):
  * YYYY-MM-DD[THH:MM[:SS]][Z] in UTC, or Unix seconds.  Prints the error

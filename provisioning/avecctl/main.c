@@ -38,6 +38,7 @@ static const struct group groups[] = {
 	{ "block", ctl_block_cmds, false },
 	{ "report", ctl_report_cmds, false },
 	{ "audit", ctl_audit_cmds, false },
+	{ "token", ctl_token_cmds, false },
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -49,8 +50,11 @@ usage(FILE *f)
 	size_t i;
 
 	fputs("usage: avecctl [-q] [-d DB] [--ca-dir DIR] COMMAND [ARGS...]\n"
+	      "       avecctl --api URL [--token-file FILE] [--api-ca PEM] "
+	      "COMMAND [ARGS...]\n"
 	      "\n"
-	      "Offline administration of an AVEC appliance: its store and CA.\n"
+	      "Administration of an AVEC appliance: its store and CA, here or\n"
+	      "through avecd's admin API.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -d, --db DB       the store (default: $AVEC_DB, else "
@@ -58,6 +62,12 @@ usage(FILE *f)
 	      "      --ca-dir DIR  the CA directory (default: $AVEC_CA_DIR, "
 	      "else " CTL_DEFAULT_CA_DIR ")\n"
 	      "  -q, --quiet       no confirmations, only results\n"
+	      "      --api URL     run the command through avecd's admin API:\n"
+	      "                    unix:/run/avec/admin.sock or https://HOST:PORT\n"
+	      "                    (default: $AVEC_API)\n"
+	      "      --token-file FILE  the API token for https (else "
+	      "$AVEC_API_TOKEN)\n"
+	      "      --api-ca PEM  the CA that signed the API's certificate\n"
 	      "  -h, --help        this text; 'avecctl COMMAND -h' details "
 	      "one command\n"
 	      "\n"
@@ -81,12 +91,15 @@ main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "ca-dir", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "api", required_argument, NULL, 'A' },
+		{ "token-file", required_argument, NULL, 'T' },
+		{ "api-ca", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c;
 	const struct group *g = NULL;
-	const char *env;
+	const char *env, *api = NULL, *token_file = NULL, *api_ca = NULL;
 	size_t i;
 	int ch, rc;
 
@@ -109,6 +122,15 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			c.quiet = true;
+			break;
+		case 'A':
+			api = optarg;
+			break;
+		case 'T':
+			token_file = optarg;
+			break;
+		case 'K':
+			api_ca = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -137,6 +159,12 @@ main(int argc, char **argv)
 		rc = CTL_USAGE;
 		goto out;
 	}
+	if (api == NULL)
+		api = getenv("AVEC_API");
+	if (api != NULL && *api != '\0') {
+		rc = ctl_api_run(api, token_file, api_ca, argc, argv);
+		goto out;
+	}
 	for (i = 0; i < NGROUPS; i++)
 		if (strcmp(argv[0], groups[i].name) == 0)
 			g = &groups[i];
@@ -148,11 +176,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (g->single) {
-		struct ctl_audit *a = ctl_audit_begin(g->name, &g->cmds[0],
-						      argc, argv);
+		struct ctl_audit *a;
 
+		a = ctl_audit_begin(g->name, &g->cmds[0], argc, argv);
+		rc = ctl_api_check(g->name, &g->cmds[0], argc, argv);
 		optind = 0;
-		rc = g->cmds[0].run(&c, argc, argv);
+		if (rc == CTL_OK)
+			rc = g->cmds[0].run(&c, argc, argv);
 		if (a != NULL)
 			rc = ctl_audit_end(&c, a, rc);
 	} else {

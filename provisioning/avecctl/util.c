@@ -127,12 +127,15 @@ ctl_dispatch(struct ctl *c, const char *group, const struct ctl_cmd *cmds,
 	for (cmd = cmds; cmd->name != NULL; cmd++) {
 		if (strcmp(cmd->name, argv[1]) != 0)
 			continue;
-		struct ctl_audit *a = ctl_audit_begin(group, cmd, argc - 1,
-						      argv + 1);
+		struct ctl_audit *a;
 		int rc;
 
+		a = ctl_audit_begin(group, cmd, argc - 1, argv + 1);
+		/* an attempt the API refuses is recorded too */
+		rc = ctl_api_check(group, cmd, argc - 1, argv + 1);
 		optind = 0;	/* glibc: start a fresh scan */
-		rc = cmd->run(c, argc - 1, argv + 1);
+		if (rc == CTL_OK)
+			rc = cmd->run(c, argc - 1, argv + 1);
 		return a != NULL ? ctl_audit_end(c, a, rc) : rc;
 	}
 	fflush(stdout);

@@ -65,6 +65,10 @@ struct avecd_conf {
 	/* engine */
 	char store[AVECD_PATH_MAX];
 	char ca_dir[AVECD_PATH_MAX];
+	/* admin API */
+	char admin_socket[AVECD_PATH_MAX];	/* unix socket, "" = none */
+	char admin_listen[64];			/* HTTPS ADDR:PORT, "" = none */
+	char admin_avecctl[AVECD_PATH_MAX];	/* the avecctl it runs */
 };
 
 /*
@@ -81,6 +85,7 @@ enum avecd_msg_type {
 	AVECD_MSG_DEVICES,		/* struct avecd_who -> avecd_devices */
 	AVECD_MSG_ADD,			/* struct avecd_add -> avecd_added */
 	AVECD_MSG_REMOVE,		/* struct avecd_remove -> avecd_status */
+	AVECD_MSG_ADMIN,		/* struct avecd_admin -> result bytes */
 };
 
 /* What every reply starts with. */
@@ -148,6 +153,18 @@ struct avecd_remove {
 	int64_t id;
 };
 
+/* An admin API call that came in over HTTPS, for the engine to judge. */
+#define AVECD_ADMIN_ARGS	32
+#define AVECD_ADMIN_ARG_MAX	512
+struct avecd_admin {
+	char token[64];			/* as presented; checked by the engine */
+	char origin[64];		/* "admin api 192.0.2.1" */
+	uint32_t nargs;
+	char args[AVECD_ADMIN_ARGS][AVECD_ADMIN_ARG_MAX];
+};
+/* The reply: an HTTP status, then (200 only) the result bytes. */
+#define AVECD_ADMIN_RESULT_MAX	(8u << 20)
+
 /*
  * avecd_msg_send / avecd_msg_recv - one message of @type with @len bytes
  * of payload over @fd.  recv fails unless the header announces exactly
@@ -157,6 +174,9 @@ struct avecd_remove {
  */
 int avecd_msg_send(int fd, uint32_t type, const void *p, size_t len);
 int avecd_msg_recv(int fd, uint32_t *type, void *p, size_t len);
+/* A reply of any size up to @cap into a malloc'd *out (*len bytes). */
+int avecd_msg_recv_var(int fd, uint32_t type, char **out, size_t *len,
+		       size_t cap);
 /* The payload size of requests of @type, 0 if unknown. */
 size_t avecd_msg_request_size(uint32_t type);
 /* Force every fixed string of a received struct to end in a NUL. */
@@ -167,6 +187,24 @@ int avecd_engine_run(const struct avecd_conf *c, int fd);
 
 /* portal.c: the HTTP side; returns when told to stop. */
 int avecd_portal_run(const struct avecd_conf *c, int fd);
+
+/*
+ * admin.c: run one avecctl command for the admin API, as avecctl itself
+ * (config admin.avecctl) on this store and CA, with AVEC_API_SCOPE
+ * ("read" or "write"), AVEC_API_ACTOR and AVEC_API_ORIGIN for its scope
+ * check and audit trail.  @out gets the wire result (api_client.c).
+ * Returns 0, or -1 if it could not be run.
+ */
+struct avec_buf;
+int avecd_admin_exec(const struct avecd_conf *c, char *const *args,
+		     unsigned nargs, const char *scope, const char *actor,
+		     const char *origin, struct avec_buf *out);
+/* Split a form body (modified in place) into its "arg" fields; returns
+ * their number, or @max + 1 when there are too many. */
+unsigned avecd_admin_args(char *body, char **args, unsigned max);
+/* The engine's local admin socket (admin.socket); 0 when none is set. */
+int avecd_admin_socket_start(const struct avecd_conf *c);
+void avecd_admin_socket_stop(void);
 
 /* set by the signal handlers */
 extern volatile int avecd_stop;

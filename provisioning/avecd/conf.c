@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -100,10 +101,13 @@ static const struct key keys[] = {
 	S("radius", "realm", realm, false),
 	S("store", "database", store, false),
 	S("store", "ca_dir", ca_dir, false),
+	S("admin", "socket", admin_socket, false),
+	S("admin", "listen", admin_listen, false),
+	S("admin", "avecctl", admin_avecctl, false),
 };
 
 static const char *const sections[] = {
-	"school", "portal", "cas", "wifi", "radius", "store",
+	"school", "portal", "cas", "wifi", "radius", "store", "admin",
 };
 
 static yaml_node_t *
@@ -247,6 +251,25 @@ defaults(struct avecd_conf *c, const char *path)
 	snprintf(c->store, sizeof(c->store), "/var/lib/avec/avec.db");
 	snprintf(c->ca_dir, sizeof(c->ca_dir), "/var/lib/avec/ca");
 	snprintf(c->user, sizeof(c->user), "avec-portal");
+	snprintf(c->admin_socket, sizeof(c->admin_socket),
+		 "/run/avec/admin.sock");
+	{
+		/* the avecctl beside this avecd */
+		char self[AVECD_PATH_MAX - 16];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		char *slash;
+
+		if (n > 0) {
+			self[n] = '\0';
+			if ((slash = strrchr(self, '/')) != NULL)
+				*slash = '\0';
+			snprintf(c->admin_avecctl, sizeof(c->admin_avecctl),
+				 "%s/avecctl", self);
+		} else {
+			snprintf(c->admin_avecctl, sizeof(c->admin_avecctl),
+				 "/usr/sbin/avecctl");
+		}
+	}
 	c->cas_timeout_ms = 5000;
 	c->login_burst = 10;
 	c->login_refill = 6;
@@ -303,6 +326,10 @@ check(struct cf *f, struct avecd_conf *c)
 	if (c->onboarding_ssid[0] && strcmp(c->onboarding_ssid, c->ssid) == 0)
 		cf_err(f, NULL, "wifi.onboarding_ssid", "must differ from "
 		       "wifi.ssid");
+	if (c->admin_socket[0] && c->admin_socket[0] != '/')
+		cf_err(f, NULL, "admin.socket", "expected an absolute path");
+	if (c->admin_avecctl[0] != '/')
+		cf_err(f, NULL, "admin.avecctl", "expected an absolute path");
 	if (c->cas_map.role[0] == '\0')
 		cf_err(f, NULL, "cas.attributes.role", "an attribute name is "
 		       "needed");

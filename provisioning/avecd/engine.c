@@ -27,6 +27,8 @@
 #include "avec/report.h"
 #include "avec/secret.h"
 #include "avec/store.h"
+#include "avec/token.h"
+#include "common/buf.h"
 #include "avecd.h"
 #include "ca/ca.h"
 #include "das/revoke.h"
@@ -387,6 +389,48 @@ do_remove(struct engine *e, struct avecd_remove *m, struct avecd_status *r)
 	}
 }
 
+/* ---- an admin API call forwarded by the portal (HTTPS) ---- */
+
+static void
+do_admin(struct engine *e, struct avecd_admin *m, struct avec_buf *out)
+{
+	struct avec_err err = { { 0 } };
+	struct avec_token_rec t;
+	char *args[AVECD_ADMIN_ARGS];
+	char actor[AVEC_TOKEN_NAME_MAX + 16];
+	unsigned i;
+	int rc;
+
+	AVECD_TERMINATE(m->token);
+	AVECD_TERMINATE(m->origin);
+	rc = avec_token_check(e->st, m->token, (int64_t)time(NULL), &t, &err);
+	avec_secret_wipe(m->token, sizeof(m->token));
+	if (rc != 0) {
+		if (rc < 0)
+			avec_warn("admin API: %s", err.msg);
+		avec_warn("admin API: unknown or revoked token from %s",
+			  m->origin);
+		avec_buf_puts(out, "401\n");
+		return;
+	}
+	if (m->nargs == 0 || m->nargs > AVECD_ADMIN_ARGS) {
+		avec_buf_puts(out, "400\n");
+		return;
+	}
+	for (i = 0; i < m->nargs; i++) {
+		AVECD_TERMINATE(m->args[i]);
+		args[i] = m->args[i];
+	}
+	snprintf(actor, sizeof(actor), "token %s", t.name);
+	avec_buf_puts(out, "200\n");
+	if (avecd_admin_exec(e->c, args, m->nargs,
+			     avec_token_scope_name(t.scope), actor, m->origin,
+			     out) < 0) {
+		avec_buf_reset(out);
+		avec_buf_puts(out, "503\n");
+	}
+}
+
 int
 avecd_engine_run(const struct avecd_conf *c, int fd)
 {
@@ -397,6 +441,7 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 		struct avecd_who who;
 		struct avecd_add add;
 		struct avecd_remove remove;
+		struct avecd_admin admin;
 	} *req = NULL;
 	union {
 		struct avecd_login_reply login;
@@ -415,6 +460,8 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 		avec_err_log("CA %s: %s", c->ca_dir, err.msg);
 		goto out;
 	}
+	if (avecd_admin_socket_start(c) < 0)
+		goto out;
 	req = malloc(sizeof(*req));
 	rep = malloc(sizeof(*rep));
 	if (req == NULL || rep == NULL)
@@ -445,6 +492,18 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 			do_remove(&e, &req->remove, &rep->status);
 			len = sizeof(rep->status);
 			break;
+		case AVECD_MSG_ADMIN: {
+			struct avec_buf out = { 0 };
+
+			do_admin(&e, &req->admin, &out);
+			rc = avec_buf_failed(&out) ? -1
+				: avecd_msg_send(fd, type, out.data, out.len);
+			avec_buf_free(&out);
+			avec_secret_wipe(req, sizeof(*req));
+			if (rc < 0)
+				goto done;
+			continue;
+		}
 		default:
 			goto done;
 		}
@@ -458,6 +517,7 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 done:
 	rc = 0;
 out:
+	avecd_admin_socket_stop();
 	free(req);
 	free(rep);
 	avec_store_close(e.st);

@@ -11,6 +11,7 @@
  * device secrets).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -96,7 +97,31 @@ avecd_msg_request_size(uint32_t type)
 		return sizeof(struct avecd_add);
 	case AVECD_MSG_REMOVE:
 		return sizeof(struct avecd_remove);
+	case AVECD_MSG_ADMIN:
+		return sizeof(struct avecd_admin);
 	default:
 		return 0;
 	}
+}
+
+int
+avecd_msg_recv_var(int fd, uint32_t type, char **out, size_t *len, size_t cap)
+{
+	struct hdr h;
+	char *p;
+
+	*out = NULL;
+	*len = 0;
+	if (read_all(fd, &h, sizeof(h)) < 0 || h.type != type || h.len > cap)
+		return -1;
+	if ((p = malloc(h.len + 1)) == NULL)
+		return -1;
+	if (h.len > 0 && read_all(fd, p, h.len) < 0) {
+		free(p);
+		return -1;
+	}
+	p[h.len] = '\0';
+	*out = p;
+	*len = h.len;
+	return 0;
 }

@@ -408,11 +408,14 @@ pick_lang(struct MHD_Connection *conn)
 	return LANG_FR;
 }
 
+enum door { DOOR_HTTP, DOOR_HTTPS, DOOR_ADMIN };
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url,
        const char *method, const char *version, const char *upload,
-       size_t *upload_size, void **con_cls, bool https)
+       size_t *upload_size, void **con_cls, enum door door)
 {
+	bool https = door != DOOR_HTTP;
 	struct req *r = *con_cls;
 	enum MHD_Result ret;
 
@@ -448,9 +451,14 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 			     T(r, "Accueil", "Home"));
 		return respond_page(r, 413, &b);
 	}
-	if (https)
+	if (door == DOOR_ADMIN) {
+		ret = route_admin(r);
+	} else if (https) {
 		session_find(r);
-	ret = https ? route_https(r) : route_http(r);
+		ret = route_https(r);
+	} else {
+		ret = route_http(r);
+	}
 	avec_secret_wipe(&r->sess, sizeof(r->sess));
 	return ret;
 }
@@ -461,7 +469,16 @@ handle_https(void *cls, struct MHD_Connection *conn, const char *url,
 	     size_t *upload_size, void **con_cls)
 {
 	return handle(cls, conn, url, method, version, upload, upload_size,
-		      con_cls, true);
+		      con_cls, DOOR_HTTPS);
+}
+
+static enum MHD_Result
+handle_admin(void *cls, struct MHD_Connection *conn, const char *url,
+	     const char *method, const char *version, const char *upload,
+	     size_t *upload_size, void **con_cls)
+{
+	return handle(cls, conn, url, method, version, upload, upload_size,
+		      con_cls, DOOR_ADMIN);
 }
 
 static enum MHD_Result
@@ -470,7 +487,7 @@ handle_http(void *cls, struct MHD_Connection *conn, const char *url,
 	    size_t *upload_size, void **con_cls)
 {
 	return handle(cls, conn, url, method, version, upload, upload_size,
-		      con_cls, false);
+		      con_cls, DOOR_HTTP);
 }
 
 static void
@@ -556,8 +573,9 @@ drop_privileges(const char *user)
 }
 
 static struct MHD_Daemon *
-start(struct portal *p, const char *listen, bool https)
+start(struct portal *p, const char *listen, enum door door)
 {
+	bool https = door != DOOR_HTTP;
 	struct sockaddr_in sa;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_USE_ERROR_LOG;
@@ -570,7 +588,8 @@ start(struct portal *p, const char *listen, bool https)
 	if (https)
 		flags |= MHD_USE_TLS;
 	return MHD_start_daemon(flags, 0, NULL, NULL,
-			https ? handle_https : handle_http, p,
+			door == DOOR_ADMIN ? handle_admin
+			: https ? handle_https : handle_http, p,
 			MHD_OPTION_SOCK_ADDR, &sa,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
@@ -589,7 +608,7 @@ start(struct portal *p, const char *listen, bool https)
 int
 avecd_portal_run(const struct avecd_conf *c, int fd)
 {
-	struct MHD_Daemon *https = NULL, *http = NULL;
+	struct MHD_Daemon *https = NULL, *http = NULL, *admin = NULL;
 	struct avec_err err = { { 0 } };
 	struct portal *p;
 	char ca_path[AVECD_PATH_MAX + 16];
@@ -637,18 +656,24 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 		avec_err_log("%s", err.msg);
 		goto out;
 	}
-	if ((https = start(p, c->listen, true)) == NULL) {
+	if ((https = start(p, c->listen, DOOR_HTTPS)) == NULL) {
 		avec_err_log("cannot serve HTTPS on %s", c->listen);
 		goto out;
 	}
-	if (c->http_listen[0] && (http = start(p, c->http_listen, false)) == NULL) {
+	if (c->http_listen[0] && (http = start(p, c->http_listen, DOOR_HTTP)) == NULL) {
 		avec_err_log("cannot serve HTTP on %s", c->http_listen);
+		goto out;
+	}
+	if (c->admin_listen[0] &&
+	    (admin = start(p, c->admin_listen, DOOR_ADMIN)) == NULL) {
+		avec_err_log("cannot serve the admin API on %s", c->admin_listen);
 		goto out;
 	}
 	if (drop_privileges(c->user) < 0)
 		goto out;
-	avec_info("portal %s on %s%s%s", c->portal_url, c->listen,
-		  http ? ", probes on " : "", http ? c->http_listen : "");
+	avec_info("portal %s on %s%s%s%s%s", c->portal_url, c->listen,
+		  http ? ", probes on " : "", http ? c->http_listen : "",
+		  admin ? ", admin API on " : "", admin ? c->admin_listen : "");
 	/* until told to stop, or the engine goes away */
 	while (!avecd_stop) {
 		struct pollfd pf = { p->engine_fd, POLLRDHUP, 0 };
@@ -661,6 +686,8 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 	}
 	rc = 0;
 out:
+	if (admin)
+		MHD_stop_daemon(admin);
 	if (http)
 		MHD_stop_daemon(http);
 	if (https)

@@ -142,6 +142,7 @@ bool registered_has(struct portal *p, const char *addr);
 /* ---- routes.c ---- */
 enum MHD_Result route_https(struct req *r);
 enum MHD_Result route_http(struct req *r);
+enum MHD_Result route_admin(struct req *r);
 enum os os_detect(const char *ua);
 const char *os_name(enum os o);
 int os_parse(const char *s, enum os *out);

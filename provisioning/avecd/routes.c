@@ -989,3 +989,76 @@ route_http(struct req *r)
 	snprintf(loc, sizeof(loc), "%s/", r->p->c->portal_url);
 	return respond_redirect(r, 302, loc, NULL);
 }
+
+/* ---- the admin API over HTTPS: checked and run by the engine ---- */
+
+static enum MHD_Result
+admin_text(struct req *r, unsigned status, const char *text)
+{
+	return respond_data(r, status, "text/plain; charset=utf-8", text,
+			    strlen(text), NULL, NULL);
+}
+
+enum MHD_Result
+route_admin(struct req *r)
+{
+	const char *auth = req_header(r, "Authorization");
+	struct avecd_admin *m;
+	char *args[AVECD_ADMIN_ARGS + 1], *res = NULL;
+	size_t len = 0;
+	unsigned n, i, status;
+	enum MHD_Result ret;
+
+	if (strcmp(r->method, "POST") != 0 || strcmp(r->url, "/v1/avecctl") != 0)
+		return admin_text(r, 404, "no such API call\n");
+	/* token guessing costs the same budget as logins */
+	if (!rate_allow(r->p, r->addr))
+		return admin_text(r, 429, "too many attempts\n");
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
+	    strlen(auth + 7) >= sizeof(m->token))
+		return admin_text(r, 401, "a token is needed\n");
+	n = avecd_admin_args(r->body.data, args, AVECD_ADMIN_ARGS);
+	if (n == 0 || n > AVECD_ADMIN_ARGS)
+		return admin_text(r, 400, "expected 1 to 32 arg fields\n");
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return MHD_NO;
+	snprintf(m->token, sizeof(m->token), "%s", auth + 7);
+	snprintf(m->origin, sizeof(m->origin), "admin api %s", r->addr);
+	m->nargs = n;
+	for (i = 0; i < n; i++) {
+		if (strlen(args[i]) >= AVECD_ADMIN_ARG_MAX) {
+			avec_secret_wipe(m, sizeof(*m));
+			free(m);
+			return admin_text(r, 400, "an argument is too long\n");
+		}
+		snprintf(m->args[i], sizeof(m->args[i]), "%s", args[i]);
+	}
+	pthread_mutex_lock(&r->p->engine_lock);
+	if (avecd_msg_send(r->p->engine_fd, AVECD_MSG_ADMIN, m, sizeof(*m)) < 0 ||
+	    avecd_msg_recv_var(r->p->engine_fd, AVECD_MSG_ADMIN, &res, &len,
+			       AVECD_ADMIN_RESULT_MAX) < 0) {
+		pthread_mutex_unlock(&r->p->engine_lock);
+		avec_secret_wipe(m, sizeof(*m));
+		free(m);
+		free(res);
+		return admin_text(r, 503, "the engine does not answer\n");
+	}
+	pthread_mutex_unlock(&r->p->engine_lock);
+	avec_secret_wipe(m, sizeof(*m));
+	free(m);
+	if (sscanf(res, "%u\n", &status) != 1 || strchr(res, '\n') == NULL)
+		status = 503;
+	if (status != 200)
+		ret = admin_text(r, status, status == 401
+				 ? "unknown or revoked token\n"
+				 : "refused\n");
+	else {
+		const char *body = strchr(res, '\n') + 1;
+
+		ret = respond_data(r, 200, "application/x-avecctl-result", body,
+				   len - (size_t)(body - res), NULL, NULL);
+	}
+	avec_secret_wipe(res, len);
+	free(res);
+	return ret;
+}

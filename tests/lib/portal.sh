@@ -14,6 +14,8 @@
 #   P_URL        https://127.0.0.1:PORT, the portal
 #   P_HTTP       http://127.0.0.1:PORT, the captive-portal probes
 #   P_CA_FILE    the PEM a client must trust for the portal
+#   P_ADMIN      https://127.0.0.1:PORT, the admin API (tokens)
+#   P_SOCK       the admin API's local socket
 #   P_CONF       the configuration file
 #   P_PID        avecd's (the engine's) process id
 
@@ -49,6 +51,10 @@ portal_conf() {
 		store:
 		  database: $R_DB
 		  ca_dir: $R_CA
+		admin:
+		  socket: $P_DIR/admin.sock
+		  listen: 127.0.0.1:$P_ADMIN_PORT
+		  avecctl: ${AVECCTL}
 	EOF
 }
 
@@ -60,8 +66,14 @@ portal_start() {
 	P_PORT=$(free_port tcp)
 	P_HTTP_PORT=$(free_port tcp)
 	while [ "$P_HTTP_PORT" = "$P_PORT" ]; do P_HTTP_PORT=$(free_port tcp); done
+	P_ADMIN_PORT=$(free_port tcp)
+	while [ "$P_ADMIN_PORT" = "$P_PORT" ] || [ "$P_ADMIN_PORT" = "$P_HTTP_PORT" ]; do
+		P_ADMIN_PORT=$(free_port tcp)
+	done
 	P_URL=https://127.0.0.1:$P_PORT
 	P_HTTP=http://127.0.0.1:$P_HTTP_PORT
+	P_ADMIN=https://127.0.0.1:$P_ADMIN_PORT
+	P_SOCK=$P_DIR/admin.sock
 	cas_pki "$P_DIR/pki" || { echo "# portal certificate: see $P_DIR/pki/pki.log"; return 1; }
 	# the chain a browser pins: the server certificate, then its CA
 	cat "$P_DIR/pki/server.pem" "$P_DIR/pki/ca.pem" > "$P_DIR/pki/chain.pem"

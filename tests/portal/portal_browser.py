@@ -65,7 +65,6 @@ class Journey:
         self.b = None
         self.step = "start"
         self.failed = 0
-        self.taken = []
         self.state = {}
         self.tokens, self.tokens_at = float(LOGIN_BURST), time.monotonic()
 
@@ -106,7 +105,6 @@ class Journey:
     def shot(self, name):
         path = os.path.join(self.shots, name + ".png")
         self.b.screenshot(path)
-        self.taken.append(path)
 
     # ---------------------------------------------------------------- pages
     def status(self):
@@ -124,6 +122,15 @@ class Journey:
 
     def lang(self):
         return self.b.execute("return document.documentElement.lang;")
+
+    def post_refused(self):
+        """Why a form POST did not get through, as far as the page says."""
+        why = "HTTP %s, %r" % (self.status(), self.h1())
+        if self.h1() == "Action refusée":
+            why += (": avecd refused the form's POST (Chromium sends "
+                    "\"Origin: null\" from a page served with Referrer-Policy: "
+                    "no-referrer; see avecd.log)")
+        return why
 
     def rate_wait(self, n):
         """Stay inside avecd's login rate limit for the next n requests
@@ -179,11 +186,28 @@ class Journey:
         links = self.b.find_all('a[data-kind="%s"]' % kind)
         self.need("%s: the ready page links a %s file" % (self.step, kind), links)
         href = self.b.attr(links[0], "href")
+        # the browser writes over a file of the same name: start empty
+        ddir = self.b.download_dir
+        for n in os.listdir(ddir):
+            os.unlink(os.path.join(ddir, n))
         self.b.click(links[0])
-        got = self.b.wait_download(suffix)
-        shutil.copyfile(got, os.path.join(self.out, dest))
-        self.check("%s: the %s download arrived (%d bytes)" % (self.step, kind,
-                   os.path.getsize(got)), os.path.getsize(got) > 0)
+
+        def done():
+            names = os.listdir(ddir)
+            for n in names:
+                if n.endswith(suffix) and n + ".crdownload" not in names:
+                    return os.path.join(ddir, n)
+            return None
+        deadline = time.monotonic() + 20
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        got = done()
+        self.need("%s: the %s file downloads" % (self.step, kind), got,
+                  "nothing ending in %s in %s" % (suffix, ddir))
+        shutil.move(got, os.path.join(self.out, dest))
+        size = os.path.getsize(os.path.join(self.out, dest))
+        self.check("%s: the %s download arrived (%d bytes)" % (self.step, kind, size),
+                   size > 0)
         return href
 
     def add_device(self, name, want_os):
@@ -193,7 +217,11 @@ class Journey:
                    "selected %r" % self.b.prop(sel, "value"))
         self.b.type(self.b.find("input#name"), name)
         self.b.click(self.b.find('form[action="/devices"] button[type=submit]'))
-        url = self.b.wait_url("/devices/ready?id=", timeout=20)
+        self.b.wait_url(lambda u: "/devices/ready?id=" in u or self.h1() != "Mes appareils",
+                        timeout=20)
+        url = self.b.url()
+        self.need("%s: the add form leads to the ready page" % self.step,
+                  "/devices/ready?id=" in url, self.post_refused())
         dev = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)["id"][0]
         shown = self.b.find_all(".card.ok strong")
         self.check("%s: the ready page names the device as typed, as text" % self.step,
@@ -237,9 +265,6 @@ class Journey:
                             name, type(e).__name__, e, self.where()), flush=True)
         finally:
             self.b.close()
-        print("# screenshots:", flush=True)
-        for p in self.taken:
-            print("#   %s" % p, flush=True)
         return 0 if self.failed == 0 else 1
 
     def android(self):
@@ -306,7 +331,9 @@ class Journey:
         btn = b.find_all("#device-%s button[type=submit]" % dev)
         self.need("3: the first device has a Remove button", btn)
         b.click(btn[0])
-        b.wait_url("/devices?removed=1")
+        b.wait_url(lambda u: "/devices?removed=1" in u or self.h1() != "Mes appareils")
+        self.need("3: the Remove button leads to /devices?removed=1",
+                  "/devices?removed=1" in b.url(), self.post_refused())
         notice = b.find_all('.card.notice[role=status]')
         self.check("3: /devices says the device was removed, and lists it no more",
                    notice and "retiré" in b.text(notice[0])

@@ -1,0 +1,105 @@
+#!/bin/bash
+# t_admin_api.sh - avecd's admin API: avecctl as its client, over the
+# local socket (an administrator of the machine) and over HTTPS with
+# tokens (hashed in the store, scoped read or write), the audit trail of
+# what came through it, and what it refuses: bad, revoked or missing
+# tokens, changes with a read token, commands that touch the appliance's
+# files, token guessing.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/radius.sh"
+. "$(dirname "$0")/../lib/cas.sh"
+. "$(dirname "$0")/../lib/portal.sh"
+need curl jq sqlite3
+radius_setup
+# no CAS server is needed here: nothing logs in through the portal
+CAS_URL=https://127.0.0.1:9/cas
+CAS_CA_FILE=$R_CA/ca.pem
+avecctl policy set student --vlan 20 --max-devices 3 --creds tls,ttls >/dev/null
+avecctl account add F1abc --role student >/dev/null
+P_LOGIN_BURST=20 portal_start || { fail "avecd starts"; finish; }
+LOG=$T_SCRATCH/avecd.log
+ERR=$T_SCRATCH/api.err
+
+api() { "$AVECCTL" --api "$@" 2>"$ERR"; }
+
+# ---- the local socket ----
+check "the admin socket is private (0600)" [ "$(stat -c %a "$P_SOCK")" = 600 ]
+local_out=$(api "unix:$P_SOCK" policy list --json)
+check "policy list through the local socket equals the store's" \
+	[ "$local_out" = "$(avecctl policy list --json)" ]
+out=$(api "unix:$P_SOCK" device add F1abc --name "Tablette" --type ttls --json); rc=$?
+check "a device added through the local socket (exit 0)" [ "$rc" = 0 ]
+dev=$(jq -r .id <<<"$out")
+check "... is in the store" [ "$(avecctl device list --json | jq -r ".[] | select(.id == $dev) | .status")" = active ]
+audit=$(avecctl audit list --json | jq -r '.[] | select(.action == "device add") | "\(.actor)|\(.origin)"' | tail -n 1)
+check "the audit trail names the local user and the socket" \
+	grep -Eq '^uid [0-9]+ \(.*\)\|admin socket$' <<<"$audit"
+api "unix:$P_SOCK" account show nobody-here >/dev/null; rc=$?
+check "a command's exit status comes back (2: not found)" [ "$rc" = 2 ]
+check "... with its message on stderr" grep -q 'no account nobody-here' "$ERR"
+
+# ---- what the API refuses, whoever asks ----
+api "unix:$P_SOCK" policy apply /etc/passwd >/dev/null; rc=$?
+check "policy apply FILE is refused through the API (3)" \
+	bash -c "[ $rc = 3 ] && grep -q 'not available through the admin API' '$ERR'"
+api "unix:$P_SOCK" device add F1abc --name x --type tls --out /tmp >/dev/null; rc=$?
+check "device add --type tls (files on the appliance) is refused (3)" [ "$rc" = 3 ]
+api "unix:$P_SOCK" token add sneaky --scope write >/dev/null; rc=$?
+check "tokens cannot be made through the API (3)" [ "$rc" = 3 ]
+api "unix:$P_SOCK" init >/dev/null; rc=$?
+check "init is refused through the API (3)" [ "$rc" = 3 ]
+
+# ---- tokens ----
+read_tok=$(avecctl token add reporter --scope read --json | jq -r .token)
+write_tok=$(avecctl token add helpdesk --scope write --json | jq -r .token)
+echo "$read_tok" > "$T_SCRATCH/read.token"
+echo "$write_tok" > "$T_SCRATCH/write.token"
+chmod 600 "$T_SCRATCH"/*.token
+check "tokens look like avt_ + 43 characters" \
+	grep -Eq '^avt_[A-Za-z0-9_-]{43}$' <<<"$read_tok"
+check "the store keeps no token in clear" \
+	bash -c "! sqlite3 '$R_DB' .dump | grep -qF -e '${read_tok#avt_}' -e '${write_tok#avt_}'"
+check "avecctl token list shows both, by name" \
+	[ "$(avecctl token list --json | jq -r '[.[].name] | join(",")')" = "reporter,helpdesk" ]
+
+https() { api "$P_ADMIN" --api-ca "$P_CA_FILE" "$@"; }
+out=$(https --token-file "$T_SCRATCH/read.token" report devices --json); rc=$?
+check "a read token runs a report over HTTPS" \
+	bash -c "[ $rc = 0 ] && [ '$(avecctl report devices --json | tr -d '\n')' = '$(tr -d '\n' <<<"$out")' ]"
+https --token-file "$T_SCRATCH/read.token" device revoke "$dev" >/dev/null; rc=$?
+check "a read token may not change anything (3)" \
+	bash -c "[ $rc = 3 ] && grep -q 'this token may only read' '$ERR'"
+check "... and the device is still active" \
+	[ "$(avecctl device list --json | jq -r ".[] | select(.id == $dev) | .status")" = active ]
+https --token-file "$T_SCRATCH/write.token" device revoke "$dev" --reason "lost" >/dev/null; rc=$?
+check "a write token revokes the device" \
+	bash -c "[ $rc = 0 ] && [ \"\$(AVECCTL=$AVECCTL; $AVECCTL -d '$R_DB' --ca-dir '$R_CA' device list --json | jq -r '.[] | select(.id == $dev) | .status')\" = revoked ]"
+audit=$(avecctl audit list --json | jq -r '.[] | select(.action == "device revoke") | "\(.actor)|\(.origin)|\(.outcome)"')
+check "the audit trail names the token and the address, refused then done" \
+	[ "$audit" = $'token reporter|admin api 127.0.0.1|refused\ntoken helpdesk|admin api 127.0.0.1|ok' ]
+AVEC_API_TOKEN=$read_tok api "$P_ADMIN" --api-ca "$P_CA_FILE" policy list --json >/dev/null
+check "the token may come from \$AVEC_API_TOKEN" [ $? = 0 ]
+
+echo "avt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" > "$T_SCRATCH/bad.token"
+https --token-file "$T_SCRATCH/bad.token" policy list >/dev/null; rc=$?
+check "an unknown token is refused (3, HTTP 401)" \
+	bash -c "[ $rc = 3 ] && grep -q 'refused the token' '$ERR'"
+code=$(curl -s --cacert "$P_CA_FILE" -o /dev/null -w '%{http_code}' -d arg=policy -d arg=list "$P_ADMIN/v1/avecctl")
+check "no token at all: HTTP 401" [ "$code" = 401 ]
+avecctl token revoke reporter >/dev/null
+https --token-file "$T_SCRATCH/read.token" policy list >/dev/null; rc=$?
+check "a revoked token stops working at once" [ "$rc" = 3 ]
+check "plain http is refused by the client" \
+	bash -c "! '$AVECCTL' --api http://127.0.0.1:$P_ADMIN_PORT --token-file '$T_SCRATCH/write.token' policy list 2>/dev/null"
+check "no token, session or secret in avecd's log" \
+	bash -c "! grep -qF -e '${read_tok#avt_}' -e '${write_tok#avt_}' '$LOG'"
+check "the log says who ran what" grep -q 'admin API: token helpdesk ran "device revoke" from admin api 127.0.0.1: exit 0' "$LOG"
+
+# guessing tokens: cut off
+codes=""
+for _ in $(seq 1 30); do
+	codes="$codes $(curl -s --cacert "$P_CA_FILE" -o /dev/null -w '%{http_code}' \
+		-H 'Authorization: Bearer avt_guess' -d arg=policy "$P_ADMIN/v1/avecctl")"
+done
+check "guessing tokens is cut off (429)" grep -q 429 <<<"$codes"
+finish
