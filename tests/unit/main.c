@@ -122,6 +122,7 @@ main(void)
 	srunner_add_suite(sr, das_suite());
 	srunner_add_suite(sr, policy_file_suite());
 	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, token_suite());
 	if (ca_suite)
 		srunner_add_suite(sr, ca_suite());
 	if (avecd_suite)

@@ -31,6 +31,7 @@ Suite *profile_suite(void) __attribute__((weak));
 /* provisioning/cas (weak: present when linked) */
 Suite *cas_suite(void) __attribute__((weak));
 Suite *avecd_suite(void) __attribute__((weak));
+Suite *token_suite(void);
 
 /* A fresh directory for this test, removed at exit; returns DIR/name. */
 const char *unit_path(const char *name);
