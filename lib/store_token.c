@@ -150,7 +150,7 @@ avec_token_create(struct avec_store *st, const char *name,
 	sqlite3_bind_int64(s, 4, now);
 	rc = sqlite3_step(s);
 	store_done(s);
-	if (rc == SQLITE_CONSTRAINT) {
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 		avec_secret_wipe(out, AVEC_TOKEN_LEN + 1);
 		avec_err_set(err, "a token named %s exists", name);
 		return AVEC_STORE_EXISTS;
