@@ -137,7 +137,9 @@ security_headers(struct req *r, struct MHD_Response *resp)
 
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	/* same-origin, not no-referrer: under no-referrer browsers send
+	 * "Origin: null" on our own forms, which post_ok() refuses */
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	snprintf(csp, sizeof(csp), "default-src 'none'; style-src 'self'; "
 		 "img-src 'self' data:; form-action 'self'; "

@@ -58,11 +58,8 @@ portal_conf() {
 	EOF
 }
 
-# portal_start : configuration, certificate, avecd; waits for HTTPS
-portal_start() {
-	[ -x "$AVECD" ] || { echo "# $AVECD is not built"; return 1; }
-	P_DIR=$T_SCRATCH/portal
-	mkdir -p "$P_DIR/pki" || return 1
+# portal_ports : fresh loopback ports for the portal, its probes and API
+portal_ports() {
 	P_PORT=$(free_port tcp)
 	P_HTTP_PORT=$(free_port tcp)
 	while [ "$P_HTTP_PORT" = "$P_PORT" ]; do P_HTTP_PORT=$(free_port tcp); done
@@ -73,23 +70,41 @@ portal_start() {
 	P_URL=https://127.0.0.1:$P_PORT
 	P_HTTP=http://127.0.0.1:$P_HTTP_PORT
 	P_ADMIN=https://127.0.0.1:$P_ADMIN_PORT
+}
+
+# portal_start : configuration, certificate, avecd; waits for HTTPS.  A
+# port taken by another program between the choice and the bind is
+# retried with new ones (up to 3 times).
+portal_start() {
+	local try
+	[ -x "$AVECD" ] || { echo "# $AVECD is not built"; return 1; }
+	P_DIR=$T_SCRATCH/portal
+	mkdir -p "$P_DIR/pki" || return 1
 	P_SOCK=$P_DIR/admin.sock
 	cas_pki "$P_DIR/pki" || { echo "# portal certificate: see $P_DIR/pki/pki.log"; return 1; }
 	# the chain a browser pins: the server certificate, then its CA
 	cat "$P_DIR/pki/server.pem" "$P_DIR/pki/ca.pem" > "$P_DIR/pki/chain.pem"
 	P_CA_FILE=$P_DIR/pki/ca.pem
 	P_CONF=$P_DIR/avecd.yaml
-	portal_conf "$P_CONF"
-	# the portal process, once it drops to nobody, reads nothing more
-	"$AVECD" -n -f "$P_CONF" >/dev/null || { echo "# avecd -n refused the configuration"; return 1; }
-	spawn avecd "$AVECD" -d -f "$P_CONF"
-	# shellcheck disable=SC2154 # set by spawn
-	P_PID=$PID_avecd
-	if ! wait_for 10 curl -sf --cacert "$P_CA_FILE" -o /dev/null "$P_URL/"; then
-		echo "# avecd did not answer; end of its log:"
-		tail -n 20 "$T_SCRATCH/avecd.log" | sed 's/^/#   /'
-		return 1
-	fi
+	for try in 1 2 3; do
+		portal_ports
+		portal_conf "$P_CONF"
+		# the portal process, once it drops to nobody, reads nothing more
+		"$AVECD" -n -f "$P_CONF" >/dev/null || { echo "# avecd -n refused the configuration"; return 1; }
+		spawn avecd "$AVECD" -d -f "$P_CONF"
+		# shellcheck disable=SC2154 # set by spawn
+		P_PID=$PID_avecd
+		wait_for 10 curl -sf --cacert "$P_CA_FILE" -o /dev/null "$P_URL/" && return 0
+		if [ "$try" -lt 3 ] && grep -q 'Address already in use' "$T_SCRATCH/avecd.log"; then
+			stop_pid "$P_PID"
+			cp "$T_SCRATCH/avecd.log" "$T_SCRATCH/avecd.log.$try"
+			continue
+		fi
+		break
+	done
+	echo "# avecd did not answer; end of its log:"
+	tail -n 20 "$T_SCRATCH/avecd.log" | sed 's/^/#   /'
+	return 1
 }
 
 portal_stop() {

@@ -54,7 +54,7 @@ check "... with a QR code of the portal's address" grep -q '<svg' "$T_SCRATCH/ca
 pcurl -D "$H" -o /dev/null "$P_URL/"
 for h in 'Cache-Control: no-store' 'X-Content-Type-Options: nosniff' \
 	"Content-Security-Policy: default-src 'none'" 'X-Frame-Options: DENY' \
-	'Strict-Transport-Security:' 'Referrer-Policy: no-referrer'; do
+	'Strict-Transport-Security:' 'Referrer-Policy: same-origin'; do
 	check "header $h" grep -qi "^$h" "$H"
 done
 
