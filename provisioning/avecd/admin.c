@@ -306,7 +306,7 @@ avecd_admin_socket_start(const struct avecd_conf *c)
 		avec_err_log("admin.socket %s: path too long", c->admin_socket);
 		return -1;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->admin_socket);
+	memcpy(sa.sun_path, c->admin_socket, strlen(c->admin_socket) + 1);
 	/* a socket left by a previous run is replaced; nothing else is */
 	if (lstat(c->admin_socket, &sb) == 0) {
 		if (!S_ISSOCK(sb.st_mode)) {
