@@ -186,8 +186,8 @@ ctl_audit_begin(const char *group, const struct ctl_cmd *cmd, int argc,
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return NULL;	/* help: nothing is attempted */
 
-	/* through the admin API, avecd says who and from where */
-	if (getenv("AVEC_API_SCOPE") != NULL) {
+	/* run by avecd (its admin API, its schedule): it says who and where */
+	if (getenv("AVEC_API_ACTOR") != NULL) {
 		const char *actor = getenv("AVEC_API_ACTOR");
 		const char *origin = getenv("AVEC_API_ORIGIN");
 

@@ -60,7 +60,8 @@ child(const struct avecd_conf *c, char *const *args, unsigned nargs,
 		_exit(127);
 	clearenv();
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-	setenv("AVEC_API_SCOPE", scope, 1);
+	if (scope != NULL)		/* NULL: avecd's own jobs */
+		setenv("AVEC_API_SCOPE", scope, 1);
 	setenv("AVEC_API_ACTOR", actor, 1);
 	setenv("AVEC_API_ORIGIN", origin, 1);
 	argv[k++] = (char *)"avecctl";

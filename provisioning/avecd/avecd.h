@@ -69,6 +69,10 @@ struct avecd_conf {
 	char admin_socket[AVECD_PATH_MAX];	/* unix socket, "" = none */
 	char admin_listen[64];			/* HTTPS ADDR:PORT, "" = none */
 	char admin_avecctl[AVECD_PATH_MAX];	/* the avecctl it runs */
+	/* schedule: daily jobs, Europe/Paris time; "" = never */
+	char purge_at[8];			/* "HH:MM" */
+	char ent_import_dir[AVECD_PATH_MAX];	/* AAF files dropped here */
+	char ent_import_at[8];			/* "HH:MM" */
 };
 
 /*
@@ -191,14 +195,24 @@ int avecd_portal_run(const struct avecd_conf *c, int fd);
 /*
  * admin.c: run one avecctl command for the admin API, as avecctl itself
  * (config admin.avecctl) on this store and CA, with AVEC_API_SCOPE
- * ("read" or "write"), AVEC_API_ACTOR and AVEC_API_ORIGIN for its scope
- * check and audit trail.  @out gets the wire result (api_client.c).
+ * ("read" or "write"; NULL for avecd's own jobs, which the API's limits
+ * do not bind), AVEC_API_ACTOR and AVEC_API_ORIGIN for its scope check
+ * and audit trail.  @out gets the wire result (api_client.c).
  * Returns 0, or -1 if it could not be run.
  */
 struct avec_buf;
 int avecd_admin_exec(const struct avecd_conf *c, char *const *args,
 		     unsigned nargs, const char *scope, const char *actor,
 		     const char *origin, struct avec_buf *out);
+
+/*
+ * schedule.c: the engine's daily jobs (connection log retention, the ENT
+ * feed's import and grace-period revocations), each run as an avecctl
+ * command like the admin API's; SIGUSR1 runs them all at once.
+ */
+int avecd_schedule_start(const struct avecd_conf *c);
+void avecd_schedule_stop(void);
+void avecd_schedule_now(void);		/* async-signal-safe */
 /* Split a form body (modified in place) into its "arg" fields; returns
  * their number, or @max + 1 when there are too many. */
 unsigned avecd_admin_args(char *body, char **args, unsigned max);

@@ -104,10 +104,14 @@ static const struct key keys[] = {
 	S("admin", "socket", admin_socket, false),
 	S("admin", "listen", admin_listen, false),
 	S("admin", "avecctl", admin_avecctl, false),
+	S("schedule", "purge_at", purge_at, false),
+	S("schedule", "ent_import_dir", ent_import_dir, false),
+	S("schedule", "ent_import_at", ent_import_at, false),
 };
 
 static const char *const sections[] = {
 	"school", "portal", "cas", "wifi", "radius", "store", "admin",
+	"schedule",
 };
 
 static yaml_node_t *
@@ -271,6 +275,8 @@ defaults(struct avecd_conf *c, const char *path)
 		}
 	}
 	c->cas_timeout_ms = 5000;
+	snprintf(c->purge_at, sizeof(c->purge_at), "03:30");
+	snprintf(c->ent_import_at, sizeof(c->ent_import_at), "05:00");
 	c->login_burst = 10;
 	c->login_refill = 6;
 	c->method = AVEC_CRED_TLS;
@@ -294,6 +300,15 @@ base_url_ok(const char *u, bool https_only, bool path_allowed)
 	if (!path_allowed && strchr(h, '/') != NULL)
 		return false;
 	return u[strlen(u) - 1] != '/';
+}
+
+static bool
+hhmm_ok(const char *s)
+{
+	return strlen(s) == 5 && s[2] == ':' &&
+	       s[0] >= '0' && s[0] <= '2' && s[1] >= '0' && s[1] <= '9' &&
+	       s[3] >= '0' && s[3] <= '5' && s[4] >= '0' && s[4] <= '9' &&
+	       (s[0] - '0') * 10 + (s[1] - '0') < 24;
 }
 
 static void
@@ -326,6 +341,13 @@ check(struct cf *f, struct avecd_conf *c)
 	if (c->onboarding_ssid[0] && strcmp(c->onboarding_ssid, c->ssid) == 0)
 		cf_err(f, NULL, "wifi.onboarding_ssid", "must differ from "
 		       "wifi.ssid");
+	if (c->purge_at[0] && !hhmm_ok(c->purge_at))
+		cf_err(f, NULL, "schedule.purge_at", "expected HH:MM");
+	if (c->ent_import_at[0] && !hhmm_ok(c->ent_import_at))
+		cf_err(f, NULL, "schedule.ent_import_at", "expected HH:MM");
+	if (c->ent_import_dir[0] && c->ent_import_dir[0] != '/')
+		cf_err(f, NULL, "schedule.ent_import_dir", "expected an "
+		       "absolute path");
 	if (c->admin_socket[0] && c->admin_socket[0] != '/')
 		cf_err(f, NULL, "admin.socket", "expected an absolute path");
 	if (c->admin_avecctl[0] != '/')

@@ -460,7 +460,7 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 		avec_err_log("CA %s: %s", c->ca_dir, err.msg);
 		goto out;
 	}
-	if (avecd_admin_socket_start(c) < 0)
+	if (avecd_admin_socket_start(c) < 0 || avecd_schedule_start(c) < 0)
 		goto out;
 	req = malloc(sizeof(*req));
 	rep = malloc(sizeof(*rep));
@@ -517,6 +517,7 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 done:
 	rc = 0;
 out:
+	avecd_schedule_stop();
 	avecd_admin_socket_stop();
 	free(req);
 	free(rep);

@@ -5,7 +5,8 @@
  * It owns the process layout: read the configuration (-n: check it and
  * exit), create a socketpair, fork the portal (child) and run the engine
  * (parent).  Each side exits when the other goes away, so a supervisor
- * (systemd) restarts both.  SIGTERM and SIGINT stop both cleanly.
+ * (systemd) restarts both.  SIGTERM and SIGINT stop both cleanly; SIGUSR1
+ * runs the engine's daily jobs at once (schedule.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +33,13 @@ on_signal(int sig)
 {
 	(void)sig;
 	avecd_stop = 1;
+}
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	avecd_schedule_now();
 }
 
 static void
@@ -116,6 +124,8 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sa.sa_handler = on_usr1;	/* run the daily jobs now */
+	sigaction(SIGUSR1, &sa, NULL);
 	umask(077);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {

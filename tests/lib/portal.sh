@@ -55,6 +55,9 @@ portal_conf() {
 		  socket: $P_DIR/admin.sock
 		  listen: 127.0.0.1:$P_ADMIN_PORT
 		  avecctl: ${AVECCTL}
+		schedule:
+		  purge_at: "${P_PURGE_AT:-03:30}"
+		  ent_import_dir: "${P_ENT_DIR:-}"
 	EOF
 }
 
