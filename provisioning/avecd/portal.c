@@ -410,13 +410,14 @@ pick_lang(struct MHD_Connection *conn)
 	return LANG_FR;
 }
 
-enum door { DOOR_HTTP, DOOR_HTTPS, DOOR_ADMIN };
-
+/* MHD's handler for every door: cls is the door's struct portal_door. */
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url,
        const char *method, const char *version, const char *upload,
-       size_t *upload_size, void **con_cls, enum door door)
+       size_t *upload_size, void **con_cls)
 {
+	const struct portal_door *d = cls;
+	enum door door = d->door;
 	bool https = door != DOOR_HTTP;
 	struct req *r = *con_cls;
 	enum MHD_Result ret;
@@ -425,7 +426,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	if (r == NULL) {
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
-		r->p = cls;
+		r->p = d->p;
 		r->conn = conn;
 		r->https = https;
 		*con_cls = r;
@@ -463,33 +464,6 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	avec_secret_wipe(&r->sess, sizeof(r->sess));
 	return ret;
-}
-
-static enum MHD_Result
-handle_https(void *cls, struct MHD_Connection *conn, const char *url,
-	     const char *method, const char *version, const char *upload,
-	     size_t *upload_size, void **con_cls)
-{
-	return handle(cls, conn, url, method, version, upload, upload_size,
-		      con_cls, DOOR_HTTPS);
-}
-
-static enum MHD_Result
-handle_admin(void *cls, struct MHD_Connection *conn, const char *url,
-	     const char *method, const char *version, const char *upload,
-	     size_t *upload_size, void **con_cls)
-{
-	return handle(cls, conn, url, method, version, upload, upload_size,
-		      con_cls, DOOR_ADMIN);
-}
-
-static enum MHD_Result
-handle_http(void *cls, struct MHD_Connection *conn, const char *url,
-	    const char *method, const char *version, const char *upload,
-	    size_t *upload_size, void **con_cls)
-{
-	return handle(cls, conn, url, method, version, upload, upload_size,
-		      con_cls, DOOR_HTTP);
 }
 
 static void
@@ -589,9 +563,9 @@ start(struct portal *p, const char *listen, enum door door)
 	}
 	if (https)
 		flags |= MHD_USE_TLS;
-	return MHD_start_daemon(flags, 0, NULL, NULL,
-			door == DOOR_ADMIN ? handle_admin
-			: https ? handle_https : handle_http, p,
+	p->doors[door].p = p;
+	p->doors[door].door = door;
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, &p->doors[door],
 			MHD_OPTION_SOCK_ADDR, &sa,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,

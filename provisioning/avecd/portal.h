@@ -84,8 +84,18 @@ struct registered {
 	int64_t until;
 };
 
+/* The servers of the portal process: probes, portal, admin API. */
+enum door { DOOR_HTTP = 0, DOOR_HTTPS, DOOR_ADMIN, DOOR__COUNT };
+
+struct portal;
+struct portal_door {
+	struct portal *p;
+	enum door door;
+};
+
 struct portal {
 	const struct avecd_conf *c;
+	struct portal_door doors[DOOR__COUNT];
 	int engine_fd;
 	pthread_mutex_t engine_lock;
 	pthread_mutex_t lock;		/* everything below */
