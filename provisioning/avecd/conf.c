@@ -357,6 +357,31 @@ check(struct cf *f, struct avecd_conf *c)
 		       "needed");
 }
 
+/*
+ * The line and column (from 1) of byte OFFSET of FP: libyaml gives a
+ * reader error (bad UTF-8, a control character) as an offset only, with
+ * no mark.
+ */
+static void
+offset_position(FILE *fp, size_t offset, size_t *line, size_t *col)
+{
+	size_t i;
+	int ch;
+
+	*line = 1;
+	*col = 1;
+	if (fseek(fp, 0, SEEK_SET) != 0)
+		return;
+	for (i = 0; i < offset && (ch = getc(fp)) != EOF; i++) {
+		if (ch == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
 int
 avecd_conf_load(const char *path, struct avecd_conf *c)
 {
@@ -380,8 +405,12 @@ avecd_conf_load(const char *path, struct avecd_conf *c)
 	yaml_parser_set_input_file(&yp, fp);
 	loaded = yaml_parser_load(&yp, &f.doc);
 	if (!loaded) {
-		fprintf(stderr, "%s:%zu:%zu: %s\n", path,
-			yp.problem_mark.line + 1, yp.problem_mark.column + 1,
+		size_t line = yp.problem_mark.line + 1;
+		size_t col = yp.problem_mark.column + 1;
+
+		if (yp.error == YAML_READER_ERROR)
+			offset_position(fp, yp.problem_offset, &line, &col);
+		fprintf(stderr, "%s:%zu:%zu: %s\n", path, line, col,
 			yp.problem ? yp.problem : "not YAML");
 		yaml_parser_delete(&yp);
 		fclose(fp);
