@@ -46,6 +46,7 @@ struct avecd_conf {
 	char user[64];				/* the portal's user, as root */
 	char support_url[AVECD_URL_MAX];
 	char support_email[AVECD_NAME_MAX];
+	uint32_t client_timeout;		/* seconds a quiet client is kept */
 	uint32_t login_burst;			/* logins in a row per address */
 	uint32_t login_refill;			/* seconds per login regained */
 	/* cas */

@@ -570,7 +570,7 @@ start(struct portal *p, const char *listen, enum door door)
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
 			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->c->client_timeout,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 			MHD_OPTION_NOTIFY_COMPLETED, completed, p,
 			https ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,

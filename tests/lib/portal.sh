@@ -37,6 +37,7 @@ portal_conf() {
 		  user: nobody
 		  support_url: https://aide.avec.test/wifi
 		  login_burst: ${P_LOGIN_BURST:-50}
+		  client_timeout: ${P_CLIENT_TIMEOUT:-15}
 		cas:
 		  url: $CAS_URL
 		  ca_file: $CAS_CA_FILE

@@ -17,7 +17,7 @@ radius_setup
 avecctl policy set student --vlan 20 --max-devices 3 --creds tls,ttls >/dev/null
 avecctl policy set teacher --vlan 30 --max-devices 3 --creds ttls >/dev/null
 cas_start || { fail "the CAS server starts"; finish; }
-portal_start || { fail "avecd starts"; finish; }
+P_CLIENT_TIMEOUT=3 portal_start || { fail "avecd starts"; finish; }
 ok "avecd starts and answers over HTTPS"
 LOG=$T_SCRATCH/avecd.log
 H=$T_SCRATCH/headers
@@ -196,6 +196,31 @@ for _ in $(seq 1 60); do
 	codes="$codes $(pcurl -b "$J3" -o /dev/null -w '%{http_code}' "$P_URL/cas?n=${s3##*n=}&ticket=ST-flood")"
 done
 check "a login flood from one address is cut off (429)" grep -q 429 <<<"$codes"
+
+# ---- slow clients ----
+# a client that connects and says nothing is dropped after client_timeout
+# (3 s here), and others are served meanwhile
+python3 - "$P_PORT" > "$T_SCRATCH/slow.out" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(20)
+t = time.time()
+s.send(b"\x16\x03\x01")          # the start of a TLS record, then nothing
+try:
+    while s.recv(100):
+        pass
+except OSError:
+    pass
+print(round(time.time() - t, 1))
+PY
+slow=$!
+sleep 0.5
+code=$(pcurl -o /dev/null -w '%{http_code}' --max-time 3 "$P_URL/")
+check "a slow client does not hold the portal up (200 meanwhile)" [ "$code" = 200 ]
+wait "$slow"
+secs=$(cat "$T_SCRATCH/slow.out")
+check "a silent client is dropped after the client timeout (${secs} s)" \
+	python3 -c "import sys; sys.exit(not 2.5 <= float('$secs') <= 8)"
 
 # ---- secrets and privileges ----
 sid=$(awk '$6 == "avec_session" { print $7 }' "$J2" | tail -n 1)
