@@ -33,6 +33,17 @@ AVECCTL_SRCS := provisioning/avecctl/main.c provisioning/avecctl/util.c \
 AVECCTL_SRCS += provisioning/avecctl/cmd_block.c
 AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c \
 	provisioning/avecctl/cmd_token.c provisioning/avecctl/api_client.c
+# The school profile and `avecctl provision`: the profile's parser and
+# renderer (school/), the bridges and VLANs through libnl (net/, the only
+# place that includes <netlink/...>)
+SCHOOL_SRCS := provisioning/school/school.c provisioning/school/render.c
+NET_SRCS    := provisioning/net/net.c
+NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
+NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null)
+$(NET_SRCS:%.c=$(BUILD)/obj/%.o) $(NET_SRCS:%.c=$(SAN)/obj/%.o): \
+	CPPFLAGS += $(NL_CFLAGS)
+AVECCTL_SRCS += provisioning/avecctl/cmd_provision.c provisioning/avecctl/cmd_status.c \
+	$(SCHOOL_SRCS) $(NET_SRCS)
 
 AVECCTL     := $(BUILD)/bin/avecctl
 AVECCTL_SAN := $(SAN)/bin/avecctl
@@ -46,12 +57,12 @@ AVECCTL_SAN_OBJS := $(AVECCTL_SRCS:%.c=$(SAN)/obj/%.o) \
 $(AVECCTL): $(AVECCTL_OBJS) $(LIBAVEC)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS) $(CURL_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(NL_LIBS)
 # The same program with ASan+UBSan, for tests: AVECCTL=build/san/bin/avecctl
 $(AVECCTL_SAN): $(AVECCTL_SAN_OBJS) $(LIBAVEC_SAN)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS) $(CURL_LIBS)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) $(YAML_LIBS) $(CURL_LIBS) $(NL_LIBS)
 
 .PHONY: avecctl avecctl-san
 avecctl: $(AVECCTL)
@@ -66,6 +77,11 @@ UNIT_EXTRA_SAN := $(CA_SRCS:%.c=$(SAN)/obj/%.o) $(COMMON_SRCS:%.c=$(SAN)/obj/%.o
 	$(DAS_SRCS:%.c=$(SAN)/obj/%.o)
 UNIT_EXTRA     += $(CAS_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_EXTRA_SAN += $(CAS_SRCS:%.c=$(SAN)/obj/%.o)
+# The school profile's parser and renderer (tests/unit/check_school.c)
+UNIT_EXTRA     += $(SCHOOL_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_EXTRA_SAN += $(SCHOOL_SRCS:%.c=$(SAN)/obj/%.o)
+$(BUILD)/obj/tests/unit/check_school.o $(SAN)/obj/tests/unit/check_school.o: \
+	CPPFLAGS += $(PROV_CPPFLAGS)
 
 # Device configuration profiles (mobileconfig, eap-config, Windows WLAN
 # XML, ONC) and QR codes: avecd's portal and the unit suite (libqrencode)

@@ -32,7 +32,7 @@ integration: all
 # ASan+UBSan build.
 SAN_SCRIPTS := tests/cli/t_avecctl.sh tests/cli/t_policy.sh \
 	tests/ent/t_aaf_import.sh tests/radius/t_accounting.sh \
-	tests/radius/t_report.sh
+	tests/radius/t_report.sh tests/provision/t_provision.sh
 # ... and the portal's, with avecd built the same way
 SAN_PORTAL_SCRIPTS := tests/portal/t_portal.sh
 

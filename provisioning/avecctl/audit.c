@@ -53,6 +53,7 @@ static const char *const changing[] = {
 	"ent import", "ent expire",
 	"block add", "block remove",
 	"token add", "token revoke",
+	"provision",
 	NULL,
 };
 
@@ -64,7 +65,7 @@ static const char *const changing[] = {
  */
 static const char *const api_denied[] = {
 	"init", "ca init", "policy apply", "ent import", "nas add",
-	"token add", "token revoke",
+	"token add", "token revoke", "provision",
 	NULL,
 };
 

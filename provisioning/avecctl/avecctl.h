@@ -67,6 +67,8 @@ extern const struct ctl_cmd ctl_ent_cmds[];
 extern const struct ctl_cmd ctl_block_cmds[];
 extern const struct ctl_cmd ctl_report_cmds[];		/* cmd_report.c */
 extern const struct ctl_cmd ctl_audit_cmds[];		/* audit.c */
+extern const struct ctl_cmd ctl_provision_cmds[];	/* cmd_provision.c */
+extern const struct ctl_cmd ctl_status_cmds[];		/* cmd_status.c */
 
 /*
  * The audit trail (audit.c).  ctl_audit_begin, before any command runs,

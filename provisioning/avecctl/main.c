@@ -39,6 +39,8 @@ static const struct group groups[] = {
 	{ "report", ctl_report_cmds, false },
 	{ "audit", ctl_audit_cmds, false },
 	{ "token", ctl_token_cmds, false },
+	{ "provision", ctl_provision_cmds, true },
+	{ "status", ctl_status_cmds, true },
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

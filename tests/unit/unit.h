@@ -30,6 +30,8 @@ Suite *report_suite(void);
 Suite *profile_suite(void) __attribute__((weak));
 /* provisioning/cas (weak: present when linked) */
 Suite *cas_suite(void) __attribute__((weak));
+/* provisioning/school (weak: present when linked) */
+Suite *school_suite(void) __attribute__((weak));
 Suite *avecd_suite(void) __attribute__((weak));
 Suite *token_suite(void);
 

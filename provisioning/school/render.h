@@ -1,0 +1,74 @@
+/*
+ * render.h - a school profile (school.h) to the appliance's configuration
+ * files, in memory: hostapd per radio, FreeRADIUS from AVEC's templates,
+ * avecd.yaml, and the systemd units.  Writing, checking and switching
+ * them is `avecctl provision`'s (cmd_provision.c).
+ */
+#ifndef AVEC_SCHOOL_RENDER_H
+#define AVEC_SCHOOL_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "avec/err.h"
+#include "school/school.h"
+
+/* Where things are on the appliance, as the rendered files name them. */
+struct render_paths {
+	const char *raddb;	/* FreeRADIUS configuration directory */
+	const char *templates;	/* plugins/raddb, installed */
+	const char *units;	/* appliance/systemd, installed */
+	const char *module_dir;	/* holds rlm_avec.so */
+	const char *db;		/* the store */
+	const char *ca_dir;	/* ca.pem, server.pem, server.key */
+	const char *log_dir;	/* FreeRADIUS's log */
+	const char *run_dir;	/* FreeRADIUS's pid file */
+	const char *hostapd_dir;	/* where avec-<radio>.conf go */
+	unsigned auth_port, acct_port;	/* RADIUS, normally 1812 and 1813 */
+};
+
+/* One rendered file: its path under the provisioning root, and content. */
+struct render_file {
+	char *path;		/* relative: "etc/hostapd/avec-wlan0.conf" */
+	char *data;		/* may hold a shared secret */
+	size_t len;
+	mode_t mode;
+	bool secret;		/* holds a shared secret: 0640, never shown */
+};
+
+struct render_set {
+	struct render_file *f;
+	size_t n, cap;
+};
+
+/*
+ * render_all - every file for @s with the paths @p into @out (which must
+ * be zeroed).  Returns 0 or -1 (@err names the template or file).  The
+ * caller frees @out with render_set_free() in every case.
+ */
+int render_all(const struct school *s, const struct render_paths *p,
+	       struct render_set *out, struct avec_err *err);
+
+/*
+ * render_raddb - only the FreeRADIUS files, named @prefix/... in @out,
+ * with @p->raddb as the directory they say they are in (for a check of a
+ * staging copy).  As render_all().
+ */
+int render_raddb(const struct school *s, const struct render_paths *p,
+		 const char *prefix, struct render_set *out,
+		 struct avec_err *err);
+
+/*
+ * render_hostapd_check - our own syntax check of a rendered hostapd file
+ * (hostapd 2.10 has no check-only mode usable without radios): every line
+ * a comment or KEY=VALUE with a key we know, each BSS with an ssid, the
+ * 802.1X one with its RADIUS server and secret.  Returns 0, or -1 with
+ * @err saying "LINE: what" (never a value).
+ */
+int render_hostapd_check(const char *data, size_t len, struct avec_err *err);
+
+/* Wipe (secrets) and free every file of @set. */
+void render_set_free(struct render_set *set);
+
+#endif

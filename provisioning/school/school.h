@@ -1,0 +1,108 @@
+/*
+ * school.h - the school profile: one YAML file that says how one lycée's
+ * appliance is set up (identity, SSIDs, radios, VLANs, RADIUS clients, the
+ * ENT's CAS, the portal's name, radio off hours).  Described field by field
+ * in docs/school-profile.md; `avecctl provision` renders it (render.h).
+ */
+#ifndef AVEC_SCHOOL_H
+#define AVEC_SCHOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "avec/model.h"
+
+#define SCHOOL_MAX_RADIOS	8
+#define SCHOOL_MAX_AUTH		64
+#define SCHOOL_SECRET_MIN	16	/* bytes */
+#define SCHOOL_SECRET_MAX	128	/* bytes (RADIUS allows more; we do not) */
+#define SCHOOL_IFNAME_MAX	15	/* IFNAMSIZ - 1 */
+
+enum school_band {
+	SCHOOL_BAND_2G = 0,	/* 2.4 GHz, hw_mode=g */
+	SCHOOL_BAND_5G,		/* 5 GHz, hw_mode=a */
+};
+
+/* One radio of the appliance, run by its own hostapd. */
+struct school_radio {
+	char iface[SCHOOL_IFNAME_MAX + 1];
+	char country[3];		/* ISO 3166 alpha-2, upper case */
+	enum school_band band;
+	unsigned channel;
+	uint16_t das_port;		/* hostapd's Disconnect-Request port */
+	struct avec_window off[AVEC_WINDOWS_MAX];	/* radio off hours */
+	uint8_t noff;
+};
+
+/* An external access point or controller: a RADIUS client of ours. */
+struct school_auth {
+	char name[33];			/* [a-z0-9-], for clients.conf */
+	char address[50];		/* IPv4/IPv6 address, optional /prefix */
+	char *secret;			/* owned, wiped by school_free() */
+	uint16_t das_port;		/* 0: the NAS takes no Disconnect */
+};
+
+struct school {
+	char uai[9];
+	char name[129];
+	char timezone[16];		/* "Europe/Paris" only, for now */
+	char ssid_secure[33];
+	char ssid_onboarding[33];
+	char uplink[SCHOOL_IFNAME_MAX + 1];	/* VLAN trunk to the network */
+	uint16_t vlan_onboarding;
+	uint16_t vlan[AVEC_ROLE__COUNT];	/* 0: role not on the Wi-Fi */
+	char cas_url[257];
+	char portal_host[254];
+	char radius_name[254];		/* RADIUS server certificate's name */
+	char *radios_secret;		/* hostapd <-> FreeRADIUS on 127.0.0.1;
+					 * NULL: its file is still to make */
+	char radios_secret_file[256];	/* as written ("" when inline) */
+	uint16_t radios_das_port;	/* first radio's; radio i: + i */
+	struct school_radio radios[SCHOOL_MAX_RADIOS];
+	unsigned nradios;
+	struct school_auth auth[SCHOOL_MAX_AUTH];
+	unsigned nauth;
+};
+
+/* Every problem found in a profile, each "FILE:LINE:COL: message". */
+struct school_errors {
+	unsigned n;
+	char **msg;		/* n strings, owned: school_errors_free() */
+};
+void school_errors_free(struct school_errors *e);
+
+/*
+ * school_parse - read the school profile at @path into @s.
+ * @name: the file's name in messages (NULL: @path)
+ * @root: the directory that secret_file paths are relative to ("/" on the
+ *        appliance, a staging root in tests; NULL means "/")
+ * @s: filled on success; on failure left cleared.  Holds secrets: the
+ *     caller releases it with school_free() in every case.
+ * @errs: every error found; the caller frees it with school_errors_free()
+ *        in every case.  Messages never quote a secret.
+ * Returns: 0, or -1 if anything is wrong (the profile is refused whole).
+ */
+int school_parse(const char *path, const char *name, const char *root,
+		 struct school *s, struct school_errors *errs);
+/* The same from @len bytes at @buf (need not be NUL-terminated). */
+int school_parse_buf(const char *buf, size_t len, const char *name,
+		     const char *root, struct school *s,
+		     struct school_errors *errs);
+
+/* Wipe and free the secrets of @s and clear it.  NULL is allowed. */
+void school_free(struct school *s);
+
+/*
+ * school_secret_weak - why the shared secret @s (of @len bytes) is too
+ * weak, or NULL when it is acceptable: at least SCHOOL_SECRET_MIN bytes,
+ * printable ASCII, at least 10 distinct characters and three of the four
+ * classes (lower, upper, digit, other).
+ */
+const char *school_secret_weak(const char *s, size_t len);
+
+/* The hostapd bridge for role @r or the onboarding network: "br-student". */
+const char *school_role_bridge(enum avec_role r);
+#define SCHOOL_ONBOARDING_BRIDGE "br-onboarding"
+
+#endif

@@ -1,0 +1,239 @@
+#!/bin/bash
+# tests/provision/t_provision.sh - `avecctl provision` on the committed
+# school profile (appliance/school.yaml), rendered into a scratch root:
+# FreeRADIUS accepts what was rendered (`freeradius -XC`), a second run
+# changes nothing (not even an mtime), a broken profile is refused at its
+# line and leaves the previous rendering as it was, a configuration that
+# FreeRADIUS refuses is never switched in, a change keeps the replaced file
+# in provision.prev; FreeRADIUS started from the rendered configuration
+# accepts a device registered with avecctl (EAP-TTLS, eapol_test) and
+# drops a request without Message-Authenticator; no secret ever appears
+# in avecctl's output or in the store's audit; the role bridges are made
+# in a network namespace (this kernel has no 802.1Q: the VLAN interfaces
+# fail, with a message that says so).
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=tests/lib/radius.sh
+. "$(dirname "$0")/../lib/radius.sh"
+radius_need
+need ip sha256sum
+
+ROOT=$T_SCRATCH/root
+PROFILE=$T_SCRATCH/school.yaml
+OUT=$T_SCRATCH/stdout
+ERRF=$T_SCRATCH/stderr
+ALL=$T_SCRATCH/avecctl-all.out	# every word avecctl printed, for the scan
+R_DIR=$T_SCRATCH/radius
+R_DB=$ROOT/var/lib/avec/avec.db
+R_CA=$ROOT/var/lib/avec/ca
+R_RADDB=$ROOT/etc/freeradius/avec
+R_LOGDIR=$ROOT/var/log/avec-radius
+R_RUNDIR=$ROOT/run/avec-radius
+R_CREDS=$R_DIR/creds
+R_SECRETS=$R_DIR/secrets.list
+R_PID=
+R_AUTH_PORT=$(free_port udp)
+R_ACCT_PORT=$(free_port udp)
+while [ "$R_ACCT_PORT" = "$R_AUTH_PORT" ]; do R_ACCT_PORT=$(free_port udp); done
+mkdir -p "$R_DIR" "$R_CREDS" "$ROOT/etc/avec/secrets" "$ROOT/var/lib/avec"
+: > "$R_SECRETS"
+cp "$AVEC_TOP/appliance/school.yaml" "$PROFILE"
+
+# the external authenticators' secrets, as the administrator puts them
+for n in ap-cdi wlc-batiment-b; do
+	head -c 30 /dev/urandom | base64 | tr -d '\n/+=' | head -c 32 > "$ROOT/etc/avec/secrets/$n"
+	chmod 600 "$ROOT/etc/avec/secrets/$n"
+	cat "$ROOT/etc/avec/secrets/$n" >> "$R_SECRETS"; echo >> "$R_SECRETS"
+done
+
+# prov ARGS... : avecctl provision on the scratch root and profile
+prov() {
+	"$AVECCTL" -d "$R_DB" --ca-dir "$R_CA" provision "$PROFILE" "$@" --root "$ROOT" \
+		--module-dir "$(dirname "$RLM_AVEC_SO")" \
+		--templates "${TEMPLATES:-$AVEC_TOP/plugins/raddb}" \
+		--units "$AVEC_TOP/appliance/systemd" \
+		--auth-port "$R_AUTH_PORT" --acct-port "$R_ACCT_PORT" \
+		>"$OUT" 2>"$ERRF"
+	RC=$?
+	cat "$OUT" "$ERRF" >> "$ALL"
+}
+# snapshot : every file under the root's etc/, with content hash and mtime
+snapshot() {
+	(cd "$ROOT" && find etc -type f -printf '%p %T@ %m\n' | sort &&
+		find etc -type f -print0 | sort -z | xargs -0 sha256sum)
+}
+
+"$AVECCTL" -d "$R_DB" --ca-dir "$R_CA" init >/dev/null 2>>"$ALL" ||
+	{ fail "avecctl init"; finish; }
+
+# ---- first run ------------------------------------------------------------
+prov
+check "first run succeeds" [ "$RC" = 0 ]
+[ "$RC" = 0 ] || sed 's/^/# /' "$ERRF"
+check "first run: FreeRADIUS checked with freeradius -XC, hostapd with our check" \
+	grep -q "checked FreeRADIUS with \`freeradius -XC\`, hostapd with AVEC's own syntax check" "$OUT"
+check "first run: the radios' secret is created" \
+	grep -qx "created $ROOT/etc/avec/secrets/radios (the radios' shared secret)" "$OUT"
+check "first run: the CA and the server certificate are created" \
+	[ -s "$R_CA/ca.pem" -a -s "$R_CA/server.pem" -a -s "$R_CA/server.key" ]
+check "first run: network skipped (root is not /)" grep -qx "network: skipped" "$OUT"
+cat "$ROOT/etc/avec/secrets/radios" >> "$R_SECRETS"; echo >> "$R_SECRETS"
+R_SECRET=$(cat "$ROOT/etc/avec/secrets/radios")
+check "the radios' secret file is 0600" [ "$(stat -c %a "$ROOT/etc/avec/secrets/radios")" = 600 ]
+for f in etc/freeradius/avec/radiusd.conf etc/freeradius/avec/clients.conf \
+	etc/hostapd/avec-wlan0.conf etc/hostapd/avec-wlan1.conf \
+	etc/hostapd/avec-wlan0.vlan etc/avec/avecd.yaml \
+	etc/systemd/system/avec-freeradius.service \
+	etc/systemd/system/avec-hostapd@.service etc/systemd/system/avecd.service \
+	etc/systemd/system/avec-radio-off@wlan1.timer; do
+	check "rendered $f" grep -qx "created $f" "$OUT"
+done
+freeradius -XC -d "$R_RADDB" > "$T_SCRATCH/xc.log" 2>&1
+check "freeradius -XC accepts the rendered configuration" [ $? = 0 ]
+check "clients.conf: 127.0.0.1 and the two external authenticators, each requiring Message-Authenticator" \
+	[ "$(grep -c 'require_message_authenticator = yes' "$R_RADDB/clients.conf")" = 3 ]
+check "hostapd: nl80211, 802.1X to 127.0.0.1, dynamic VLAN, DAS, onboarding BSS" \
+	[ "$(grep -cE '^(driver=nl80211|ieee8021x=1|auth_server_addr=127.0.0.1|dynamic_vlan=2|radius_das_port=3799|bss=wlan0_ob|ssid=AVEC-Bienvenue)$' "$ROOT/etc/hostapd/avec-wlan0.conf")" = 7 ]
+check "hostapd: the second radio's DAS port is the next one" \
+	grep -qx 'radius_das_port=3800' "$ROOT/etc/hostapd/avec-wlan1.conf"
+check "avecd.yaml: UAI, SSIDs, CAS URL, portal" \
+	[ "$(grep -cE '^  (uai: "0450822X"|ssid: "AVEC"|onboarding_ssid: "AVEC-Bienvenue"|url: "https://ent.netocentre.fr/cas"|url: https://wifi.lycee-voltaire.fr)$' "$ROOT/etc/avec/avecd.yaml")" = 5 ]
+
+# ---- second run: nothing changes ---------------------------------------
+snapshot > "$T_SCRATCH/snap1"
+sleep 1.1	# an mtime that moved would show
+prov
+check "second run succeeds" [ "$RC" = 0 ]
+check "second run: every file unchanged" \
+	[ "$(grep -cE '^(created|updated) ' "$OUT")" = 0 -a "$(grep -c '^unchanged etc/' "$OUT")" -ge 20 ]
+check "second run: CA and server certificate unchanged" \
+	[ "$(grep -c '^unchanged the ' "$OUT")" = 2 ]
+snapshot > "$T_SCRATCH/snap2"
+check "second run: no content, mtime or mode moved" cmp -s "$T_SCRATCH/snap1" "$T_SCRATCH/snap2"
+prov --dry-run
+check "dry run: nothing to do" [ "$RC" = 0 -a "$(grep -cE '^(would|created|updated) ' "$OUT")" = 0 ]
+
+# ---- a broken profile is refused at its line ---------------------------
+line=$(grep -n 'channel: 36' "$PROFILE" | cut -d: -f1)
+sed 's/channel: 36/channel: 37/' "$PROFILE" > "$T_SCRATCH/broken.yaml"
+sed -i 's/onboarding_ssid: AVEC-Bienvenue/onboarding_ssid: AVEC-Accueil/' "$T_SCRATCH/broken.yaml"
+cp "$PROFILE" "$T_SCRATCH/good.yaml"
+cp "$T_SCRATCH/broken.yaml" "$PROFILE"
+prov
+check "broken profile: refused (exit 1)" [ "$RC" = 1 ]
+check "broken profile: the error names line $line" \
+	grep -q "school.yaml:$line:[0-9]*: radios\[0\].channel: channel 37 is not" "$ERRF"
+snapshot > "$T_SCRATCH/snap3"
+check "broken profile: the previous rendering is untouched" cmp -s "$T_SCRATCH/snap1" "$T_SCRATCH/snap3"
+
+# ---- a configuration FreeRADIUS refuses is not switched --------------------
+sed 's/channel: 37/channel: 36/' "$T_SCRATCH/broken.yaml" > "$PROFILE"	# new SSID only
+cp -r "$AVEC_TOP/plugins/raddb" "$T_SCRATCH/bad-templates"
+printf '\nalways broken {\n\trcode = nonsense\n}\n' >> "$T_SCRATCH/bad-templates/mods-available/always"
+TEMPLATES=$T_SCRATCH/bad-templates prov
+check "refused by freeradius -XC: exit 4" [ "$RC" = 4 ]
+check "refused by freeradius -XC: the error names the file and line" \
+	grep -qE 'mods-available/always\[[0-9]+\]' "$ERRF"
+check "refused by freeradius -XC: nothing switched" grep -q 'nothing switched' "$ERRF"
+snapshot > "$T_SCRATCH/snap4"
+check "refused by freeradius -XC: the previous rendering is untouched" \
+	cmp -s "$T_SCRATCH/snap1" "$T_SCRATCH/snap4"
+
+# ---- a change: switched, the old file kept -------------------------------
+prov
+check "changed profile: switched" [ "$RC" = 0 ]
+check "changed profile: hostapd and avecd.yaml updated, FreeRADIUS unchanged" \
+	[ "$(grep -cE '^updated etc/(hostapd/avec-wlan[01].conf|avec/avecd.yaml)$' "$OUT")" = 3 -a \
+	"$(grep -c '^updated etc/freeradius' "$OUT")" = 0 ]
+check "changed profile: the replaced file is kept in provision.prev" \
+	grep -qx 'ssid=AVEC-Bienvenue' "$ROOT/var/lib/avec/provision.prev/etc/hostapd/avec-wlan0.conf"
+check "changed profile: the new file has the new SSID" \
+	grep -qx 'ssid=AVEC-Accueil' "$ROOT/etc/hostapd/avec-wlan0.conf"
+check "no staging copy left behind" [ ! -e "$ROOT/var/lib/avec/provision.new" ]
+
+# ---- FreeRADIUS from the rendered configuration ---------------------------
+account_add eleve.martin student
+device_add s_ttls eleve.martin ttls || fail "register a TTLS device"
+reasons_build
+start_radiusd -f || { fail "freeradius starts from the rendered configuration"; finish; }
+ok "freeradius starts from the rendered configuration"
+# shellcheck disable=SC2154 # set by device_add
+eapol_auth ttls ttls "$s_ttls_user" "$s_ttls_secret"
+check "EAP-TTLS of a registered device: eapol_test succeeds" [ $? -eq 0 ]
+expect_accept ttls 20
+
+printf 'User-Name = "%s"\nUser-Password = "%s"\n' "$s_ttls_user" "wrong" | rad_send no-ma
+check "no Message-Authenticator: no answer at all" [ "$(rad_code no-ma)" = none ]
+printf 'User-Name = "%s"\nUser-Password = "%s"\nMessage-Authenticator = 0x00\n' \
+	"$s_ttls_user" "wrong" | rad_send with-ma
+check "with Message-Authenticator: an answer (Access-Reject)" [ "$(rad_code with-ma)" = Access-Reject ]
+stop_radiusd	# the server adds its counts to auth_stats as it stops
+
+"$AVECCTL" -d "$R_DB" --ca-dir "$R_CA" status >"$OUT" 2>"$ERRF"
+RC=$?
+cat "$OUT" "$ERRF" >> "$ALL"
+check "status: succeeds" [ "$RC" = 0 ]
+check "status: services, or not under systemd" \
+	grep -qE '^(services +not under systemd|avecd.service +[a-z]+)$' "$OUT"
+check "status: CA and RADIUS certificate expiry" \
+	[ "$(grep -cE '^(CA|RADIUS) certificate +expires [0-9]{4}-' "$OUT")" = 2 ]
+check "status: one device registered, one active" \
+	grep -qE '^devices +1 registered, 1 active$' "$OUT"
+check "status: no ENT import yet" grep -qE '^last ENT import +never$' "$OUT"
+check "status: the last hour's RADIUS outcomes" \
+	grep -qE '^RADIUS +1 accepted, [1-9][0-9]* refused' "$OUT"
+
+# ---- no secret in avecctl's output, or in the store -------------------------
+leaks=0
+while IFS= read -r s; do
+	[ -n "$s" ] || continue
+	if grep -qF -- "$s" "$ALL"; then leaks=$((leaks + 1)); fi
+	if sqlite3 "$R_DB" .dump | grep -qF -- "$s"; then leaks=$((leaks + 1)); fi
+done < <(grep -v "${s_ttls_secret:-none}" "$R_SECRETS")
+check "no shared secret in avecctl's output or in the store" [ "$leaks" = 0 ]
+
+# ---- the bridges, in a network namespace ---------------------------------
+NS=avecprov$$
+if netns_add "$NS"; then
+	ip -n "$NS" link add eth0 type veth peer name eth0p
+	ip -n "$NS" link set eth0 up
+	ip netns exec "$NS" "$AVECCTL" -d "$R_DB" --ca-dir "$R_CA" provision "$PROFILE" \
+		--root "$ROOT" --module-dir "$(dirname "$RLM_AVEC_SO")" \
+		--templates "$AVEC_TOP/plugins/raddb" --units "$AVEC_TOP/appliance/systemd" \
+		--auth-port "$R_AUTH_PORT" --acct-port "$R_ACCT_PORT" --network \
+		>"$OUT" 2>"$ERRF"
+	RC=$?
+	cat "$OUT" "$ERRF" >> "$ALL"
+	# bridge_up NAME : NAME is a bridge, and up, in the namespace
+	bridge_up() { ip -n "$NS" -d link show "$1" type bridge up 2>/dev/null | grep -q "^[0-9]*: $1:"; }
+	for br in br-student br-teacher br-staff br-onboarding; do
+		check "namespace: bridge $br made and up" bridge_up "$br"
+		check "namespace: $br reported" grep -qx "network: bridge $br created" "$OUT"
+	done
+	check "namespace: no bridge for a role without a VLAN" \
+		[ -z "$(ip -n "$NS" link show br-parent 2>/dev/null)" ]
+	if ip -n "$NS" link show eth0.20 >/dev/null 2>&1; then
+		check "namespace: VLAN interfaces in their bridges (802.1Q here)" \
+			ip -n "$NS" -d link show eth0.20 master br-student
+	else
+		check "namespace: no 802.1Q here: exit 4, a clear message per VLAN" \
+			[ "$RC" = 4 -a "$(grep -c 'cannot create eth0\.[0-9]* (VLAN [0-9]* on eth0): .*802.1Q' "$ERRF")" = 4 ]
+	fi
+	ip netns exec "$NS" "$AVECCTL" -d "$R_DB" --ca-dir "$R_CA" provision "$PROFILE" \
+		--root "$ROOT" --module-dir "$(dirname "$RLM_AVEC_SO")" \
+		--templates "$AVEC_TOP/plugins/raddb" --units "$AVEC_TOP/appliance/systemd" \
+		--auth-port "$R_AUTH_PORT" --acct-port "$R_ACCT_PORT" --network \
+		>"$OUT" 2>"$ERRF"
+	cat "$OUT" "$ERRF" >> "$ALL"
+	check "namespace: second run finds the bridges" \
+		[ "$(grep -c '^network: bridge br-[a-z]* unchanged$' "$OUT")" = 4 ]
+else
+	fail "create a network namespace"
+fi
+leaks=0
+while IFS= read -r s; do
+	[ -n "$s" ] && grep -qF -- "$s" "$ALL" && leaks=$((leaks + 1))
+done < "$R_SECRETS"
+check "still no shared secret in avecctl's output" [ "$leaks" = 0 ]
+
+finish
