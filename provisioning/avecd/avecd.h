@@ -109,6 +109,7 @@ struct avecd_status {
 
 struct avecd_login {
 	struct avec_cas_identity id;
+	char addr[48];			/* the browser's address, for the audit */
 };
 struct avecd_login_reply {
 	struct avecd_status st;
@@ -137,6 +138,7 @@ struct avecd_devices {
 };
 
 struct avecd_add {
+	char addr[48];
 	char principal[AVEC_PRINCIPAL_MAX + 1];
 	char name[AVEC_DEVICE_NAME_MAX + 1];
 	int32_t type;
@@ -154,6 +156,7 @@ struct avecd_added {
 };
 
 struct avecd_remove {
+	char addr[48];
 	char principal[AVEC_PRINCIPAL_MAX + 1];
 	int64_t id;
 };

@@ -74,8 +74,8 @@ outcome_of(int code)
 }
 
 static void
-audit(struct engine *e, const char *actor, const char *action,
-      const char *target, const char *detail, int code)
+audit(struct engine *e, const char *actor, const char *addr,
+      const char *action, const char *target, const char *detail, int code)
 {
 	struct avec_err err = { { 0 } };
 	struct avec_audit_rec a;
@@ -83,7 +83,7 @@ audit(struct engine *e, const char *actor, const char *action,
 	memset(&a, 0, sizeof(a));
 	a.at = (int64_t)time(NULL);
 	snprintf(a.actor, sizeof(a.actor), "%s", actor);
-	snprintf(a.origin, sizeof(a.origin), "avecd portal");
+	snprintf(a.origin, sizeof(a.origin), "avecd portal %.47s", addr);
 	snprintf(a.action, sizeof(a.action), "%s", action);
 	snprintf(a.target, sizeof(a.target), "%s", target);
 	snprintf(a.detail, sizeof(a.detail), "%s", detail);
@@ -106,6 +106,7 @@ do_login(struct engine *e, struct avecd_login *m, struct avecd_login_reply *r)
 	unsigned i;
 	int rc;
 
+	AVECD_TERMINATE(m->addr);
 	AVECD_TERMINATE(id->principal);
 	AVECD_TERMINATE(id->join_key);
 	AVECD_TERMINATE(id->display_name);
@@ -129,7 +130,7 @@ do_login(struct engine *e, struct avecd_login *m, struct avecd_login_reply *r)
 	}
 	if (!pol.defined) {
 		status_set(&r->st, AVECD_REFUSED, "role not admitted");
-		audit(e, id->principal, "portal login", id->principal,
+		audit(e, id->principal, m->addr, "portal login", id->principal,
 		      avec_role_name(id->role), AVECD_REFUSED);
 		return;
 	}
@@ -149,7 +150,7 @@ do_login(struct engine *e, struct avecd_login *m, struct avecd_login_reply *r)
 	if (a.a.status != AVEC_ACCOUNT_ACTIVE) {
 		status_set(&r->st, AVECD_REFUSED,
 			   avec_account_status_name(a.a.status));
-		audit(e, id->principal, "portal login", id->principal,
+		audit(e, id->principal, m->addr, "portal login", id->principal,
 		      avec_account_status_name(a.a.status), AVECD_REFUSED);
 		return;
 	}
@@ -187,7 +188,7 @@ do_login(struct engine *e, struct avecd_login *m, struct avecd_login_reply *r)
 		}
 	}
 	status_set(&r->st, AVECD_OK, NULL);
-	audit(e, id->principal, "portal login", id->principal,
+	audit(e, id->principal, m->addr, "portal login", id->principal,
 	      avec_role_name(id->role), AVECD_OK);
 }
 
@@ -284,6 +285,7 @@ do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
 	char detail[160];
 	int rc;
 
+	AVECD_TERMINATE(m->addr);
 	AVECD_TERMINATE(m->principal);
 	AVECD_TERMINATE(m->name);
 	memset(&en, 0, sizeof(en));
@@ -333,7 +335,7 @@ do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
 	if (rc == 0)
 		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
 			 " %" PRId64, en.id);
-	audit(e, m->principal, "portal device add", m->principal, detail,
+	audit(e, m->principal, m->addr, "portal device add", m->principal, detail,
 	      status_of(rc));
 	avec_enrol_clear(&en);
 	avec_ca_close(ca);
@@ -363,6 +365,7 @@ do_remove(struct engine *e, struct avecd_remove *m, struct avecd_status *r)
 	char target[32];
 	int rc;
 
+	AVECD_TERMINATE(m->addr);
 	AVECD_TERMINATE(m->principal);
 	snprintf(target, sizeof(target), "device %" PRId64, m->id);
 	rc = avec_store_device_get(e->st, m->id, &d, &err);
@@ -377,7 +380,7 @@ do_remove(struct engine *e, struct avecd_remove *m, struct avecd_status *r)
 	if (rc == AVEC_STORE_NOTFOUND)
 		snprintf(err.msg, sizeof(err.msg), "no such device");
 	status_set(r, status_of(rc), rc ? err.msg : NULL);
-	audit(e, m->principal, "portal device remove", target, "",
+	audit(e, m->principal, m->addr, "portal device remove", target, "",
 	      status_of(rc));
 	if (rc == 0) {
 		avec_info("device %" PRId64 " removed by its owner %s", m->id,

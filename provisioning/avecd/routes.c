@@ -325,6 +325,7 @@ do_callback(struct req *r)
 	}
 
 	memset(&q, 0, sizeof(q));
+	snprintf(q.addr, sizeof(q.addr), "%s", r->addr);
 	verdict = avec_cas_identify(&cr, &r->p->c->cas_map, r->p->c->uai,
 				    &q.id, &err);
 	avec_cas_response_clear(&cr);
@@ -607,6 +608,7 @@ do_add(struct req *r)
 		goto out;
 	}
 	memset(&q, 0, sizeof(q));
+	snprintf(q.addr, sizeof(q.addr), "%s", r->addr);
 	snprintf(q.principal, sizeof(q.principal), "%s", r->s->principal);
 	snprintf(q.name, sizeof(q.name), "%.*s", AVEC_DEVICE_NAME_MAX, name);
 	q.type = method;
@@ -704,6 +706,7 @@ do_remove(struct req *r)
 		return show_devices(r, 400, T(r, "Appareil inconnu.",
 					      "Unknown device."));
 	memset(&q, 0, sizeof(q));
+	snprintf(q.addr, sizeof(q.addr), "%s", r->addr);
 	snprintf(q.principal, sizeof(q.principal), "%s", r->s->principal);
 	q.id = id;
 	if (portal_engine_call(r->p, AVECD_MSG_REMOVE, &q, sizeof(q), &a,

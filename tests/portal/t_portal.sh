@@ -169,7 +169,7 @@ code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csr
 check "its owner removes it (303)" [ "$code" = 303 ]
 check "... and it is revoked" \
 	[ "$(avecctl device list --json | jq -r ".[] | select(.id == $dev1) | .status")" = revoked ]
-n=$(avecctl audit list --json | jq '[.[] | select(.origin == "avecd portal" and .action == "portal device remove")] | length')
+n=$(avecctl audit list --json | jq '[.[] | select(.origin == "avecd portal 127.0.0.1" and .action == "portal device remove")] | length')
 check "the audit trail records both removals, from the portal" [ "$n" = 2 ]
 
 # ---- redirects and methods ----
