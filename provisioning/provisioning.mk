@@ -104,7 +104,7 @@ AVECD_SRCS := provisioning/avecd/main.c provisioning/avecd/conf.c \
 	provisioning/avecd/msg.c provisioning/avecd/engine.c \
 	provisioning/avecd/portal.c provisioning/avecd/routes.c \
 	provisioning/avecd/pages.c provisioning/avecd/admin.c \
-	provisioning/avecd/schedule.c
+	provisioning/avecd/schedule.c provisioning/avecd/priv.c
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 AVECD     := $(BUILD)/bin/avecd
 AVECD_SAN := $(SAN)/bin/avecd

@@ -66,6 +66,7 @@ struct avecd_conf {
 	/* engine */
 	char store[AVECD_PATH_MAX];
 	char ca_dir[AVECD_PATH_MAX];
+	char engine_user[64];			/* the engine's user, as root */
 	/* admin API */
 	char admin_socket[AVECD_PATH_MAX];	/* unix socket, "" = none */
 	char admin_listen[64];			/* HTTPS ADDR:PORT, "" = none */
@@ -91,6 +92,7 @@ enum avecd_msg_type {
 	AVECD_MSG_ADD,			/* struct avecd_add -> avecd_added */
 	AVECD_MSG_REMOVE,		/* struct avecd_remove -> avecd_status */
 	AVECD_MSG_ADMIN,		/* struct avecd_admin -> result bytes */
+	AVECD_MSG_CA,			/* struct avecd_who -> the CA's DER */
 };
 
 /* What every reply starts with. */
@@ -189,6 +191,12 @@ int avecd_msg_recv_var(int fd, uint32_t type, char **out, size_t *len,
 size_t avecd_msg_request_size(uint32_t type);
 /* Force every fixed string of a received struct to end in a NUL. */
 #define AVECD_TERMINATE(s)	((s)[sizeof(s) - 1] = '\0')
+
+/*
+ * avecd_drop_to - when running as root, become @user (its groups reset,
+ * no way back, no_new_privs); "" stays as is.  Returns 0 or -1 (logged).
+ */
+int avecd_drop_to(const char *user);
 
 /* engine.c: serve the portal on @fd until it goes away; returns 0/-1. */
 int avecd_engine_run(const struct avecd_conf *c, int fd);

@@ -102,6 +102,7 @@ static const struct key keys[] = {
 	S("radius", "realm", realm, false),
 	S("store", "database", store, false),
 	S("store", "ca_dir", ca_dir, false),
+	S("store", "user", engine_user, false),
 	S("admin", "socket", admin_socket, false),
 	S("admin", "listen", admin_listen, false),
 	S("admin", "avecctl", admin_avecctl, false),
@@ -256,6 +257,7 @@ defaults(struct avecd_conf *c, const char *path)
 	snprintf(c->store, sizeof(c->store), "/var/lib/avec/avec.db");
 	snprintf(c->ca_dir, sizeof(c->ca_dir), "/var/lib/avec/ca");
 	snprintf(c->user, sizeof(c->user), "avec-portal");
+	snprintf(c->engine_user, sizeof(c->engine_user), "avec");
 	snprintf(c->admin_socket, sizeof(c->admin_socket),
 		 "/run/avec/admin.sock");
 	{

@@ -454,16 +454,23 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 	} *rep = NULL;
 	int rc = -1;
 
+	/* the admin socket is made as root (root owns /run/avec); then the
+	 * engine becomes its own user, who owns the store and the CA */
+	if (avecd_admin_socket_start(c) < 0 || avecd_drop_to(c->engine_user) < 0) {
+		avecd_admin_socket_stop();
+		return -1;
+	}
 	e.st = avec_store_open(c->store, AVEC_STORE_CREATE, &err);
 	if (e.st == NULL) {
 		avec_err_log("store %s: %s", c->store, err.msg);
+		avecd_admin_socket_stop();
 		return -1;
 	}
 	if (avec_ca_init(c->ca_dir, c->server_name, NULL, &err) < 0) {
 		avec_err_log("CA %s: %s", c->ca_dir, err.msg);
 		goto out;
 	}
-	if (avecd_admin_socket_start(c) < 0 || avecd_schedule_start(c) < 0)
+	if (avecd_schedule_start(c) < 0)
 		goto out;
 	req = malloc(sizeof(*req));
 	rep = malloc(sizeof(*rep));
@@ -495,6 +502,23 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 			do_remove(&e, &req->remove, &rep->status);
 			len = sizeof(rep->status);
 			break;
+		case AVECD_MSG_CA: {
+			char path[AVECD_PATH_MAX + 16];
+			unsigned char *der = NULL;
+			size_t dlen = 0;
+
+			snprintf(path, sizeof(path), "%s/%s", c->ca_dir,
+				 AVEC_CA_CERT_FILE);
+			if (avec_ca_cert_der_file(path, &der, &dlen, &err) < 0) {
+				avec_err_log("%s", err.msg);
+				dlen = 0;
+			}
+			rc = avecd_msg_send(fd, type, der, dlen);
+			free(der);
+			if (rc < 0)
+				goto done;
+			continue;
+		}
 		case AVECD_MSG_ADMIN: {
 			struct avec_buf out = { 0 };
 

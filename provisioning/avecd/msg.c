@@ -99,6 +99,8 @@ avecd_msg_request_size(uint32_t type)
 		return sizeof(struct avecd_remove);
 	case AVECD_MSG_ADMIN:
 		return sizeof(struct avecd_admin);
+	case AVECD_MSG_CA:
+		return sizeof(struct avecd_who);
 	default:
 		return 0;
 	}

@@ -18,10 +18,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -522,32 +520,6 @@ slurp(const char *path)
 	return avec_buf_steal(&b, NULL);
 }
 
-static int
-drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0)
-		return 0;	/* already unprivileged (tests, development) */
-	if ((pw = getpwnam(user)) == NULL) {
-		avec_err_log("portal user %s does not exist", user);
-		return -1;
-	}
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		avec_err_log("cannot become %s: %s", user, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) {
-		avec_err_log("privileges could be regained: stopping");
-		return -1;
-	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	/* a change of user cleared the parent-death signal */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	return 0;
-}
-
 static struct MHD_Daemon *
 start(struct portal *p, const char *listen, enum door door)
 {
@@ -587,7 +559,6 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 	struct MHD_Daemon *https = NULL, *http = NULL, *admin = NULL;
 	struct avec_err err = { { 0 } };
 	struct portal *p;
-	char ca_path[AVECD_PATH_MAX + 16];
 	const char *slash;
 	int rc = -1;
 	unsigned i;
@@ -609,12 +580,23 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 	p->cas.allow_http = c->cas_allow_http;
 	p->cas.timeout_ms = c->cas_timeout_ms;
 
-	/* read everything a dropped user could not */
-	snprintf(ca_path, sizeof(ca_path), "%s/%s", c->ca_dir,
-		 AVEC_CA_CERT_FILE);
-	if (avec_ca_cert_der_file(ca_path, &p->ca_der, &p->ca_len, &err) < 0) {
-		avec_err_log("%s", err.msg);
-		goto out;
+	/* read everything a dropped user could not; the CA certificate
+	 * comes from the engine, the only one with the CA directory */
+	{
+		struct avecd_who w;
+		char *der = NULL;
+		size_t len = 0;
+
+		memset(&w, 0, sizeof(w));
+		if (avecd_msg_send(fd, AVECD_MSG_CA, &w, sizeof(w)) < 0 ||
+		    avecd_msg_recv_var(fd, AVECD_MSG_CA, &der, &len,
+				       65536) < 0 || len == 0) {
+			free(der);
+			avec_err_log("the engine gave no CA certificate");
+			goto out;
+		}
+		p->ca_der = (unsigned char *)der;
+		p->ca_len = len;
 	}
 	if (c->cas_ca_file[0] &&
 	    (p->cas_ca_pem = slurp(c->cas_ca_file)) == NULL) {
@@ -645,8 +627,10 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 		avec_err_log("cannot serve the admin API on %s", c->admin_listen);
 		goto out;
 	}
-	if (drop_privileges(c->user) < 0)
+	if (avecd_drop_to(c->user) < 0)
 		goto out;
+	/* a change of user cleared the parent-death signal */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	avec_info("portal %s on %s%s%s%s%s", c->portal_url, c->listen,
 		  http ? ", probes on " : "", http ? c->http_listen : "",
 		  admin ? ", admin API on " : "", admin ? c->admin_listen : "");

@@ -52,6 +52,7 @@ portal_conf() {
 		store:
 		  database: $R_DB
 		  ca_dir: $R_CA
+		  user: ""
 		admin:
 		  socket: $P_DIR/admin.sock
 		  listen: 127.0.0.1:$P_ADMIN_PORT
