@@ -83,4 +83,4 @@ help:
 	@echo "make clean      remove build/"
 	@echo "tests/run.sh T  run one integration test script (see README)"
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f -path '*/obj/*' 2>/dev/null)

@@ -102,7 +102,8 @@ avec_utf8_char(const char *str)
 	/* overlong forms, surrogates, beyond Unicode, C1 controls */
 	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
 	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) ||
+	    cp == 0xfffe || cp == 0xffff)	/* not XML 1.0 characters */
 		return 0;
 	return n;
 }

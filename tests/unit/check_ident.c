@@ -138,6 +138,10 @@ START_TEST(free_text_and_dns_names)
 	ck_assert_int_eq(avec_utf8_char("é"), 2);
 	ck_assert_int_eq(avec_utf8_char("\x01"), 0);
 	ck_assert_int_eq(avec_utf8_char("\xc2\x9b"), 0);	/* C1 CSI */
+	/* not XML characters: they would break every XML profile */
+	ck_assert_int_eq(avec_utf8_char("\xef\xbf\xbe"), 0);
+	ck_assert_int_eq(avec_utf8_char("\xef\xbf\xbf"), 0);
+	ck_assert_int_eq(avec_utf8_char("\xef\xbf\xbd"), 3);	/* U+FFFD is fine */
 	ck_assert(avec_dns_name_valid("radius.lycee-jean-moulin.fr"));
 	ck_assert(avec_dns_name_valid("avec"));
 	ck_assert(!avec_dns_name_valid("-avec.fr"));
