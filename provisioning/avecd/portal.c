@@ -553,6 +553,21 @@ start(struct portal *p, const char *listen, enum door door)
 			MHD_OPTION_END);
 }
 
+struct MHD_Daemon *
+avecd_portal_test_daemon(struct portal *p, enum door door)
+{
+	p->doors[door].p = p;
+	p->doors[door].door = door;
+	return MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET |
+			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+			0, NULL, NULL, handle, &p->doors[door],
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->c->client_timeout,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+			MHD_OPTION_NOTIFY_COMPLETED, completed, p,
+			MHD_OPTION_END);
+}
+
 int
 avecd_portal_run(const struct avecd_conf *c, int fd)
 {

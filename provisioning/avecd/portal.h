@@ -149,6 +149,19 @@ bool rate_allow(struct portal *p, const char *addr);
 void registered_add(struct portal *p, const char *addr);
 bool registered_has(struct portal *p, const char *addr);
 
+/*
+ * avecd_portal_test_daemon - door @door of @p (filled by the caller as
+ * avecd_portal_run would) on a daemon of its own for in-process tests:
+ * no listening socket (connections come from MHD_add_connection), plain
+ * HTTP whatever the door, one internal thread polling with poll(2) (under
+ * epoll MHD notices a client's half-close only at the connection timeout
+ * while a body is still expected), and the real doors' handler, limits
+ * and completion callback.  Not used by avecd itself.
+ * The caller stops it with MHD_stop_daemon; NULL if MHD cannot start.
+ */
+struct MHD_Daemon *avecd_portal_test_daemon(struct portal *p,
+					    enum door door);
+
 /* ---- routes.c ---- */
 enum MHD_Result route_https(struct req *r);
 enum MHD_Result route_http(struct req *r);

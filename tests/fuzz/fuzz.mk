@@ -29,8 +29,14 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -fPIC $(WARN) $(FUZZ_SAN) \
 FUZZ_XCFLAGS := $(LIBXML_CFLAGS) $(CURL_CFLAGS) \
 	$(shell pkg-config --cflags libqrencode 2>/dev/null)
 
+# avecd's HTTP side, for fuzz_portal and fuzz_admin_args (not its main()
+# nor its engine: the portal harness plays the engine itself)
+FUZZ_AVECD_SRCS := provisioning/avecd/msg.c provisioning/avecd/portal.c \
+	provisioning/avecd/routes.c provisioning/avecd/pages.c \
+	provisioning/avecd/admin.c provisioning/avecd/priv.c
 FUZZ_SRCS := $(LIB_SRCS) $(LIB_GEN) $(COMMON_SRCS) $(CA_SRCS) $(DAS_SRCS) \
-	$(CAS_SRCS) $(PROFILE_SRCS) provisioning/avecd/conf.c
+	$(CAS_SRCS) $(PROFILE_SRCS) provisioning/avecd/conf.c \
+	$(FUZZ_AVECD_SRCS)
 FUZZ_LIB := $(FUZZ)/lib/libavec-fuzz.a
 
 $(FUZZ)/obj/provisioning/%.o $(FUZZ)/obj/tests/fuzz/%.o: \
@@ -53,7 +59,7 @@ $(FUZZ)/bin/fuzz_%: $(FUZZ)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD-FUZZ $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) \
-		$(YAML_LIBS) $(CURL_LIBS) $(QRENCODE_LIBS)
+		$(YAML_LIBS) $(CURL_LIBS) $(QRENCODE_LIBS) $(MHD_LIBS)
 
 # `make check` builds the harnesses only where clang has its libFuzzer
 # runtime (tests/fuzz/t_fuzz_replay.sh skips otherwise).
