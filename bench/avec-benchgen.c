@@ -15,9 +15,18 @@
  * The hashes come from libavec's avec_secret_hash(), the very code that
  * avecctl uses, so the module sees what it sees in production.
  *
- * What it must never do: print a secret (they go to users.txt, which the
- * bench keeps in its private scratch directory, mode 0600), or write
- * anywhere but the directory it is given.  These are test accounts with
+ * With --tls CA_DIR the devices are EAP-TLS devices instead: each gets a
+ * client certificate from the appliance CA in CA_DIR, issued by
+ * provisioning/ca (avec_ca_issue_client, as `avecctl device add --type
+ * tls` does) and written as tls/NAME.pem and tls/NAME.key (0600), and
+ * avec.sql registers it with its serial and fingerprint; nothing else is
+ * written.  That is thousands of devices in seconds, where avecctl takes
+ * one process and one transaction per device.
+ *
+ * What it must never do: print a secret or a key (they go to users.txt
+ * and tls/, which the bench keeps in its private scratch directory, mode
+ * 0600), write anywhere but the directory it is given, or change the CA
+ * (it is only read, to sign).  These are test accounts with
  * made-up secrets; nothing here touches a real store.
  */
 #include <errno.h>
@@ -29,6 +38,9 @@
 
 #include "avec/model.h"
 #include "avec/secret.h"
+#include "ca/ca.h"
+
+#define TLS_LIFETIME	(30 * 86400L)	/* bench certificates: 30 days */
 
 static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -59,18 +71,94 @@ static FILE *open_out(const char *dir, const char *name)
 	return f;
 }
 
+static void accounts_sql(FILE *av, unsigned long a, long long now)
+{
+	unsigned long i;
+
+	for (i = 0; i < a; i++)
+		fprintf(av, "INSERT INTO accounts (id, principal, role, created_at, "
+			"updated_at) VALUES (%lu, 'bench%lu', 'student', %lld, %lld);\n",
+			i + 1, i + 1, now, now);
+}
+
+/* --tls: N certificates from the CA in @ca_dir, in DIR/tls, and avec.sql. */
+static int gen_tls(const char *ca_dir, const char *dir, unsigned long n,
+		   unsigned long a, long long now)
+{
+	struct avec_err err = { { 0 } };
+	struct avec_ca *ca;
+	char tdir[4096], cert[4200], key[4200];
+	unsigned long i;
+	FILE *av;
+	mode_t old;
+
+	if (snprintf(tdir, sizeof(tdir), "%s/tls", dir) >= (int)sizeof(tdir) ||
+	    (mkdir(tdir, 0700) < 0 && errno != EEXIST)) {
+		fprintf(stderr, "avec-benchgen: %s: cannot make it\n", tdir);
+		return 1;
+	}
+	if ((ca = avec_ca_open(ca_dir, &err)) == NULL) {
+		fprintf(stderr, "avec-benchgen: %s\n", err.msg);
+		return 1;
+	}
+	old = umask(077);
+	av = open_out(dir, "avec.sql");
+	umask(old);
+	fputs("BEGIN;\n", av);
+	accounts_sql(av, a, now);
+	for (i = 0; i < n; i++) {
+		struct avec_ca_certinfo info;
+		struct avec_ca_cred *cr;
+		char name[20];
+
+		username_of(i, name);
+		snprintf(cert, sizeof(cert), "%s/%s.pem", tdir, name);
+		snprintf(key, sizeof(key), "%s/%s.key", tdir, name);
+		cr = avec_ca_issue_client(ca, name, TLS_LIFETIME, &info, &err);
+		if (!cr || avec_ca_cred_write_pem(cr, cert, key, &err) < 0) {
+			fprintf(stderr, "avec-benchgen: %s: %s\n", name, err.msg);
+			avec_ca_cred_free(cr);
+			avec_ca_close(ca);
+			fclose(av);
+			return 1;
+		}
+		avec_ca_cred_free(cr);
+		fprintf(av, "INSERT INTO devices (id, account_id, name, cred_type, "
+			"created_at, expires_at) VALUES (%lu, %lu, 'bench', 'tls', "
+			"%lld, %lld);\n"
+			"INSERT INTO credentials (device_id, username, cert_serial, "
+			"cert_fingerprint) VALUES (%lu, '%s', '%s', '%s');\n",
+			i + 1, i % a + 1, now, (long long)info.not_after,
+			i + 1, name, info.serial, info.fingerprint);
+	}
+	avec_ca_close(ca);
+	fputs("COMMIT;\n", av);
+	if (fclose(av)) {
+		fputs("avec-benchgen: write failed\n", stderr);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n, a, i;
 	FILE *users, *fs, *fc, *rc, *av;
 	long long now = (long long)time(NULL);
+	const char *ca_dir = NULL;
 	mode_t old;
 
+	if (argc > 2 && strcmp(argv[1], "--tls") == 0) {
+		ca_dir = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc != 4 || (n = strtoul(argv[2], NULL, 10)) == 0 ||
 	    (a = strtoul(argv[3], NULL, 10)) == 0 || a > n) {
-		fputs("usage: avec-benchgen DIR DEVICES ACCOUNTS\n", stderr);
+		fputs("usage: avec-benchgen [--tls CA_DIR] DIR DEVICES ACCOUNTS\n", stderr);
 		return 2;
 	}
+	if (ca_dir) return gen_tls(ca_dir, argv[1], n, a, now);
 	old = umask(077);
 	users = open_out(argv[1], "users.txt");
 	fs = open_out(argv[1], "files-ssha");
@@ -95,10 +183,7 @@ int main(int argc, char **argv)
 	      "groupname TEXT, priority INTEGER);\n"
 	      "BEGIN;\n", rc);
 	fputs("BEGIN;\n", av);
-	for (i = 0; i < a; i++)
-		fprintf(av, "INSERT INTO accounts (id, principal, role, created_at, "
-			"updated_at) VALUES (%lu, 'bench%lu', 'student', %lld, %lld);\n",
-			i + 1, i + 1, now, now);
+	accounts_sql(av, a, now);
 	for (i = 0; i < n; i++) {
 		char name[20], secret[AVEC_SECRET_LEN + 1], hash[AVEC_HASH_MAX + 1];
 

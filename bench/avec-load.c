@@ -21,12 +21,28 @@
  * reject and prints when that request was sent: `make bench` measures with
  * it how soon a revocation reaches the module.
  *
+ * An EAP-TLS mode (--eap-tls) runs whole EAP-TLS conversations instead,
+ * still in one process and one loop: a window of conversations in flight,
+ * each on its own UDP socket, each a client certificate of the directory
+ * it is given (NAME.pem with NAME.key, as `avec-benchgen --tls` writes
+ * them).  A conversation is EAP-Response/Identity, a Nak towards EAP-TLS
+ * when the server proposes another method, then the TLS handshake of an
+ * OpenSSL client over memory BIOs, carried in EAP-TLS fragments (L and M
+ * flags, fragment acknowledgements both ways), the RADIUS State echoed and
+ * the EAP-Message split in 253-byte attributes, until Access-Accept or
+ * Reject.  The server certificate is verified against the CA given; a
+ * handshake that fails is counted (tls_fail), never retried.  Its latency
+ * is the whole conversation's.  -n bounds the number of conversations
+ * (one per certificate, in order) and --rate the conversations (or, in
+ * PAP mode, the requests) started per second.
+ *
  * What it must never do: retransmit (a timeout is counted, never retried;
  * retries would hide a saturated server), send anything but to the address
- * it is given (the bench uses 127.0.0.1 only), or print a password or the
- * shared secret.  The secret is read from a file, never from the command
- * line.
+ * it is given (the bench uses 127.0.0.1 only), or print a password, a
+ * private key or the shared secret.  The secret is read from a file, never
+ * from the command line.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -45,8 +61,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #define PER_SOCK	128	/* outstanding requests per socket (ids 0..255) */
 #define MAX_PKT		4096
@@ -58,17 +78,34 @@
 #define CODE_ACCESS_REJECT	3
 #define CODE_ACCT_REQUEST	4
 #define CODE_ACCT_RESPONSE	5
+#define CODE_ACCESS_CHALLENGE	11
 
 #define A_USER_NAME		1
 #define A_USER_PASSWORD		2
 #define A_NAS_IP_ADDRESS	4
 #define A_NAS_PORT		5
+#define A_FRAMED_MTU		12
+#define A_STATE			24
 #define A_CALLED_STATION_ID	30
 #define A_CALLING_STATION_ID	31
 #define A_ACCT_STATUS_TYPE	40
 #define A_ACCT_SESSION_ID	44
 #define A_NAS_PORT_TYPE		61
+#define A_EAP_MESSAGE		79
 #define A_MESSAGE_AUTHENTICATOR	80
+
+#define EAP_REQUEST		1
+#define EAP_RESPONSE		2
+#define EAP_SUCCESS		3
+#define EAP_FAILURE		4
+#define EAP_T_IDENTITY		1
+#define EAP_T_NAK		3
+#define EAP_T_TLS		13
+#define EAPTLS_L		0x80	/* length included */
+#define EAPTLS_M		0x40	/* more fragments */
+#define EAPTLS_S		0x20	/* start */
+#define EAPTLS_FRAG		1000	/* TLS bytes in one fragment we send */
+#define EAPTLS_MSG_MAX		65536	/* a reassembled TLS flight, at most */
 
 struct user {
 	char *name;	/* both point into one allocation, freed at exit */
@@ -104,6 +141,10 @@ static struct {
 	bool acct;
 	const char *poll_user;
 	double poll_max;
+	double rate;		/* starts per second (0: as fast as answered) */
+	uint64_t count;		/* EAP-TLS conversations to run (0: until -d) */
+	bool eap_tls;
+	const char *ca_file, *cert_dir, *server_name;
 	const EVP_MD *md5;
 	EVP_MD_CTX *ctx;
 	uint64_t rng;
@@ -116,6 +157,9 @@ static struct {
 	uint64_t acct_sent, acct_ok;
 	uint64_t acct_sent_ns[ACCT_SOCKS][256];	/* 0: not pending */
 	uint64_t acct_lat_max_ns;
+	uint64_t started, tls_fail, round_trips;	/* EAP-TLS */
+	char tls_version[16], tls_cipher[64];
+	uint64_t next_start_ns;	/* --rate: when the next start is due */
 	unsigned inflight;	/* requests outstanding over all sockets */
 	uint32_t *lat_us;	/* every latency; freed at exit */
 	size_t nlat, caplat;
@@ -323,6 +367,16 @@ static void lat_add(uint64_t ns)
 	st.lat_us[st.nlat++] = (uint32_t)(ns / 1000u > UINT32_MAX ? UINT32_MAX : ns / 1000u);
 }
 
+/* --rate: true when a start is due at @t (and takes it); starts that fall
+ * behind are made up at once, within the window (no coordinated omission). */
+static bool rate_ok(uint64_t t)
+{
+	if (cfg.rate <= 0) return true;
+	if (t < st.next_start_ns) return false;
+	st.next_start_ns += (uint64_t)(1e9 / cfg.rate);
+	return true;
+}
+
 /* Sends one request on socket @s with its oldest free id. */
 static bool send_one(struct sock *s, uint64_t t)
 {
@@ -444,7 +498,7 @@ static void report(double secs)
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	qsort(st.lat_us, st.nlat, sizeof(*st.lat_us), cmp_u32);
+	if (st.nlat) qsort(st.lat_us, st.nlat, sizeof(*st.lat_us), cmp_u32);
 	rps = (double)(st.accepts + st.rejects) / secs;
 	printf("window=%u secs=%.3f sent=%" PRIu64 " accepts=%" PRIu64
 	       " rejects=%" PRIu64 " timeouts=%" PRIu64 " sendfail=%" PRIu64 " bad=%" PRIu64
@@ -498,9 +552,10 @@ static void run_load(void)
 	end = t0 + (uint64_t)(cfg.duration * 1e9);
 	next_exp = t0 + 10000000u;
 	acct_next = t0;
+	st.next_start_ns = t0;
 	for (i = 0; i < cfg.window; i++) {
 		struct sock *s = &socks[i % nsock];
-		if (s->outstanding < PER_SOCK) (void)send_one(s, t0);
+		if (s->outstanding < PER_SOCK && rate_ok(t0)) (void)send_one(s, t0);
 	}
 	for (;;) {
 		int n, wait_ms = 10;
@@ -511,6 +566,7 @@ static void run_load(void)
 		if (acct_n)
 			wait_ms = acct_next > t + 1000000u ?
 				(int)((acct_next - t) / 1000000u) : 1;
+		if (cfg.rate > 0 && st.inflight < cfg.window) wait_ms = 1;
 		n = epoll_wait(ep, ev, 64, wait_ms);
 		if (n < 0 && errno != EINTR) die("epoll_wait failed");
 		t = now_ns();
@@ -527,15 +583,15 @@ static void run_load(void)
 			drain(s, NULL);
 			while (s->outstanding < PER_SOCK &&
 			       st.inflight < cfg.window &&
-			       t < end && send_one(s, t))
+			       t < end && rate_ok(t) && send_one(s, t))
 				;
 		}
-		if (t >= next_exp) {
+		if (t >= next_exp || (cfg.rate > 0 && st.inflight < cfg.window)) {
 			for (i = 0; i < nsock; i++) {
 				expire(&socks[i], t, tmo);
 				while (socks[i].outstanding < PER_SOCK &&
 				       st.inflight < cfg.window &&
-				       send_one(&socks[i], t))
+				       rate_ok(t) && send_one(&socks[i], t))
 					;
 			}
 			next_exp = t + 10000000u;
@@ -628,6 +684,539 @@ static int run_poll(void)
 	return 1;
 }
 
+/* ---- EAP-TLS ------------------------------------------------------------ */
+
+/* A client credential: both owned here, freed at exit. */
+struct cred {
+	X509 *cert;
+	EVP_PKEY *key;
+	char name[72];		/* the file name without .pem: the identity */
+};
+
+/* One conversation slot: its socket is kept from one conversation to the
+ * next, the rest is per conversation. */
+struct conv {
+	int fd;
+	bool busy;
+	uint8_t rid;		/* RADIUS id of the request in flight */
+	uint8_t auth[16];
+	uint64_t start_ns, sent_ns, seq;
+	size_t cred;
+	SSL *ssl;		/* owns its two memory BIOs */
+	BIO *rbio, *wbio;
+	uint8_t state[253];	/* the last State, echoed */
+	size_t state_len;
+	uint8_t *out;		/* TLS bytes to send, out_off already sent */
+	size_t out_len, out_off, out_cap;
+	uint8_t *in;		/* TLS bytes received, until a flight is whole */
+	size_t in_len, in_cap;
+};
+
+static struct cred *creds;
+static size_t ncreds, next_cred;
+static SSL_CTX *tls_ctx;
+
+static void grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap) return;
+	if (need > EAPTLS_MSG_MAX) die("TLS flight too long");
+	*cap = need < 4096 ? 4096 : need;
+	*buf = realloc(*buf, *cap);
+	if (!*buf) die("out of memory");
+}
+
+/* Builds an Access-Request carrying @eap for conversation @c into @p. */
+static size_t build_eap_access(uint8_t *p, struct conv *c, const uint8_t *eap,
+			       size_t eaplen)
+{
+	static const uint8_t zero[16];
+	const struct cred *cr = &creds[c->cred];
+	uint8_t ma[16];
+	char plain[13], dashed[18];
+	size_t off = 20, ma_off, k;
+
+	p[0] = CODE_ACCESS_REQUEST;
+	p[1] = ++c->rid;
+	for (int i = 0; i < 2; i++) {
+		uint64_t x = rnd64();
+		memcpy(c->auth + 8 * i, &x, 8);
+	}
+	memcpy(p + 4, c->auth, 16);
+	ma_off = off;
+	off = put_attr(p, off, A_MESSAGE_AUTHENTICATOR, zero, 16);
+	off = put_attr(p, off, A_USER_NAME, cr->name, strlen(cr->name));
+	for (k = 0; k < eaplen; k += 253)
+		off = put_attr(p, off, A_EAP_MESSAGE, eap + k,
+			       eaplen - k > 253 ? 253 : eaplen - k);
+	if (c->state_len)
+		off = put_attr(p, off, A_STATE, c->state, c->state_len);
+	mac_of(c->seq, plain, dashed);
+	off = put_attr(p, off, A_CALLING_STATION_ID, dashed, 17);
+	off = put_attr(p, off, A_CALLED_STATION_ID, "02-00-00-00-00-01:AVEC", 22);
+	off = put_u32(p, off, A_NAS_IP_ADDRESS, 0x7f000001);
+	off = put_u32(p, off, A_NAS_PORT, 1);
+	off = put_u32(p, off, A_NAS_PORT_TYPE, 19);
+	off = put_u32(p, off, A_FRAMED_MTU, 1400);
+	p[2] = (uint8_t)(off >> 8);
+	p[3] = (uint8_t)off;
+	hmac_md5(p, off, ma);
+	memcpy(p + ma_off + 2, ma, 16);
+	return off;
+}
+
+/* Sends @eap in one Access-Request; false when the socket refused it. */
+static bool eap_send(struct conv *c, const uint8_t *eap, size_t len, uint64_t t)
+{
+	uint8_t pkt[MAX_PKT];
+	size_t n = build_eap_access(pkt, c, eap, len);
+
+	if (send(c->fd, pkt, n, 0) != (ssize_t)n) {
+		st.sendfail++;
+		return false;
+	}
+	c->sent_ns = t;
+	st.round_trips++;
+	return true;
+}
+
+static void conv_end(struct conv *c)
+{
+	SSL_free(c->ssl);	/* frees both BIOs */
+	c->ssl = NULL;
+	c->rbio = c->wbio = NULL;
+	c->busy = false;
+	c->state_len = 0;
+	c->out_len = c->out_off = c->in_len = 0;
+	st.inflight--;
+}
+
+/* Starts a conversation with the next certificate in slot @c. */
+static bool conv_start(struct conv *c, uint64_t t)
+{
+	const struct cred *cr;
+	uint8_t eap[128];
+	size_t len;
+
+	if (cfg.count && st.started >= cfg.count) return false;
+	if (!rate_ok(t)) return false;
+	c->cred = next_cred++ % ncreds;
+	cr = &creds[c->cred];
+	c->seq = st.started++;
+	c->busy = true;
+	c->start_ns = t;
+	c->state_len = 0;
+	st.inflight++;
+	len = strlen(cr->name);
+	eap[0] = EAP_RESPONSE;
+	eap[1] = 0;
+	eap[2] = (uint8_t)((5 + len) >> 8);
+	eap[3] = (uint8_t)(5 + len);
+	eap[4] = EAP_T_IDENTITY;
+	memcpy(eap + 5, cr->name, len);
+	if (!eap_send(c, eap, 5 + len, t)) {
+		c->busy = false;
+		st.inflight--;
+		return false;
+	}
+	return true;
+}
+
+/* The TLS client of slot @c, on memory BIOs; false on failure. */
+static bool tls_begin(struct conv *c)
+{
+	const struct cred *cr = &creds[c->cred];
+
+	c->ssl = SSL_new(tls_ctx);
+	c->rbio = BIO_new(BIO_s_mem());
+	c->wbio = BIO_new(BIO_s_mem());
+	if (!c->ssl || !c->rbio || !c->wbio) {
+		BIO_free(c->rbio);
+		BIO_free(c->wbio);
+		return false;
+	}
+	SSL_set_bio(c->ssl, c->rbio, c->wbio);
+	SSL_set_connect_state(c->ssl);
+	if (SSL_use_certificate(c->ssl, cr->cert) != 1 ||
+	    SSL_use_PrivateKey(c->ssl, cr->key) != 1)
+		return false;
+	if (cfg.server_name && SSL_set1_host(c->ssl, cfg.server_name) != 1)
+		return false;
+	return true;
+}
+
+/* Feeds what was received to the handshake and takes what it wrote;
+ * false when the handshake failed (a bad certificate, an alert). */
+static bool tls_step(struct conv *c)
+{
+	uint8_t junk[512];
+	size_t pend;
+
+	if (c->in_len && BIO_write(c->rbio, c->in, (int)c->in_len) != (int)c->in_len)
+		return false;
+	c->in_len = 0;
+	if (!SSL_is_init_finished(c->ssl)) {
+		int r = SSL_do_handshake(c->ssl);
+
+		if (r <= 0 && SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ) {
+			ERR_clear_error();
+			return false;
+		}
+		if (r == 1 && !st.tls_version[0]) {
+			snprintf(st.tls_version, sizeof(st.tls_version), "%s",
+				 SSL_get_version(c->ssl));
+			snprintf(st.tls_cipher, sizeof(st.tls_cipher), "%s",
+				 SSL_get_cipher_name(c->ssl));
+		}
+	}
+	/* after the handshake: tickets, the server's commitment byte */
+	if (SSL_is_init_finished(c->ssl))
+		while (SSL_read(c->ssl, junk, sizeof(junk)) > 0)
+			;
+	ERR_clear_error();
+	pend = BIO_ctrl_pending(c->wbio);
+	if (pend) {
+		grow(&c->out, &c->out_cap, pend);
+		if (BIO_read(c->wbio, c->out, (int)pend) != (int)pend) return false;
+	}
+	c->out_len = pend;
+	c->out_off = 0;
+	return true;
+}
+
+/* The next EAP-TLS fragment of c->out (or an empty acknowledgement). */
+static size_t tls_fragment(struct conv *c, uint8_t id, uint8_t *eap)
+{
+	size_t rest = c->out_len - c->out_off, n = rest, off = 6;
+	uint8_t flags = 0;
+
+	if (n > EAPTLS_FRAG) {
+		n = EAPTLS_FRAG;
+		flags |= EAPTLS_M;
+	}
+	if (c->out_off == 0 && (flags & EAPTLS_M)) {
+		flags |= EAPTLS_L;
+		eap[6] = (uint8_t)(c->out_len >> 24);
+		eap[7] = (uint8_t)(c->out_len >> 16);
+		eap[8] = (uint8_t)(c->out_len >> 8);
+		eap[9] = (uint8_t)c->out_len;
+		off = 10;
+	}
+	eap[0] = EAP_RESPONSE;
+	eap[1] = id;
+	eap[4] = EAP_T_TLS;
+	eap[5] = flags;
+	if (n) memcpy(eap + off, c->out + c->out_off, n);
+	c->out_off += n;
+	off += n;
+	if (c->out_off == c->out_len) c->out_len = c->out_off = 0;
+	eap[2] = (uint8_t)(off >> 8);
+	eap[3] = (uint8_t)off;
+	return off;
+}
+
+/* One Access-Challenge: the next step of the conversation; false ends it
+ * as a failure (counted by the caller). */
+static bool on_challenge(struct conv *c, const uint8_t *pkt, size_t len,
+			 uint64_t t)
+{
+	uint8_t eap[MAX_PKT], out[EAPTLS_FRAG + 16];
+	size_t elen = 0, off = 20, dlen, n;
+	const uint8_t *d;
+	uint8_t id, flags;
+
+	c->state_len = 0;
+	while (off + 2 <= len) {
+		uint8_t type = pkt[off], alen = pkt[off + 1];
+
+		if (alen < 2 || off + alen > len) return false;
+		if (type == A_EAP_MESSAGE) {
+			memcpy(eap + elen, pkt + off + 2, alen - 2u);
+			elen += alen - 2u;
+		} else if (type == A_STATE) {
+			memcpy(c->state, pkt + off + 2, alen - 2u);
+			c->state_len = alen - 2u;
+		}
+		off += alen;
+	}
+	if (elen < 5 || eap[0] != EAP_REQUEST ||
+	    ((size_t)eap[2] << 8 | eap[3]) != elen)
+		return false;
+	id = eap[1];
+	if (eap[4] == EAP_T_IDENTITY) {	/* asked again: answer again */
+		n = strlen(creds[c->cred].name);
+		out[0] = EAP_RESPONSE;
+		out[1] = id;
+		out[2] = (uint8_t)((5 + n) >> 8);
+		out[3] = (uint8_t)(5 + n);
+		out[4] = EAP_T_IDENTITY;
+		memcpy(out + 5, creds[c->cred].name, n);
+		return eap_send(c, out, 5 + n, t);
+	}
+	if (eap[4] != EAP_T_TLS) {	/* another method offered: Nak */
+		const uint8_t nak[6] = { EAP_RESPONSE, id, 0, 6, EAP_T_NAK, EAP_T_TLS };
+
+		if (c->ssl) return false;	/* no switching mid-handshake */
+		return eap_send(c, nak, sizeof(nak), t);
+	}
+	if (elen < 6) return false;
+	flags = eap[5];
+	d = eap + 6;
+	dlen = elen - 6;
+	if (flags & EAPTLS_L) {
+		if (dlen < 4) return false;
+		d += 4;
+		dlen -= 4;
+	}
+	if (flags & EAPTLS_S) {
+		if (c->ssl || !tls_begin(c) || !tls_step(c) || !c->out_len)
+			return false;
+	} else if (!c->ssl) {
+		return false;
+	} else if (c->out_len) {
+		/* the server acknowledged our fragment: the next one */
+		if (dlen) return false;
+	} else {
+		grow(&c->in, &c->in_cap, c->in_len + dlen);
+		memcpy(c->in + c->in_len, d, dlen);
+		c->in_len += dlen;
+		if (!(flags & EAPTLS_M)) {
+			if (!tls_step(c)) return false;
+		}
+		/* more to come (M): an empty response acknowledges it */
+	}
+	n = tls_fragment(c, id, out);
+	return eap_send(c, out, n, t);
+}
+
+/* Reads what came for slot @c and moves its conversation on. */
+static void conv_input(struct conv *c, uint64_t *done_ns)
+{
+	uint8_t pkt[MAX_PKT];
+	ssize_t n;
+
+	while ((n = recv(c->fd, pkt, sizeof(pkt), 0)) >= 0) {
+		size_t len;
+		uint64_t t;
+
+		if (n < 20 || !c->busy) { st.bad++; continue; }
+		len = (size_t)pkt[2] << 8 | pkt[3];
+		if (len < 20 || len > (size_t)n || pkt[1] != c->rid ||
+		    !response_ok(pkt, len, c->auth)) {
+			st.bad++;	/* late or forged: dropped */
+			continue;
+		}
+		t = now_ns();
+		switch (pkt[0]) {
+		case CODE_ACCESS_CHALLENGE:
+			if (on_challenge(c, pkt, len, t)) continue;
+			st.tls_fail++;
+			break;
+		case CODE_ACCESS_ACCEPT:
+			if (c->ssl && SSL_is_init_finished(c->ssl) &&
+			    SSL_get_verify_result(c->ssl) == X509_V_OK) {
+				st.accepts++;
+				lat_add(t - c->start_ns);
+			} else {
+				st.bad++;	/* accepted without a handshake */
+			}
+			break;
+		case CODE_ACCESS_REJECT:
+			st.rejects++;
+			lat_add(t - c->start_ns);
+			break;
+		default:
+			st.bad++;
+			break;
+		}
+		*done_ns = t;
+		conv_end(c);
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNREFUSED)
+		die("recv failed");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads every NAME.pem with its NAME.key from cfg.cert_dir, in name order. */
+static void load_creds(void)
+{
+	DIR *dir = opendir(cfg.cert_dir);
+	struct dirent *e;
+	char **names = NULL, path[4096];
+	size_t n = 0, cap = 0, i;
+
+	if (!dir) die("cannot open the certificate directory");
+	while ((e = readdir(dir)) != NULL) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 5 || l - 4 >= sizeof(creds[0].name) ||
+		    strcmp(e->d_name + l - 4, ".pem") != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			names = realloc(names, cap * sizeof(*names));
+			if (!names) die("out of memory");
+		}
+		if (!(names[n++] = strndup(e->d_name, l - 4))) die("out of memory");
+	}
+	closedir(dir);
+	if (!n) die("no NAME.pem in the certificate directory");
+	qsort(names, n, sizeof(*names), cmp_str);
+	creds = calloc(n, sizeof(*creds));
+	if (!creds) die("out of memory");
+	for (i = 0; i < n; i++) {
+		FILE *f;
+
+		snprintf(creds[i].name, sizeof(creds[i].name), "%s", names[i]);
+		snprintf(path, sizeof(path), "%s/%s.pem", cfg.cert_dir, names[i]);
+		if (!(f = fopen(path, "r")) ||
+		    !(creds[i].cert = PEM_read_X509(f, NULL, NULL, NULL)))
+			die("cannot read a client certificate");
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/%s.key", cfg.cert_dir, names[i]);
+		if (!(f = fopen(path, "r")) ||
+		    !(creds[i].key = PEM_read_PrivateKey(f, NULL, NULL, NULL)))
+			die("cannot read the key of a client certificate");
+		fclose(f);
+		free(names[i]);
+	}
+	free(names);
+	ncreds = n;
+}
+
+static void tls_setup(void)
+{
+	tls_ctx = SSL_CTX_new(TLS_client_method());
+	if (!tls_ctx) die("SSL_CTX_new failed");
+	if (SSL_CTX_load_verify_file(tls_ctx, cfg.ca_file) != 1)
+		die("cannot load the CA certificate");
+	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, NULL);
+	/* every handshake a full one, as for a device seen the first time */
+	SSL_CTX_set_session_cache_mode(tls_ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(tls_ctx, SSL_OP_NO_TICKET);
+	load_creds();
+}
+
+/* CPU seconds this process has used so far. */
+static double cpu_secs(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* @cpu0: the CPU used before the loop (loading the certificates), left out */
+static void report_eap(double secs, double cpu0)
+{
+	double cpu = cpu_secs() - cpu0, hs;
+	uint64_t done = st.accepts + st.rejects + st.timeouts + st.tls_fail;
+
+	if (st.nlat) qsort(st.lat_us, st.nlat, sizeof(*st.lat_us), cmp_u32);
+	hs = (double)(st.accepts + st.rejects) / secs;
+	printf("mode=eap-tls window=%u secs=%.3f started=%" PRIu64 " accepts=%" PRIu64
+	       " rejects=%" PRIu64 " timeouts=%" PRIu64 " tls_fail=%" PRIu64
+	       " sendfail=%" PRIu64 " bad=%" PRIu64 " round_trips=%.1f rate=%.0f"
+	       " rps=%.0f p50_us=%u p99_us=%u p999_us=%u cpu=%.3f tls=%s cipher=%s\n",
+	       cfg.window, secs, st.started, st.accepts, st.rejects, st.timeouts,
+	       st.tls_fail, st.sendfail, st.bad,
+	       done ? (double)st.round_trips / (double)done : 0.0, cfg.rate, hs,
+	       pct(0.50), pct(0.99), pct(0.999), cpu / secs,
+	       st.tls_version[0] ? st.tls_version : "-",
+	       st.tls_cipher[0] ? st.tls_cipher : "-");
+	printf("{\"mode\":\"eap-tls\",\"window\":%u,\"secs\":%.3f,\"started\":%" PRIu64
+	       ",\"accepts\":%" PRIu64 ",\"rejects\":%" PRIu64 ",\"timeouts\":%" PRIu64
+	       ",\"tls_fail\":%" PRIu64 ",\"sendfail\":%" PRIu64 ",\"bad\":%" PRIu64
+	       ",\"round_trips\":%.2f,\"rate\":%.1f,\"rps\":%.1f,\"handshakes_per_s\":%.1f"
+	       ",\"p50_us\":%u,\"p99_us\":%u,\"p999_us\":%u,\"cpu\":%.3f"
+	       ",\"tls_version\":\"%s\",\"cipher\":\"%s\"}\n",
+	       cfg.window, secs, st.started, st.accepts, st.rejects, st.timeouts,
+	       st.tls_fail, st.sendfail, st.bad,
+	       done ? (double)st.round_trips / (double)done : 0.0, cfg.rate, hs, hs,
+	       pct(0.50), pct(0.99), pct(0.999), cpu / secs, st.tls_version,
+	       st.tls_cipher);
+}
+
+/*
+ * The EAP-TLS loop: cfg.window conversations in flight, each slot on its
+ * own socket, until cfg.count conversations are over or cfg.duration has
+ * passed.  A round trip without an answer within cfg.timeout ends its
+ * conversation as a timeout.
+ */
+static void run_eap(void)
+{
+	struct conv *cv = calloc(cfg.window, sizeof(*cv));
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev[64];
+	uint64_t t0, t, end, last_done, next_exp;
+	uint64_t tmo = (uint64_t)(cfg.timeout * 1e9);
+	double cpu0;
+	unsigned i;
+
+	if (!cv || ep < 0) die("out of memory");
+	tls_setup();
+	cpu0 = cpu_secs();
+	for (i = 0; i < cfg.window; i++) {
+		struct epoll_event e = { .events = EPOLLIN, .data.u32 = i };
+
+		cv[i].fd = udp_socket(&cfg.auth_addr);
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, cv[i].fd, &e) < 0) die("epoll_ctl failed");
+	}
+	t0 = t = last_done = now_ns();
+	end = t0 + (uint64_t)(cfg.duration * 1e9);
+	next_exp = t0 + 10000000u;
+	st.next_start_ns = t0;
+	for (;;) {
+		int n, k, wait_ms = 10;
+
+		for (i = 0; i < cfg.window; i++)
+			if (!cv[i].busy && t < end && !conv_start(&cv[i], t)) break;
+		if (t >= end ||
+		    (cfg.count && st.started >= cfg.count && st.inflight == 0))
+			break;
+		if (cfg.rate > 0 && st.inflight < cfg.window) {
+			wait_ms = st.next_start_ns > t ?
+				(int)((st.next_start_ns - t) / 1000000u) : 0;
+			if (wait_ms > 10) wait_ms = 10;
+		}
+		n = epoll_wait(ep, ev, 64, wait_ms);
+		if (n < 0 && errno != EINTR) die("epoll_wait failed");
+		for (k = 0; k < n; k++)
+			conv_input(&cv[ev[k].data.u32], &last_done);
+		t = now_ns();
+		if (t >= next_exp) {
+			for (i = 0; i < cfg.window; i++)
+				if (cv[i].busy && t - cv[i].sent_ns > tmo) {
+					st.timeouts++;
+					last_done = t;
+					conv_end(&cv[i]);
+				}
+			next_exp = t + 10000000u;
+		}
+	}
+	/* with -n the run is over with its last conversation; else at -d */
+	if (cfg.count && last_done > t0) t = last_done;
+	report_eap(t > t0 ? (double)(t - t0) / 1e9 : 1e-9, cpu0);
+	for (i = 0; i < cfg.window; i++) {
+		if (cv[i].busy) conv_end(&cv[i]);
+		free(cv[i].out);
+		free(cv[i].in);
+		close(cv[i].fd);
+	}
+	close(ep);
+	free(cv);
+	for (size_t j = 0; j < ncreds; j++) {
+		X509_free(creds[j].cert);
+		EVP_PKEY_free(creds[j].key);
+	}
+	free(creds);
+	SSL_CTX_free(tls_ctx);
+}
+
 /* Reads "username password" lines; a line's two words are kept. */
 static void load_users(const char *path)
 {
@@ -693,9 +1282,14 @@ static void usage(void)
 	fputs("usage: avec-load -p AUTH_PORT -S SECRET_FILE -u USERS_FILE\n"
 	      "         [-H 127.0.0.1] [-w WINDOW] [-d SECONDS] [-t TIMEOUT]\n"
 	      "         [-m MAC_PERCENT] [-a ACCT_PORT -r ACCT_PER_SEC]\n"
-	      "         [--poll USER [--poll-max SECONDS]]\n"
+	      "         [--rate REQUESTS_PER_SEC] [--poll USER [--poll-max SECONDS]]\n"
+	      "       avec-load --eap-tls -p AUTH_PORT -S SECRET_FILE --ca CA.pem\n"
+	      "         --cert-dir DIR [--server-name NAME] [-n CONVERSATIONS]\n"
+	      "         [--rate HANDSHAKES_PER_SEC] [-w WINDOW] [-d SECONDS] [-t TIMEOUT]\n"
 	      "Closed-loop PAP load; prints one key=value line and one JSON line.\n"
-	      "--poll: one request at a time for USER until the first reject.\n",
+	      "--poll: one request at a time for USER until the first reject.\n"
+	      "--eap-tls: whole EAP-TLS conversations, a window of them in flight,\n"
+	      "  with the certificates DIR/NAME.pem + DIR/NAME.key, in name order.\n",
 	      stderr);
 	exit(2);
 }
@@ -705,13 +1299,18 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "poll", required_argument, NULL, 'P' },
 		{ "poll-max", required_argument, NULL, 'M' },
+		{ "eap-tls", no_argument, NULL, 'E' },
+		{ "ca", required_argument, NULL, 'C' },
+		{ "cert-dir", required_argument, NULL, 'D' },
+		{ "server-name", required_argument, NULL, 'N' },
+		{ "rate", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *host = "127.0.0.1", *port = NULL, *acct_port = NULL;
 	const char *secret_file = NULL, *users_file = NULL;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "H:p:S:u:w:d:t:m:a:r:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "H:p:S:u:w:d:t:m:a:r:n:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'H': host = optarg; break;
 		case 'p': port = optarg; break;
@@ -725,12 +1324,22 @@ int main(int argc, char **argv)
 		case 'r': cfg.acct_rate = strtod(optarg, NULL); break;
 		case 'P': cfg.poll_user = optarg; break;
 		case 'M': cfg.poll_max = strtod(optarg, NULL); break;
+		case 'E': cfg.eap_tls = true; break;
+		case 'C': cfg.ca_file = optarg; break;
+		case 'D': cfg.cert_dir = optarg; break;
+		case 'N': cfg.server_name = optarg; break;
+		case 'R': cfg.rate = strtod(optarg, NULL); break;
+		case 'n': cfg.count = strtoull(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
-	if (!port || !secret_file || !users_file || optind != argc) usage();
+	if (!port || !secret_file || optind != argc) usage();
+	if (cfg.eap_tls ? !cfg.ca_file || !cfg.cert_dir || users_file ||
+			  cfg.poll_user || acct_port || cfg.window > 1000
+			: !users_file || cfg.count)
+		usage();
 	if (cfg.window < 1 || cfg.window > 65536 || cfg.duration <= 0 ||
-	    cfg.timeout <= 0 || cfg.mac_pct > 100)
+	    cfg.timeout <= 0 || cfg.mac_pct > 100 || cfg.rate < 0)
 		usage();
 	set_addr(&cfg.auth_addr, host, port);
 	if (acct_port) {
@@ -739,7 +1348,7 @@ int main(int argc, char **argv)
 		cfg.acct = true;
 	}
 	load_secret(secret_file);
-	load_users(users_file);
+	if (!cfg.eap_tls) load_users(users_file);
 	if (RAND_bytes((unsigned char *)&cfg.rng, sizeof(cfg.rng)) != 1 || !cfg.rng)
 		cfg.rng = 0x9e3779b97f4a7c15u;
 	cfg.md5 = EVP_MD_fetch(NULL, "MD5", NULL);
@@ -747,6 +1356,7 @@ int main(int argc, char **argv)
 	if (!cfg.md5 || !cfg.ctx) die("OpenSSL has no MD5");
 
 	if (cfg.poll_user) rc = run_poll();
+	else if (cfg.eap_tls) run_eap();
 	else run_load();
 
 	OPENSSL_cleanse(cfg.secret, sizeof(cfg.secret));

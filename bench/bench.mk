@@ -11,8 +11,11 @@ $(AVEC_LOAD): $(AVEC_LOAD_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# The data generator hashes secrets with libavec's own code.
-$(AVEC_BENCHGEN): $(BUILD)/obj/bench/avec-benchgen.o $(LIBAVEC)
+# The data generator hashes secrets with libavec's own code and issues
+# EAP-TLS certificates with the appliance CA's (provisioning/ca).
+$(BUILD)/obj/bench/avec-benchgen.o: CPPFLAGS += $(PROV_CPPFLAGS)
+$(AVEC_BENCHGEN): $(BUILD)/obj/bench/avec-benchgen.o \
+		$(BUILD)/obj/provisioning/ca/ca.o $(LIBAVEC)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -17,9 +17,25 @@
 # did not start (common.sh stops them by PID), or print a secret: the
 # device secrets and the shared secret stay in the scratch directory.
 #
+# Two more scenarios, AVEC alone:
+#   morning rush  BENCH_RUSH devices (from bench/avec-benchgen --tls: client
+#                 certificates of the run's appliance CA, registered with
+#                 their serials) each do one full EAP-TLS handshake through
+#                 avec-load --eap-tls, as fast as the server answers (window
+#                 BENCH_RUSH_WINDOW), then again at 80 % of the rate reached
+#                 (--rate): handshakes/s, p99, p99 at 80 % (eap_tls_rush).
+#   AAF import    a Complet feed of BENCH_AAF_PEOPLE people (tests/ent/
+#                 gen_aaf.py --full, split in files of 20000 as an export
+#                 is) imported by `avecctl ent import` into a fresh store,
+#                 against `xmllint --stream --noout` over the same files,
+#                 the parsing floor: records/s, ratio, peak RSS (aaf_import).
+#
 # Knobs (environment): BENCH_N (10000) BENCH_ROUNDS (5) BENCH_SECS (3)
-# BENCH_WINDOW (64) BENCH_BIG (500000 devices; 0 to skip)
-# BENCH_BIG_ACCOUNTS (300000) BENCH_OUT (bench/results.json)
+# BENCH_WINDOW (64) BENCH_SMALL (1; 0 skips the small scenario)
+# BENCH_BIG (500000 devices; 0 to skip) BENCH_BIG_ACCOUNTS (300000)
+# BENCH_RUSH (5000 devices; 0 to skip) BENCH_RUSH_WINDOW (64)
+# BENCH_AAF (1; 0 to skip) BENCH_AAF_PEOPLE (300000)
+# BENCH_OUT (bench/results.json)
 set -u
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../tests/lib/common.sh"
@@ -32,6 +48,11 @@ SECS=${BENCH_SECS:-3}
 WINDOW=${BENCH_WINDOW:-64}
 BIG=${BENCH_BIG:-500000}
 BIG_ACCOUNTS=${BENCH_BIG_ACCOUNTS:-300000}
+SMALL=${BENCH_SMALL:-1}
+RUSH=${BENCH_RUSH:-5000}
+RUSH_WINDOW=${BENCH_RUSH_WINDOW:-64}
+AAF=${BENCH_AAF:-1}
+AAF_PEOPLE=${BENCH_AAF_PEOPLE:-300000}
 OUT=${BENCH_OUT:-$AVEC_TOP/bench/results.json}
 LOAD=$AVEC_BUILD/bin/avec-load
 GEN=$AVEC_BUILD/bin/avec-benchgen
@@ -218,18 +239,25 @@ start_server() {
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# load NAME USERS WINDOW SECS [extra args] : one avec-load run, JSON on stdout,
-# plus the server's cores used during it ("srv_cores")
-load() {
-	local name=$1 users=$2 win=$3 secs=$4; shift 4
+# measured NAME CMD... : run CMD (an avec-load against server NAME); its
+# JSON line on stdout, plus the server's cores used meanwhile ("srv_cores")
+measured() {
+	local name=$1; shift
 	local c0 c1 t0 t1 json hz
 	hz=$(getconf CLK_TCK)
 	c0=$(cpu_ticks "${PID[$name]}"); t0=$(date +%s.%N)
-	json=$("$LOAD" -p "${PORT[$name]}" -S "$T_SCRATCH/secret" -u "$users" \
-		-w "$win" -d "$secs" "$@" | tail -n 1) || return 1
+	json=$("$@" | tail -n 1) || return 1
+	[ -n "$json" ] || return 1
 	c1=$(cpu_ticks "${PID[$name]}"); t1=$(date +%s.%N)
 	jq -c --argjson c "$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" \
 		'BEGIN { printf "%.2f", (b - a) / hz / (t1 - t0) }')" '. + {srv_cores: $c}' <<<"$json"
+}
+
+# load NAME USERS WINDOW SECS [extra args] : one avec-load run (PAP)
+load() {
+	local name=$1 users=$2 win=$3 secs=$4; shift 4
+	measured "$name" "$LOAD" -p "${PORT[$name]}" -S "$T_SCRATCH/secret" -u "$users" \
+		-w "$win" -d "$secs" "$@"
 }
 
 # ---- one scenario ----------------------------------------------------------
@@ -367,6 +395,101 @@ profile() {
 	say "perf: $dir/perf-$label-$s.txt"
 }
 
+# tls_load WINDOW COUNT [extra args] : one avec-load --eap-tls run against
+# the morning-rush server, COUNT conversations, one per certificate
+tls_load() {
+	local win=$1 cnt=$2; shift 2
+	measured tls "$LOAD" --eap-tls -p "${PORT[tls]}" -S "$T_SCRATCH/secret" \
+		--ca "$R_CA/ca.pem" --server-name radius.avec.test \
+		--cert-dir "$T_SCRATCH/rush/tls" -w "$win" -n "$cnt" -d 900 "$@"
+}
+
+# morning_rush : BENCH_RUSH EAP-TLS devices, one full handshake each, as
+# fast as the server answers; then the same at 80 % of the rate reached
+morning_rush() {
+	local dir=$T_SCRATCH/rush p full at80 rate t0 t1 issue
+	mkdir -p "$dir"
+	say "rush: issuing $RUSH client certificates"
+	t0=$(date +%s.%N)
+	"$GEN" --tls "$R_CA" "$dir" "$RUSH" "$RUSH" || return 1
+	t1=$(date +%s.%N)
+	issue=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	p=$(free_port udp)
+	while ss -Hlnu "sport = :$((p + 1))" | grep -q .; do p=$(free_port udp); done
+	PORT[tls]=$p
+	# read by radius_render (tests/lib/radius.sh)
+	# shellcheck disable=SC2034
+	R_DB=$dir/avec.db R_AUTH_PORT=$p R_ACCT_PORT=$((p + 1))
+	R_RADDB=$dir/raddb-tls
+	"$AVECCTL" -d "$R_DB" init >/dev/null || return 1
+	sqlite3 "$R_DB" < "$dir/avec.sql" || return 1
+	radius_render "$R_RADDB" || return 1
+	start_server tls "$R_RADDB" || return 1
+	say "rush: $RUSH devices registered in $issue s; server on port $p"
+	# warm-up (not counted): the server's threads and the first loads
+	tls_load 8 64 > /dev/null || return 1
+	full=$(tls_load "$RUSH_WINDOW" "$RUSH") || return 1
+	say "rush: $(jq -r '"\(.rps|floor) handshakes/s, p50 \(.p50_us) us, p99 \(.p99_us) us, accepts \(.accepts)/\(.started), timeouts \(.timeouts), tls_fail \(.tls_fail), \(.tls_version) \(.cipher), load cpu \(.cpu), server \(.srv_cores) cores"' <<<"$full")"
+	rate=$(jq -r '.rps * 0.8 | floor' <<<"$full")
+	[ "$rate" -gt 0 ] || rate=1
+	at80=$(tls_load "$RUSH_WINDOW" "$RUSH" --rate "$rate") || return 1
+	say "rush at $rate/s: $(jq -r '"\(.rps|floor) handshakes/s, p50 \(.p50_us) us, p99 \(.p99_us) us, accepts \(.accepts)/\(.started), timeouts \(.timeouts)"' <<<"$at80")"
+	emit "$(jq -nc --argjson f "$full" --argjson e "$at80" --argjson n "$RUSH" \
+		--argjson w "$RUSH_WINDOW" --argjson is "$issue" --argjson rate "$rate" \
+		--argjson rss "$(awk '/^VmHWM:/ { print $2 }' "/proc/${PID[tls]}/status")" \
+		'{kind: "eap_tls", devices: $n, window: $w, issue_s: $is, rate_80: $rate,
+		  server_peak_rss_kb: $rss, full: $f, at80: $e}')"
+}
+
+# aaf_import : a Complet feed of BENCH_AAF_PEOPLE people imported by avecctl
+# into a fresh store, against xmllint --stream over the same files
+aaf_import() {
+	local dir=$T_SCRATCH/aaf pupils teachers staff parents t0 t1 t2 mb
+	local xs='' is rss files recs added errs t
+	if ! command -v xmllint >/dev/null || ! command -v python3 >/dev/null; then
+		say "aaf: xmllint or python3 missing, skipped"; return 0
+	fi
+	# a lycée's proportions: 5/6 pupils, 1/20 teachers, 1/60 other staff,
+	# the rest parents (of those pupils)
+	pupils=$((AAF_PEOPLE * 5 / 6)); teachers=$((AAF_PEOPLE / 20))
+	staff=$((AAF_PEOPLE / 60)); parents=$((AAF_PEOPLE - pupils - teachers - staff))
+	say "aaf: generating $AAF_PEOPLE people ($pupils pupils, $teachers teachers, $staff staff, $parents parents)"
+	python3 "$AVEC_TOP/tests/ent/gen_aaf.py" --out "$dir/feed" --full --split 20000 \
+		--pupils "$pupils" --teachers "$teachers" --staff "$staff" --parents "$parents" || return 1
+	files=("$dir"/feed/*.xml)
+	mb=$(du -cm "${files[@]}" | tail -n 1 | cut -f1)
+	cat "${files[@]}" > /dev/null	# both start with the files cached
+	# the floor: the better of two xmllint runs
+	for t in 1 2; do
+		t0=$(date +%s.%N)
+		xmllint --stream --noout "${files[@]}" 2> "$dir/xmllint.err" ||
+			{ say "aaf: xmllint failed: $(tail -n 1 "$dir/xmllint.err")"; return 1; }
+		t1=$(date +%s.%N)
+		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+		if [ -z "$xs" ] || awk -v a="$t" -v b="$xs" 'BEGIN { exit !(a < b) }'; then xs=$t; fi
+	done
+	"$AVECCTL" -d "$dir/avec.db" init >/dev/null || return 1
+	t1=$(date +%s.%N)
+	/usr/bin/time -v "$AVECCTL" -d "$dir/avec.db" ent import --complet --no-disconnect \
+		"${files[@]}" > "$dir/import.out" 2> "$dir/import.err" ||
+		{ say "aaf: import failed: $(grep -v '^\s' "$dir/import.err" | tail -n 2)"; return 1; }
+	t2=$(date +%s.%N)
+	# "records N, added N, ..., errors N": every person added, none refused
+	read -r recs added errs < <(sed -n 's/^records \([0-9]*\), added \([0-9]*\),.* errors \([0-9]*\);.*/\1 \2 \3/p' "$dir/import.out")
+	if [ "${added:-0}" != "$AAF_PEOPLE" ] || [ "${errs:-1}" != 0 ]; then
+		say "aaf: the import added ${added:-?} of $AAF_PEOPLE people (errors ${errs:-?})"; return 1
+	fi
+	is=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')
+	rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$dir/import.err")
+	say "aaf: ${#files[@]} files, $mb MB: import $is s, xmllint $xs s, peak RSS $((rss / 1024)) MB"
+	emit "$(jq -nc --argjson n "$AAF_PEOPLE" --argjson r "$recs" --argjson is "$is" --argjson xs "$xs" \
+		--argjson rss "$rss" --argjson f "${#files[@]}" --argjson mb "$mb" \
+		'{kind: "aaf", records: $n, feed_records: $r, files: $f, megabytes: $mb, seconds: $is,
+		  records_per_s: (($n / $is) | floor), xmllint_seconds: $xs,
+		  ratio_xmllint: ((($is / $xs) * 100 | round) / 100),
+		  peak_rss_mb: (($rss / 1024 * 10 | round) / 10)}')"
+}
+
 stop_all() {
 	local s
 	for s in "${!PID[@]}"; do stop_pid "${PID[$s]}"; done
@@ -385,13 +508,15 @@ if ! "$AVECCTL" -d "$T_SCRATCH/ca.db" --ca-dir "$R_CA" init >/dev/null ||
 fi
 
 started=$(date +%s)
-scenario small "$N" "$N" "avec files files-clear sql" || { echo "bench: small scenario failed" >&2; exit 1; }
-with_acct small "avec files"
-saturation small files-clear
-revoke_delay small
-profile small avec
-profile small files
-stop_all
+if [ "$SMALL" != 0 ]; then
+	scenario small "$N" "$N" "avec files files-clear sql" || { echo "bench: small scenario failed" >&2; exit 1; }
+	with_acct small "avec files"
+	saturation small files-clear
+	revoke_delay small
+	profile small avec
+	profile small files
+	stop_all
+fi
 if [ "$BIG" -gt 0 ]; then
 	scenario big "$BIG" "$BIG_ACCOUNTS" "avec files" || { echo "bench: big scenario failed" >&2; exit 1; }
 	revoke_delay big
@@ -400,6 +525,13 @@ if [ "$BIG" -gt 0 ]; then
 		--argjson f "$(awk '/^VmHWM:/ { print $2 }' "/proc/${PID[files]}/status")" \
 		'{kind: "hwm", scenario: "big", avec_kb: $a, files_kb: $f}')"
 	stop_all
+fi
+if [ "$RUSH" -gt 0 ]; then
+	morning_rush || { echo "bench: morning rush failed" >&2; exit 1; }
+	stop_all
+fi
+if [ "$AAF" != 0 ]; then
+	aaf_import || { echo "bench: AAF import failed" >&2; exit 1; }
 fi
 
 # ---- results -------------------------------------------------------------------
@@ -424,7 +556,7 @@ jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson cores "$(nproc)" \
 	  versions: {freeradius: $fr, kernel: $kernel, sqlite: $sqlite},
 	  method: {rounds: $rounds, secs_per_round: $secs, window: $window, alternate: true,
 	           server_mode: "freeradius -f", elapsed_s: $elapsed},
-	  scenarios: [ ($all | map(.scenario) | reduce .[] as $x ([]; if index([$x]) then . else . + [$x] end))[] as $sc
+	  scenarios: [ ($all | map(.scenario // empty) | reduce .[] as $x ([]; if index([$x]) then . else . + [$x] end))[] as $sc
 	    | { name: $sc,
 	        devices: (if $sc == "small" then $n else $big end),
 	        accounts: (if $sc == "small" then $n else $bigacc end),
@@ -451,6 +583,19 @@ jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson cores "$(nproc)" \
 	      } ],
 	  raw: [$all[] | select(.kind == "round" or .kind == "rss")]
 	}
+	| .eap_tls_rush = ([$all[] | select(.kind == "eap_tls")] | first
+	    | if . == null then null else
+	      {devices, window, certificates_issue_s: .issue_s,
+	       handshakes_per_s: .full.rps, p50_ms: (.full.p50_us / 1000), p99_ms: (.full.p99_us / 1000),
+	       p999_ms: (.full.p999_us / 1000), accepts: .full.accepts, timeouts: .full.timeouts,
+	       tls_fail: .full.tls_fail, round_trips: .full.round_trips,
+	       tls_version: .full.tls_version, cipher: .full.cipher,
+	       load_cpu: .full.cpu, srv_cores: .full.srv_cores,
+	       rate_at_80pct: .rate_80, handshakes_per_s_at_80pct: .at80.rps,
+	       p50_ms_at_80pct: (.at80.p50_us / 1000), p99_ms_at_80pct: (.at80.p99_us / 1000),
+	       p999_ms_at_80pct: (.at80.p999_us / 1000), accepts_at_80pct: .at80.accepts,
+	       timeouts_at_80pct: .at80.timeouts, server_peak_rss_kb} end)
+	| .aaf_import = ([$all[] | select(.kind == "aaf")] | first | if . then del(.kind) else null end)
 	| . as $r
 	| ($r.scenarios | map(select(.name == "small"))[0]) as $sm
 	| ($r.scenarios | map(select(.name == "big"))[0]) as $bg
@@ -459,7 +604,11 @@ jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson cores "$(nproc)" \
 	    auth_vs_sql_ge_4: (if $sm.ratio_sql then $sm.ratio_sql.median >= 4 else null end),
 	    big_extra_rss_mb_vs_stock: (if $bg then (($bg.rss_kb.avec - $sm.rss_kb.files) / 1024 | floor) else null end),
 	    big_extra_rss_le_200mb: (if $bg then ($bg.rss_kb.avec - $sm.rss_kb.files) <= 204800 else null end),
-	    revoke_lt_1s: ([$r.scenarios[] | .revoke.visible_s // empty] | if length == 0 then null else all(. < 1) end)
+	    revoke_lt_1s: ([$r.scenarios[] | .revoke.visible_s // empty] | if length == 0 then null else all(. < 1) end),
+	    eap_tls_ge_500_per_s: (if $r.eap_tls_rush then $r.eap_tls_rush.handshakes_per_s >= 500 else null end),
+	    eap_tls_p99_at_80pct_lt_50ms: (if $r.eap_tls_rush then $r.eap_tls_rush.p99_ms_at_80pct < 50 else null end),
+	    aaf_le_3x_xmllint: (if $r.aaf_import then $r.aaf_import.ratio_xmllint <= 3 else null end),
+	    aaf_peak_rss_lt_100mb: (if $r.aaf_import then $r.aaf_import.peak_rss_mb < 100 else null end)
 	  }' "$RES" > "$OUT.tmp" || { echo "bench: cannot write $OUT" >&2; exit 1; }
 mv "$OUT.tmp" "$OUT" || exit 1
 
@@ -486,6 +635,8 @@ jq -r '
 	  ([.with_acct | to_entries[] | "\(.key) \(.value.auth_rps_median | floor) auth/s, acct \(.value.acct_answered)/\(.value.acct_sent) answered at \(.value.acct_rate)/s"] | join("; "))),
 	(.scenarios[] | select(.saturation | length > 0) | "saturation, \(.saturation[0].setup): " +
 	  ([.saturation[] | "w\(.window) \(.rps | floor)/s (load \(.cpu), server \(.srv_cores))"] | join("; "))),
+	(.eap_tls_rush | select(.) | "morning rush, EAP-TLS (\(.tls_version) \(.cipher)), \(.devices) devices, window \(.window): \(.handshakes_per_s | floor) handshakes/s (target >= 500), p99 \(.p99_ms) ms; at 80 % (\(.rate_at_80pct)/s): p99 \(.p99_ms_at_80pct) ms (target < 50); timeouts \(.timeouts)+\(.timeouts_at_80pct), load cpu \(.load_cpu), server \(.srv_cores) cores"),
+	(.aaf_import | select(.) | "AAF import, \(.records) people in \(.files) files (\(.megabytes) MB): \(.seconds) s, \(.records_per_s) records/s; xmllint --stream \(.xmllint_seconds) s; ratio \(.ratio_xmllint) (target <= 3); peak RSS \(.peak_rss_mb) MB (target < 100)"),
 	"targets: \(.targets | tostring)",
 	"cores \(.cores), FreeRADIUS \(.versions.freeradius), \(.method.rounds) rounds of \(.method.secs_per_round) s, window \(.method.window), \(.date)"
 ' "$OUT"
