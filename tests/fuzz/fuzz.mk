@@ -36,7 +36,7 @@ FUZZ_AVECD_SRCS := provisioning/avecd/msg.c provisioning/avecd/portal.c \
 	provisioning/avecd/admin.c provisioning/avecd/priv.c
 FUZZ_SRCS := $(LIB_SRCS) $(LIB_GEN) $(COMMON_SRCS) $(CA_SRCS) $(DAS_SRCS) \
 	$(CAS_SRCS) $(PROFILE_SRCS) provisioning/avecd/conf.c \
-	$(FUZZ_AVECD_SRCS)
+	$(FUZZ_AVECD_SRCS) $(SCHOOL_SRCS)
 FUZZ_LIB := $(FUZZ)/lib/libavec-fuzz.a
 
 $(FUZZ)/obj/provisioning/%.o $(FUZZ)/obj/tests/fuzz/%.o: \
