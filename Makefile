@@ -51,6 +51,7 @@ include provisioning/provisioning.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
+include images/images.mk
 
 .PHONY: all deps check demo clean help
 all: $(ALL)
@@ -80,6 +81,8 @@ help:
 	@echo "make unit       unit tests only (plain and sanitized)"
 	@echo "make demo       the RADIUS path end to end with a demo account and device"
 	@echo "make bench      rlm_avec against stock FreeRADIUS (files, rlm_sql): bench/results.json"
+	@echo "make image      the appliance image (build/image: root.img, disk.img, manifest; root)"
+	@echo "make image-test boot the image in qemu with simulated radios (root; ~3 min)"
 	@echo "make clean      remove build/"
 	@echo "tests/run.sh T  run one integration test script (see README)"
 

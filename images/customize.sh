@@ -1,0 +1,66 @@
+#!/bin/bash
+# images/customize.sh ROOTFS - mmdebstrap's customize hook for the AVEC
+# appliance image (called by images/build.sh, on the build host).
+#
+# Owns: putting AVEC's built files into the Debian root filesystem ROOTFS
+# and setting the system up to run them: avecd and avecctl in /usr/sbin,
+# rlm_avec.so where FreeRADIUS loads modules, the FreeRADIUS templates and
+# the systemd units under /usr/share/avec (what `avecctl provision` reads),
+# the units installed and enabled, the avec and avec-portal users, the
+# first-boot and test units (images/rootfs/), host name, fstab.
+# Must never: create a secret.  It removes the ones Debian's packages made
+# while installing (snakeoil key, FreeRADIUS's sample certificates and
+# Diffie-Hellman file), which would be shared by every appliance.
+set -euo pipefail
+r=$1
+top=${AVEC_TOP:?}
+build=${AVEC_BUILD:?}
+
+install -D -m 0755 "$build/bin/avecd" "$r/usr/sbin/avecd"
+install -D -m 0755 "$build/bin/avecctl" "$r/usr/sbin/avecctl"
+install -D -m 0644 "$build/plugins/rlm_avec.so" "$r/usr/lib/freeradius/rlm_avec.so"
+
+rm -rf "$r/usr/share/avec"
+mkdir -p "$r/usr/share/avec"
+cp -r "$top/plugins/raddb" "$r/usr/share/avec/raddb"
+cp -r "$top/appliance/systemd" "$r/usr/share/avec/systemd"
+install -m 0644 "$top/appliance/school.yaml" "$top/appliance/policy.yaml" \
+	"$top/appliance/avecd.yaml" "$r/usr/share/avec/"
+install -m 0644 "$top"/appliance/systemd/* "$r/usr/lib/systemd/system/"
+cp -r "$top/images/rootfs/." "$r/"
+chmod 0755 "$r"/usr/lib/avec/*
+
+# The appliance's users: avec holds the store and the CA; the portal drops
+# to avec-portal; FreeRADIUS (freerad) reads the store and writes the
+# connection log through it, so it is in avec's group.
+chroot "$r" sh -eu <<'SH'
+getent group avec >/dev/null || addgroup --system --quiet avec
+getent passwd avec >/dev/null || adduser --system --quiet --ingroup avec \
+	--home /var/lib/avec --no-create-home --shell /usr/sbin/nologin avec
+getent group avec-portal >/dev/null || addgroup --system --quiet avec-portal
+getent passwd avec-portal >/dev/null || adduser --system --quiet --ingroup avec-portal \
+	--home /nonexistent --no-create-home --shell /usr/sbin/nologin avec-portal
+adduser --quiet freerad avec
+install -d -o avec -g avec -m 0770 /var/lib/avec
+install -d -m 0755 /etc/avec
+install -d -m 0700 /etc/avec/secrets
+
+# Debian's own services stay off: AVEC runs its own units
+systemctl disable freeradius.service hostapd.service >/dev/null 2>&1 || true
+systemctl mask wpa_supplicant.service >/dev/null 2>&1
+systemctl enable avec-firstboot.service avec-freeradius.service avecd.service \
+	avec-image-test.service >/dev/null 2>&1
+SH
+
+# Secrets Debian made at install time: the same in every image.
+rm -f "$r/etc/ssl/private/ssl-cert-snakeoil.key" "$r/etc/ssl/certs/ssl-cert-snakeoil.pem"
+rm -f "$r"/etc/freeradius/3.0/certs/dh "$r"/etc/freeradius/3.0/certs/*.key \
+	"$r"/etc/freeradius/3.0/certs/*.pem "$r"/etc/freeradius/3.0/certs/*.crt \
+	"$r"/etc/freeradius/3.0/certs/*.csr 2>/dev/null || true
+
+echo avec > "$r/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tavec\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$r/etc/hosts"
+printf 'LABEL=AVEC-ROOT\t/\text4\tdefaults,errors=remount-ro\t0\t1\n' > "$r/etc/fstab"
+# a fresh machine id at first boot
+: > "$r/etc/machine-id"
+rm -f "$r/var/lib/dbus/machine-id"
