@@ -73,13 +73,15 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo "make            build everything (libavec, rlm_avec, avecctl)"
+	@echo "make            build everything (libavec, rlm_avec, avecctl, avecd)"
 	@echo "make rlm_avec   the FreeRADIUS module only (build/plugins/rlm_avec.so)"
 	@echo "make avecctl    the admin CLI only (build/bin/avecctl)"
+	@echo "make avecd      the portal and its engine only (build/bin/avecd)"
 	@echo "make deps       install build and test dependencies from Debian (root)"
 	@echo "make check      deps, build, unit tests (plain, ASan+UBSan), real-server tests"
 	@echo "make unit       unit tests only (plain and sanitized)"
-	@echo "make demo       the RADIUS path end to end with a demo account and device"
+	@echo "make demo       the whole appliance: ENT login on the portal, a device joins, is revoked"
+	@echo "make fuzz       every libFuzzer harness for FUZZ_TIME seconds (60); make fuzz-replay"
 	@echo "make bench      rlm_avec against stock FreeRADIUS (files, rlm_sql): bench/results.json"
 	@echo "make image      the appliance image (build/image: root.img, disk.img, manifest; root)"
 	@echo "make image-test boot the image in qemu with simulated radios (root; ~3 min)"
