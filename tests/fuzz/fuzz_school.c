@@ -25,6 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char root[256], tmpl[512], units[512];
 
+static void
+remove_root(void)
+{
+	rmdir(root);		/* empty: nothing is ever written there */
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -35,6 +41,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(root, sizeof(root), "/tmp/avec-fuzz-school.XXXXXX");
 	if (mkdtemp(root) == NULL)
 		abort();
+	atexit(remove_root);
 	snprintf(tmpl, sizeof(tmpl), "%s/plugins/raddb", top ? top : ".");
 	snprintf(units, sizeof(units), "%s/appliance/systemd", top ? top : ".");
 	return 0;
