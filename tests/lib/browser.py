@@ -583,12 +583,27 @@ class Browser:
         return found[0]
 
     def wait_url(self, want, timeout=10):
-        """The current URL once it contains want (a str) or want(url) is true."""
+        """The current URL once it contains want (a str) or want(url) is
+        true, and its document has finished loading (so that elements found
+        next belong to it).  A predicate that meets a page being replaced
+        (a stale element) is simply asked again."""
         if callable(want):
             what, test = "URL accepted by %s" % getattr(want, "__name__", want), want
         else:
             what, test = "URL containing %r" % want, lambda u: want in u
-        return self._wait(what, timeout, lambda: (lambda u: u if test(u) else None)(self.url()))
+
+        def probe():
+            try:
+                u = self.url()
+                if not test(u):
+                    return None
+                done = self.execute("return document.readyState;") == "complete"
+                return u if done and self.url() == u else None
+            except WebDriverError as e:
+                if "stale element" in str(e):
+                    return None
+                raise
+        return self._wait(what, timeout, probe)
 
     def wait_download(self, suffix="", timeout=20):
         """Path of a finished download whose name ends with suffix, not

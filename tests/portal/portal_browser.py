@@ -113,12 +113,16 @@ class Journey:
             "var e = performance.getEntriesByType('navigation')[0];"
             "return e ? e.responseStatus : null;")
 
+    # Read in one script, never through an element id: a page that is
+    # being replaced (a redirect after a click) makes ids stale.
     def h1(self):
-        found = self.b.find_all("h1")
-        return self.b.text(found[0]) if found else ""
+        return self.b.execute(
+            "var h = document.querySelector('h1');"
+            "return h ? h.innerText.trim() : '';") or ""
 
     def body(self):
-        return self.b.text(self.b.find("body"))
+        return self.b.execute(
+            "return document.body ? document.body.innerText : '';") or ""
 
     def lang(self):
         return self.b.execute("return document.documentElement.lang;")

@@ -114,7 +114,9 @@ count() { avecctl device list --json | jq '[.[] | select(.status == "active")] |
 n0=$(count)
 code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-urlencode "name=x" "$P_URL/devices")
 check "adding without the CSRF token is refused (403)" [ "$code" = 403 ]
-code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=${csrf%?}x" \
+# the token with its last character changed (to one it is not)
+last=${csrf: -1}; [ "$last" = x ] && bad=${csrf%?}y || bad=${csrf%?}x
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$bad" \
 	--data-urlencode "name=x" "$P_URL/devices")
 check "adding with a wrong CSRF token is refused (403)" [ "$code" = 403 ]
 code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' -H 'Origin: https://evil.example' \
