@@ -95,12 +95,17 @@ finish() {
 	exit $?
 }
 
-# free_port udp|tcp : a port on loopback that nothing listens on now
+# free_port udp|tcp : a port on loopback that no socket uses now, taken
+# below the kernel's ephemeral range, so that the client sockets other
+# programs open meanwhile (chosen by the kernel from that range) cannot
+# take it before our server binds it
 free_port() {
-	local proto=${1:-udp} p
+	local proto=${1:-udp} p low
+	low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${low:-0}" -gt 12000 ] 2>/dev/null || low=32768
 	while :; do
-		p=$((20000 + RANDOM % 30000))
-		if ! ss -Hln"${proto:0:1}" "sport = :$p" | grep -q .; then
+		p=$((10000 + RANDOM % (low - 10000)))
+		if ! ss -Han"${proto:0:1}" "sport = :$p" | grep -q .; then
 			echo "$p"; return 0
 		fi
 	done
