@@ -10,6 +10,7 @@ $(SAN)/obj/provisioning/%.o: CPPFLAGS += $(PROV_CPPFLAGS)
 
 CA_SRCS     := provisioning/ca/ca.c provisioning/enrol/enrol.c
 COMMON_SRCS := provisioning/common/json.c provisioning/common/text.c \
+	provisioning/common/yerr.c \
 	provisioning/common/buf.c
 # The Disconnect-Request client (RFC 5176), avecctl's now, avecd's later
 DAS_SRCS    := provisioning/das/das.c provisioning/das/revoke.c

@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +25,8 @@
 #include <string.h>
 
 #include <yaml.h>
+
+#include "common/yerr.h"
 
 #include "avec/ident.h"
 #include "avec/policy.h"
@@ -39,122 +40,25 @@
 #define PATH_MAX_LEN		192
 #define POLICY_FILE_MAX		(1u << 20)	/* bytes: a policy is small */
 
-/* One error before sorting: where, and in which order it was found. */
-struct pf_error {
-	size_t line, col;
-	unsigned seq;
-	char *msg;
-};
 
 struct pf {
 	const char *name;
 	yaml_document_t ydoc;
 	struct avec_policy_doc *doc;
 	unsigned ovcap;
-	struct pf_error *err;
-	unsigned nerr, errcap;
-	bool oom;
+	struct yerr e;			/* every problem found */
 };
 
 /* ---- errors ---- */
 
-static void
-pf_add(struct pf *p, size_t line, size_t col, const char *fmt, va_list ap)
-{
-	struct pf_error *e;
-	char *text = NULL, *msg = NULL;
-
-	if (vasprintf(&text, fmt, ap) < 0) {
-		p->oom = true;
-		return;
-	}
-	if (asprintf(&msg, "%s:%zu:%zu: %s", p->name, line + 1, col + 1,
-		     text) < 0) {
-		free(text);
-		p->oom = true;
-		return;
-	}
-	free(text);
-	if (p->nerr == p->errcap) {
-		unsigned cap = p->errcap ? p->errcap * 2 : 8;
-
-		e = realloc(p->err, cap * sizeof(*e));
-		if (e == NULL) {
-			free(msg);
-			p->oom = true;
-			return;
-		}
-		p->err = e;
-		p->errcap = cap;
-	}
-	e = &p->err[p->nerr];
-	e->line = line;
-	e->col = col;
-	e->seq = p->nerr++;
-	e->msg = msg;
-}
-
-static void pf_at(struct pf *p, size_t line, size_t col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void
-pf_at(struct pf *p, size_t line, size_t col, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pf_add(p, line, col, fmt, ap);
-	va_end(ap);
-}
-
-/* An error about node @n: "FILE:L:C: PATH: message". */
-static void pf_err(struct pf *p, const yaml_node_t *n, const char *path,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void
-pf_err(struct pf *p, const yaml_node_t *n, const char *path,
-       const char *fmt, ...)
-{
-	char *text = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0) {
-		va_end(ap);
-		p->oom = true;
-		return;
-	}
-	va_end(ap);
-	if (path != NULL && path[0] != '\0')
-		pf_at(p, n->start_mark.line, n->start_mark.column, "%s: %s",
-		      path, text);
-	else
-		pf_at(p, n->start_mark.line, n->start_mark.column, "%s", text);
-	free(text);
-}
-
-static int
-error_cmp(const void *a, const void *b)
-{
-	const struct pf_error *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->col != y->col)
-		return x->col < y->col ? -1 : 1;
-	return x->seq < y->seq ? -1 : (x->seq > y->seq);
-}
+#define pf_at(p, line, col, ...)	yerr_at(&(p)->e, line, col, __VA_ARGS__)
+#define pf_err(p, n, path, ...)	yerr_node(&(p)->e, n, path, __VA_ARGS__)
 
 void
 policy_file_errors_free(struct policy_file_errors *e)
 {
-	unsigned i;
-
-	if (e == NULL)
-		return;
-	for (i = 0; i < e->n; i++)
-		free(e->msg[i]);
-	free(e->msg);
-	e->msg = NULL;
-	e->n = 0;
+	if (e != NULL)
+		yerr_strings_free(&e->msg, &e->n);
 }
 
 /* ---- scalars ---- */
@@ -808,7 +712,7 @@ parse_override(struct pf *p, yaml_node_t *o, unsigned idx)
 	unsigned ntargets = 0, k, r;
 	const char *s;
 	bool ok = true;
-	unsigned before = p->nerr;
+	unsigned before = p->e.n;
 
 	snprintf(path, sizeof(path), "overrides[%u]", idx);
 	if (map_fields(p, o, path, override_keys, vals, kn) < 0)
@@ -888,7 +792,7 @@ parse_override(struct pf *p, yaml_node_t *o, unsigned idx)
 		       "session_timeout, lifetime, windows");
 		ok = false;
 	}
-	if (!ok || p->nerr != before)
+	if (!ok || p->e.n != before)
 		return;
 	/* admitting a role the roles section refuses needs its settings */
 	if ((ov.set & AVEC_OV_ADMITTED) && ov.v.defined &&
@@ -926,7 +830,7 @@ parse_override(struct pf *p, yaml_node_t *o, unsigned idx)
 						  cap * sizeof(*n));
 
 		if (n == NULL) {
-			p->oom = true;
+			p->e.oom = true;
 			return;
 		}
 		d->overrides = n;
@@ -978,7 +882,7 @@ syntax_error(struct pf *p, const yaml_parser_t *yp, const char *buf,
 		pf_at(p, line_of_offset(buf, len, yp->problem_offset), 0,
 		      "not valid UTF-8 text: %s", problem);
 	} else if (yp->error == YAML_MEMORY_ERROR) {
-		p->oom = true;
+		p->e.oom = true;
 	} else if (yp->context != NULL) {
 		pf_at(p, yp->problem_mark.line, yp->problem_mark.column,
 		      "YAML syntax: %s %s (line %zu)", problem, yp->context,
@@ -1042,27 +946,7 @@ walk(struct pf *p, const yaml_node_t *root)
 static int
 finish(struct pf *p, struct policy_file_errors *errs)
 {
-	unsigned i;
-
-	if (p->oom)
-		pf_at(p, 0, 0, "out of memory");
-	if (p->nerr == 0) {
-		free(p->err);
-		return 0;
-	}
-	qsort(p->err, p->nerr, sizeof(p->err[0]), error_cmp);
-	errs->msg = calloc(p->nerr, sizeof(char *));
-	if (errs->msg == NULL) {
-		for (i = 0; i < p->nerr; i++)
-			free(p->err[i].msg);
-		free(p->err);
-		return -1;
-	}
-	for (i = 0; i < p->nerr; i++)
-		errs->msg[i] = p->err[i].msg;
-	errs->n = p->nerr;
-	free(p->err);
-	return -1;
+	return yerr_finish(&p->e, &errs->msg, &errs->n);
 }
 
 int
@@ -1079,10 +963,10 @@ policy_file_parse_buf(const char *buf, size_t len, const char *name,
 	memset(doc, 0, sizeof(*doc));
 	errs->n = 0;
 	errs->msg = NULL;
-	p.name = name != NULL ? name : "-";
+	p.e.name = name != NULL ? name : "-";
 	p.doc = doc;
 	if (!yaml_parser_initialize(&yp)) {
-		p.oom = true;
+		p.e.oom = true;
 		return finish(&p, errs);
 	}
 	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);

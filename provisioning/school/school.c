@@ -18,7 +18,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,8 @@
 
 #include <yaml.h>
 
+#include "common/yerr.h"
+
 #include "avec/ident.h"
 #include "avec/policy.h"
 #include "avec/secret.h"
@@ -34,20 +35,13 @@
 
 #define PROFILE_MAX	(256u * 1024u)
 
-struct sp_error {
-	size_t line, col;
-	unsigned seq;
-	char *msg;
-};
 
 struct sp {
 	const char *name;
 	const char *root;
 	yaml_document_t ydoc;
 	struct school *s;
-	struct sp_error *err;
-	unsigned nerr, errcap;
-	bool oom;
+	struct yerr e;			/* every problem found */
 	/* where each secret was given, for the reuse message */
 	const yaml_node_t *radios_secret_node;
 	const yaml_node_t *auth_secret_node[SCHOOL_MAX_AUTH];
@@ -55,93 +49,14 @@ struct sp {
 
 /* ---- errors ---- */
 
-static void sp_at(struct sp *p, size_t line, size_t col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void
-sp_at(struct sp *p, size_t line, size_t col, const char *fmt, ...)
-{
-	char *text = NULL, *msg = NULL;
-	struct sp_error *e;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0) {
-		va_end(ap);
-		p->oom = true;
-		return;
-	}
-	va_end(ap);
-	if (asprintf(&msg, "%s:%zu:%zu: %s", p->name, line + 1, col + 1,
-		     text) < 0) {
-		free(text);
-		p->oom = true;
-		return;
-	}
-	free(text);
-	if (p->nerr == p->errcap) {
-		unsigned cap = p->errcap ? p->errcap * 2 : 8;
-
-		e = realloc(p->err, cap * sizeof(*e));
-		if (e == NULL) {
-			free(msg);
-			p->oom = true;
-			return;
-		}
-		p->err = e;
-		p->errcap = cap;
-	}
-	e = &p->err[p->nerr];
-	e->line = line;
-	e->col = col;
-	e->seq = p->nerr++;
-	e->msg = msg;
-}
-
-static void sp_err(struct sp *p, const yaml_node_t *n, const char *path,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void
-sp_err(struct sp *p, const yaml_node_t *n, const char *path,
-       const char *fmt, ...)
-{
-	char *text = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0) {
-		va_end(ap);
-		p->oom = true;
-		return;
-	}
-	va_end(ap);
-	sp_at(p, n->start_mark.line, n->start_mark.column, "%s: %s", path,
-	      text);
-	free(text);
-}
-
-static int
-error_cmp(const void *a, const void *b)
-{
-	const struct sp_error *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->col != y->col)
-		return x->col < y->col ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
+#define sp_at(p, line, col, ...)	yerr_at(&(p)->e, line, col, __VA_ARGS__)
+#define sp_err(p, n, path, ...)	yerr_node(&(p)->e, n, path, __VA_ARGS__)
 
 void
 school_errors_free(struct school_errors *e)
 {
-	unsigned i;
-
-	if (e == NULL)
-		return;
-	for (i = 0; i < e->n; i++)
-		free(e->msg[i]);
-	free(e->msg);
-	e->msg = NULL;
-	e->n = 0;
+	if (e != NULL)
+		yerr_strings_free(&e->msg, &e->n);
 }
 
 /* ---- nodes ---- */
@@ -390,7 +305,7 @@ read_secret(struct sp *p, const yaml_node_t *n, const char *path,
 	*out = strndup(buf, len);
 	avec_secret_wipe(buf, sizeof(buf));
 	if (*out == NULL) {
-		p->oom = true;
+		p->e.oom = true;
 		return -1;
 	}
 	return 0;
@@ -434,7 +349,7 @@ get_secret(struct sp *p, const yaml_node_t *map, const char *path,
 			return;
 		}
 		if ((*out = strdup(s)) == NULL)
-			p->oom = true;
+			p->e.oom = true;
 		*where = inl;
 		return;
 	}
@@ -618,7 +533,7 @@ parse_network(struct sp *p, const yaml_node_t *n)
 		}
 		for (r = 0; r < AVEC_ROLE__COUNT && s->vlan[r] == 0; r++)
 			;
-		if (r == AVEC_ROLE__COUNT && p->nerr == 0)
+		if (r == AVEC_ROLE__COUNT && p->e.n == 0)
 			sp_err(p, v[2], "network.vlans", "no role has a VLAN");
 	}
 }
@@ -1002,7 +917,7 @@ syntax_error(struct sp *p, const yaml_parser_t *yp)
 	const char *problem = yp->problem ? yp->problem : "unreadable YAML";
 
 	if (yp->error == YAML_MEMORY_ERROR)
-		p->oom = true;
+		p->e.oom = true;
 	else if (yp->error == YAML_READER_ERROR)
 		sp_at(p, 0, 0, "not valid UTF-8 text: %s", problem);
 	else if (yp->context != NULL)
@@ -1037,27 +952,7 @@ school_free(struct school *s)
 static int
 finish(struct sp *p, struct school_errors *errs)
 {
-	unsigned i;
-
-	if (p->oom)
-		sp_at(p, 0, 0, "out of memory");
-	if (p->nerr == 0) {
-		free(p->err);
-		return 0;
-	}
-	qsort(p->err, p->nerr, sizeof(p->err[0]), error_cmp);
-	errs->msg = calloc(p->nerr, sizeof(char *));
-	if (errs->msg == NULL) {
-		for (i = 0; i < p->nerr; i++)
-			free(p->err[i].msg);
-		free(p->err);
-		return -1;
-	}
-	for (i = 0; i < p->nerr; i++)
-		errs->msg[i] = p->err[i].msg;
-	errs->n = p->nerr;
-	free(p->err);
-	return -1;
+	return yerr_finish(&p->e, &errs->msg, &errs->n);
 }
 
 int
@@ -1074,11 +969,11 @@ school_parse_buf(const char *buf, size_t len, const char *name,
 	memset(s, 0, sizeof(*s));
 	errs->n = 0;
 	errs->msg = NULL;
-	p.name = name != NULL ? name : "-";
+	p.e.name = name != NULL ? name : "-";
 	p.root = root != NULL && root[0] != '\0' ? root : "/";
 	p.s = s;
 	if (!yaml_parser_initialize(&yp)) {
-		p.oom = true;
+		p.e.oom = true;
 		return finish(&p, errs);
 	}
 	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
