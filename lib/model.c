@@ -91,6 +91,34 @@ avec_role_parse(const char *s, enum avec_role *out)
 	return 0;
 }
 
+/* The ENT's profiles (ENTPersonProfils), in both of their forms. */
+static const struct {
+	const char *profile;
+	enum avec_role role;
+} profiles[] = {
+	{ "National_ELV", AVEC_ROLE_STUDENT }, { "National_1", AVEC_ROLE_STUDENT },
+	{ "National_TUT", AVEC_ROLE_PARENT }, { "National_2", AVEC_ROLE_PARENT },
+	{ "National_ENS", AVEC_ROLE_TEACHER }, { "National_3", AVEC_ROLE_TEACHER },
+	{ "National_DOC", AVEC_ROLE_STAFF }, { "National_EVS", AVEC_ROLE_STAFF },
+	{ "National_DIR", AVEC_ROLE_STAFF }, { "National_ETA", AVEC_ROLE_STAFF },
+	{ "National_ACA", AVEC_ROLE_STAFF }, { "National_COL", AVEC_ROLE_STAFF },
+	{ "National_4", AVEC_ROLE_STAFF }, { "National_5", AVEC_ROLE_STAFF },
+	{ "National_6", AVEC_ROLE_STAFF }, { "National_7", AVEC_ROLE_STAFF },
+};
+
+int
+avec_role_of_profile(const char *profile, enum avec_role *out)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(profiles) / sizeof(profiles[0]); k++)
+		if (strcmp(profile, profiles[k].profile) == 0) {
+			*out = profiles[k].role;
+			return 0;
+		}
+	return -1;
+}
+
 int
 avec_account_status_parse(const char *s, enum avec_account_status *out)
 {

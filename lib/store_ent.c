@@ -317,11 +317,13 @@ staff_role(const struct avec_aaf_attr *profils, const char *title)
 	if (profils != NULL) {
 		for (i = 0; i < profils->nvalues; i++) {
 			const char *v = profils->values[i];
+			enum avec_role r;
 
 			if (*v == '\0')
 				continue;
 			any = true;
-			if (strcmp(v, "National_ENS") == 0 || strcmp(v, "National_3") == 0)
+			if (avec_role_of_profile(v, &r) == 0 &&
+			    r == AVEC_ROLE_TEACHER)
 				return AVEC_ROLE_TEACHER;
 		}
 		if (any)

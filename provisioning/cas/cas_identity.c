@@ -42,19 +42,6 @@ avec_cas_map_default(struct avec_cas_map *m)
 	snprintf(m->display, sizeof(m->display), "displayName");
 }
 
-static const struct {
-	const char *profile;
-	enum avec_role role;
-} profiles[] = {
-	{ "National_ELV", AVEC_ROLE_STUDENT }, { "National_1", AVEC_ROLE_STUDENT },
-	{ "National_TUT", AVEC_ROLE_PARENT }, { "National_2", AVEC_ROLE_PARENT },
-	{ "National_ENS", AVEC_ROLE_TEACHER }, { "National_3", AVEC_ROLE_TEACHER },
-	{ "National_DOC", AVEC_ROLE_STAFF }, { "National_EVS", AVEC_ROLE_STAFF },
-	{ "National_DIR", AVEC_ROLE_STAFF }, { "National_ETA", AVEC_ROLE_STAFF },
-	{ "National_ACA", AVEC_ROLE_STAFF }, { "National_COL", AVEC_ROLE_STAFF },
-	{ "National_4", AVEC_ROLE_STAFF }, { "National_5", AVEC_ROLE_STAFF },
-	{ "National_6", AVEC_ROLE_STAFF }, { "National_7", AVEC_ROLE_STAFF },
-};
 
 /* Privilege order, most privileged first. */
 static const enum avec_role rank[] = {
@@ -225,10 +212,12 @@ avec_cas_identify(const struct avec_cas_response *r,
 	snprintf(out->principal, sizeof(out->principal), "%s", r->user);
 
 	if (m->role[0] != '\0' && (a = avec_cas_attr_get(r, m->role)) != NULL)
-		for (i = 0; i < a->nvalues; i++)
-			for (k = 0; k < sizeof(profiles) / sizeof(profiles[0]); k++)
-				if (strcmp(a->values[i], profiles[k].profile) == 0)
-					out->roles |= 1u << profiles[k].role;
+		for (i = 0; i < a->nvalues; i++) {
+			enum avec_role role;
+
+			if (avec_role_of_profile(a->values[i], &role) == 0)
+				out->roles |= 1u << role;
+		}
 	for (k = 0; k < sizeof(rank) / sizeof(rank[0]); k++) {
 		if (out->roles & (1u << rank[k])) {
 			out->role = rank[k];
