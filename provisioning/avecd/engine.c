@@ -37,6 +37,7 @@
 struct engine {
 	const struct avecd_conf *c;
 	struct avec_store *st;
+	struct avec_ca *ca;		/* opened once, at start */
 };
 
 static void
@@ -249,7 +250,7 @@ do_devices(struct engine *e, struct avecd_who *m, struct avecd_devices *r)
 /* ---- a new device ---- */
 
 static int
-tls_material(struct engine *e, struct avec_ca *ca, struct avec_enrol *en,
+tls_material(struct avec_ca *ca, struct avec_enrol *en,
 	     struct avecd_added *r, struct avec_err *err)
 {
 	unsigned char *der = NULL;
@@ -271,7 +272,6 @@ tls_material(struct engine *e, struct avec_ca *ca, struct avec_enrol *en,
 	}
 	avec_secret_wipe(der, len);
 	free(der);
-	(void)e;
 	return rc;
 }
 
@@ -281,7 +281,6 @@ do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
 	struct avec_err err = { { 0 } };
 	struct avec_enrol en;
 	struct avec_policy pol;
-	struct avec_ca *ca = NULL;
 	char detail[160];
 	int rc;
 
@@ -299,16 +298,11 @@ do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
 		return;
 	}
 	rc = avec_enrol_check(e->st, m->principal, en.type, &pol, &err);
-	if (rc == 0 && en.type == AVEC_CRED_TLS) {
-		ca = avec_ca_open(e->c->ca_dir, &err);
-		if (ca == NULL)
-			rc = -1;
-	}
 	if (rc == 0)
-		rc = avec_enrol_register(e->st, ca, &pol, &en,
+		rc = avec_enrol_register(e->st, e->ca, &pol, &en,
 					 (int64_t)time(NULL), &err);
 	if (rc == 0 && en.type == AVEC_CRED_TLS &&
-	    tls_material(e, ca, &en, r, &err) < 0) {
+	    tls_material(e->ca, &en, r, &err) < 0) {
 		struct avec_err rerr = { { 0 } };
 
 		avec_store_device_revoke(e->st, en.id, "credential could not "
@@ -338,7 +332,6 @@ do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
 	audit(e, m->principal, m->addr, "portal device add", m->principal, detail,
 	      status_of(rc));
 	avec_enrol_clear(&en);
-	avec_ca_close(ca);
 }
 
 /* ---- a device removed by its owner ---- */
@@ -438,7 +431,7 @@ int
 avecd_engine_run(const struct avecd_conf *c, int fd)
 {
 	struct avec_err err = { { 0 } };
-	struct engine e = { c, NULL };
+	struct engine e = { c, NULL, NULL };
 	union {
 		struct avecd_login login;
 		struct avecd_who who;
@@ -466,7 +459,8 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 		avecd_admin_socket_stop();
 		return -1;
 	}
-	if (avec_ca_init(c->ca_dir, c->server_name, NULL, &err) < 0) {
+	if (avec_ca_init(c->ca_dir, c->server_name, NULL, &err) < 0 ||
+	    (e.ca = avec_ca_open(c->ca_dir, &err)) == NULL) {
 		avec_err_log("CA %s: %s", c->ca_dir, err.msg);
 		goto out;
 	}
@@ -503,13 +497,10 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 			len = sizeof(rep->status);
 			break;
 		case AVECD_MSG_CA: {
-			char path[AVECD_PATH_MAX + 16];
 			unsigned char *der = NULL;
 			size_t dlen = 0;
 
-			snprintf(path, sizeof(path), "%s/%s", c->ca_dir,
-				 AVEC_CA_CERT_FILE);
-			if (avec_ca_cert_der_file(path, &der, &dlen, &err) < 0) {
+			if (avec_ca_cert_der(e.ca, &der, &dlen, &err) < 0) {
 				avec_err_log("%s", err.msg);
 				dlen = 0;
 			}
@@ -548,6 +539,7 @@ out:
 	avecd_admin_socket_stop();
 	free(req);
 	free(rep);
+	avec_ca_close(e.ca);
 	avec_store_close(e.st);
 	return rc;
 }
