@@ -81,12 +81,10 @@ listed(const char *const *list, const char *action)
 }
 
 int
-ctl_api_check(const char *group, const struct ctl_cmd *cmd, int argc,
-	      char **argv)
+ctl_api_check(const char *group, const struct ctl_cmd *cmd)
 {
 	const char *scope = getenv("AVEC_API_SCOPE");
 	char action[AVEC_AUDIT_ACTION_MAX + 1];
-	int i;
 
 	if (scope == NULL)
 		return CTL_OK;		/* not through the API */
@@ -97,16 +95,6 @@ ctl_api_check(const char *group, const struct ctl_cmd *cmd, int argc,
 	if (listed(api_denied, action))
 		return ctl_fail(CTL_REFUSED, "%s is not available through the "
 				"admin API: run it on the appliance", action);
-	/* device add writes certificate files where --out says */
-	if (strcmp(action, "device add") == 0)
-		for (i = 1; i < argc; i++)
-			if (strcmp(argv[i], "tls") == 0 ||
-			    strncmp(argv[i], "--out", 5) == 0 ||
-			    strncmp(argv[i], "-o", 2) == 0 ||
-			    strcmp(argv[i], "--type=tls") == 0)
-				return ctl_fail(CTL_REFUSED, "EAP-TLS devices "
-						"are added through the portal "
-						"or on the appliance");
 	if (strcmp(scope, "write") != 0 && listed(changing, action))
 		return ctl_fail(CTL_REFUSED, "this token may only read: %s "
 				"changes the appliance", action);

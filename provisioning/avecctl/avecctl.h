@@ -89,8 +89,7 @@ int ctl_audit_end(struct ctl *c, struct ctl_audit *a, int rc);
  * (AVEC_API_SCOPE set), refuse what the API may not do, and any change
  * for a read-only token.  Returns CTL_OK, or CTL_REFUSED (message printed).
  */
-int ctl_api_check(const char *group, const struct ctl_cmd *cmd, int argc,
-		  char **argv);
+int ctl_api_check(const char *group, const struct ctl_cmd *cmd);
 /*
  * ctl_api_run - run the command @argv on the appliance through avecd's
  * admin API at @url ("unix:PATH" or "https://HOST:PORT"), relaying its

@@ -346,6 +346,13 @@ run_add(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	if (r.type == AVEC_CRED_TLS) {
+		/* files on the appliance, where --out says: not for the API */
+		if (getenv("AVEC_API_SCOPE") != NULL) {
+			code = ctl_fail(CTL_REFUSED, "EAP-TLS devices are "
+					"added through the portal or on the "
+					"appliance");
+			goto out;
+		}
 		if (pw_bad) {
 			code = ctl_fail(CTL_USAGE, "invalid --p12-password: "
 					"expected %d to %d printable ASCII "

@@ -181,7 +181,7 @@ main(int argc, char **argv)
 		struct ctl_audit *a;
 
 		a = ctl_audit_begin(g->name, &g->cmds[0], argc, argv);
-		rc = ctl_api_check(g->name, &g->cmds[0], argc, argv);
+		rc = ctl_api_check(g->name, &g->cmds[0]);
 		optind = 0;
 		if (rc == CTL_OK)
 			rc = g->cmds[0].run(&c, argc, argv);

@@ -132,7 +132,7 @@ ctl_dispatch(struct ctl *c, const char *group, const struct ctl_cmd *cmds,
 
 		a = ctl_audit_begin(group, cmd, argc - 1, argv + 1);
 		/* an attempt the API refuses is recorded too */
-		rc = ctl_api_check(group, cmd, argc - 1, argv + 1);
+		rc = ctl_api_check(group, cmd);
 		optind = 0;	/* glibc: start a fresh scan */
 		if (rc == CTL_OK)
 			rc = cmd->run(c, argc - 1, argv + 1);

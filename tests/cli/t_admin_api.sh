@@ -43,7 +43,10 @@ api "unix:$P_SOCK" policy apply /etc/passwd >/dev/null; rc=$?
 check "policy apply FILE is refused through the API (3)" \
 	bash -c "[ $rc = 3 ] && grep -q 'not available through the admin API' '$ERR'"
 api "unix:$P_SOCK" device add F1abc --name x --type tls --out /tmp >/dev/null; rc=$?
-check "device add --type tls (files on the appliance) is refused (3)" [ "$rc" = 3 ]
+check "device add --type tls (files on the appliance) is refused (3)" \
+	bash -c "[ $rc = 3 ] && grep -q 'EAP-TLS devices are added through the portal' '$ERR'"
+api "unix:$P_SOCK" device add F1abc --name tls --type ttls >/dev/null; rc=$?
+check "... but a TTLS device that happens to be named \"tls\" is not (0)" [ "$rc" = 0 ]
 api "unix:$P_SOCK" token add sneaky --scope write >/dev/null; rc=$?
 check "tokens cannot be made through the API (3)" [ "$rc" = 3 ]
 api "unix:$P_SOCK" init >/dev/null; rc=$?
