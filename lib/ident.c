@@ -7,6 +7,7 @@
  * since a repaired name could collide with someone else's.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/rand.h>
@@ -254,4 +255,13 @@ avec_mac_normalize(const char *in, char out[AVEC_MAC_STRLEN + 1])
 		out[i * 3 + 2] = i < 5 ? ':' : '\0';
 	}
 	return 0;
+}
+
+bool
+avec_mac_is_station(const char *mac)
+{
+	/* the low bit of the first octet is the group bit */
+	return strlen(mac) == AVEC_MAC_STRLEN &&
+	    (strtoul(mac, NULL, 16) & 1) == 0 &&
+	    strcmp(mac, "00:00:00:00:00:00") != 0;
 }

@@ -3,8 +3,9 @@
  *
  * A snapshot is built in one pass over the store (avec_store_scan) and is
  * never modified afterwards: policies by role, accounts sorted by id, and
- * devices with two open-addressing hash tables, by device username and by
- * certificate serial.  Each device carries its rank among its owner's
+ * devices with three open-addressing hash tables, by device username, by
+ * certificate serial and by the MAC a PSK device is bound to (where one
+ * MAC has several PSK devices, the live one, else the newest, answers).  Each device carries its rank among its owner's
  * active devices, computed at load time, so the quota rule costs nothing
  * per request.
  *
@@ -38,6 +39,8 @@ struct dev_entry {
 	char username[AVEC_USERNAME_MAX + 1];
 	char serial[AVEC_SERIAL_MAX + 1];
 	char hash[AVEC_HASH_MAX + 1];
+	char mac[AVEC_MAC_STRLEN + 1];	/* PSK only */
+	char psk[AVEC_PSK_MAX + 1];	/* PSK only */
 };
 
 struct snapshot {
@@ -70,6 +73,7 @@ struct snapshot {
 	uint32_t ndevices, devices_cap;
 	uint32_t *by_username;		/* device index or NO_ENTRY */
 	uint32_t *by_serial;
+	uint32_t *by_mac;
 	uint32_t mask;			/* table size - 1 */
 	/* load state */
 	int64_t cur_account, load_now;
@@ -128,6 +132,7 @@ snapshot_free(struct snapshot *sn)
 	}
 	free(sn->by_username);
 	free(sn->by_serial);
+	free(sn->by_mac);
 	free(sn);
 }
 
@@ -313,7 +318,8 @@ load_device(const struct avec_scan_device *sd, void *ctx)
 
 	/* rows AVEC cannot have written are left out, never truncated */
 	if (acct == NO_ENTRY || strlen(sd->username) > AVEC_USERNAME_MAX ||
-	    strlen(sd->secret_hash) > AVEC_HASH_MAX)
+	    strlen(sd->secret_hash) > AVEC_HASH_MAX ||
+	    strlen(sd->psk) > AVEC_PSK_MAX)
 		return 0;
 	if (grow((void **)&sn->devices, &sn->devices_cap, sn->ndevices + 1,
 		 sizeof(*sn->devices)) < 0)
@@ -334,6 +340,9 @@ load_device(const struct avec_scan_device *sd, void *ctx)
 		e->d.rank = UINT32_MAX;
 	strcpy(e->username, sd->username);
 	strcpy(e->hash, sd->secret_hash);
+	if (sd->d.cred_type == AVEC_CRED_PSK &&
+	    avec_mac_normalize(sd->mac, e->mac) == 0)
+		strcpy(e->psk, sd->psk);
 	if (sd->cert_serial[0] &&
 	    avec_serial_normalize(sd->cert_serial, e->serial, sizeof(e->serial)) < 0)
 		e->serial[0] = '\0';
@@ -484,6 +493,31 @@ resolve_accounts(struct snapshot *sn)
 	return 0;
 }
 
+/*
+ * A MAC may have been bound to several PSK devices over time (the old ones
+ * revoked or expired); the store lets only one be active at a time.  The
+ * table keeps one entry per MAC: the active device, else the newest.
+ */
+static void
+mac_put(struct snapshot *sn, uint32_t i)
+{
+	const struct dev_entry *e = &sn->devices[i];
+	uint32_t k = (uint32_t)hash_key(sn->seed, e->mac) & sn->mask, v;
+
+	while ((v = sn->by_mac[k]) != NO_ENTRY) {
+		const struct dev_entry *o = &sn->devices[v];
+
+		if (strcmp(o->mac, e->mac) == 0) {
+			if (o->d.status != AVEC_DEVICE_ACTIVE &&
+			    (e->d.status == AVEC_DEVICE_ACTIVE || e->d.id > o->d.id))
+				sn->by_mac[k] = i;
+			return;
+		}
+		k = (k + 1) & sn->mask;
+	}
+	sn->by_mac[k] = i;
+}
+
 static int
 build_tables(struct snapshot *sn)
 {
@@ -497,14 +531,19 @@ build_tables(struct snapshot *sn)
 	sn->mask = (uint32_t)size - 1;
 	sn->by_username = malloc(size * sizeof(uint32_t));
 	sn->by_serial = malloc(size * sizeof(uint32_t));
-	if (sn->by_username == NULL || sn->by_serial == NULL)
+	sn->by_mac = malloc(size * sizeof(uint32_t));
+	if (sn->by_username == NULL || sn->by_serial == NULL ||
+	    sn->by_mac == NULL)
 		return -1;
 	memset(sn->by_username, 0xff, size * sizeof(uint32_t));
 	memset(sn->by_serial, 0xff, size * sizeof(uint32_t));
+	memset(sn->by_mac, 0xff, size * sizeof(uint32_t));
 	for (i = 0; i < sn->ndevices; i++) {
 		table_put(sn, sn->by_username, sn->devices[i].username, i);
 		if (sn->devices[i].serial[0])
 			table_put(sn, sn->by_serial, sn->devices[i].serial, i);
+		if (sn->devices[i].mac[0])
+			mac_put(sn, i);
 	}
 	return 0;
 }
@@ -707,6 +746,8 @@ avec_index_decide(struct avec_index *idx, enum avec_key_kind kind,
 	char k[AVEC_SERIAL_MAX + 1];
 	const struct snapshot *sn;
 	const struct dev_entry *e = NULL;
+	const uint32_t *table;
+	size_t off;
 	uint32_t v;
 
 	memset(out, 0, sizeof(*out));
@@ -730,16 +771,39 @@ avec_index_decide(struct avec_index *idx, enum avec_key_kind kind,
 			goto malformed;
 		break;
 	}
+	case AVEC_KEY_MAC: {
+		char raw[AVEC_MAC_STRLEN + 1];
+
+		if (keylen == 0 || keylen >= sizeof(raw))
+			goto malformed;
+		memcpy(raw, key, keylen);
+		raw[keylen] = '\0';
+		if (avec_mac_normalize(raw, k) < 0)
+			goto malformed;
+		break;
+	}
 	default:
 		goto malformed;
 	}
 
 	pthread_rwlock_rdlock(&idx->lock);
 	sn = idx->snap;
-	v = table_get(sn, kind == AVEC_KEY_USERNAME ? sn->by_username : sn->by_serial,
-		      k, kind == AVEC_KEY_USERNAME ?
-		      offsetof(struct dev_entry, username) :
-		      offsetof(struct dev_entry, serial));
+	switch (kind) {
+	case AVEC_KEY_USERNAME:
+		table = sn->by_username;
+		off = offsetof(struct dev_entry, username);
+		break;
+	case AVEC_KEY_SERIAL:
+		table = sn->by_serial;
+		off = offsetof(struct dev_entry, serial);
+		break;
+	case AVEC_KEY_MAC:
+	default:
+		table = sn->by_mac;
+		off = offsetof(struct dev_entry, mac);
+		break;
+	}
+	v = table_get(sn, table, k, off);
 	if (v != NO_ENTRY)
 		e = &sn->devices[v];
 	if (e == NULL) {
@@ -752,8 +816,12 @@ avec_index_decide(struct avec_index *idx, enum avec_key_kind kind,
 		out->device_id = e->d.id;
 		out->cred_type = e->d.cred_type;
 		memcpy(out->principal, a->principal, sizeof(out->principal));
-		if (e->d.cred_type != AVEC_CRED_TLS)
+		if (e->d.cred_type == AVEC_CRED_TTLS ||
+		    e->d.cred_type == AVEC_CRED_PEAP)
 			memcpy(out->secret_hash, e->hash, sizeof(out->secret_hash));
+		if (e->d.cred_type == AVEC_CRED_PSK)
+			memcpy(out->psk, e->psk, sizeof(out->psk));
+		memcpy(out->username, e->username, sizeof(out->username));
 	}
 	pthread_rwlock_unlock(&idx->lock);
 	return out->verdict.reason;

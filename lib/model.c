@@ -32,6 +32,7 @@ static const char *const cred_type_names[AVEC_CRED__COUNT] = {
 	[AVEC_CRED_TLS] = "tls",
 	[AVEC_CRED_TTLS] = "ttls",
 	[AVEC_CRED_PEAP] = "peap",
+	[AVEC_CRED_PSK] = "psk",
 };
 
 static const char *

@@ -122,7 +122,8 @@ avec_secret_hash(enum avec_cred_type type, const char *secret, char *out,
 		hex(buf, 16, out + sizeof(NT_PREFIX) - 1);
 		rc = 0;
 		break;
-	case AVEC_CRED_TLS:
+	case AVEC_CRED_TLS:	/* no secret */
+	case AVEC_CRED_PSK:	/* kept in clear: the AP needs the key */
 	case AVEC_CRED__COUNT:
 	default:
 		break;

@@ -128,9 +128,31 @@ newer_schema(struct avec_store *st, int v, struct avec_err *err)
 			    "was left untouched", st->path, v, avec_migrations_count);
 }
 
-/* Bring the schema up to date, one transaction for all missing steps. */
+/* Any row whose foreign key points nowhere?  0 (none), -1 (some, or I/O). */
 static int
-migrate(struct avec_store *st, struct avec_err *err)
+foreign_keys_intact(struct avec_store *st, struct avec_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s,
+			       NULL) != SQLITE_OK)
+		return avec_err_set(err, "store %s: %s", st->path,
+				    sqlite3_errmsg(st->db));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		avec_err_set(err, "store %s: a migration left a row of %s "
+			     "pointing nowhere", st->path,
+			     (const char *)sqlite3_column_text(s, 0));
+	else if (rc != SQLITE_DONE)
+		avec_err_set(err, "store %s: %s", st->path,
+			     sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+migrate_steps(struct avec_store *st, struct avec_err *err)
 {
 	char setv[64];
 	int v, i;
@@ -155,12 +177,34 @@ migrate(struct avec_store *st, struct avec_err *err)
 		if (store_exec(st, setv, err) < 0)
 			goto fail;
 	}
+	if (v < avec_migrations_count && foreign_keys_intact(st, err) < 0)
+		goto fail;
 	if (store_exec(st, "COMMIT", err) < 0)
 		goto fail;
 	return 0;
 fail:
 	store_rollback(st);
 	return -1;
+}
+
+/*
+ * Bring the schema up to date, one transaction for all missing steps.
+ * Foreign keys are off while the steps run, so that a step may rebuild a
+ * table (SQLite's only way to change a constraint) without its DROP
+ * cascading into the rows that point at it; every key is checked before
+ * the commit, and a dangling one rolls the whole upgrade back.
+ */
+static int
+migrate(struct avec_store *st, struct avec_err *err)
+{
+	int rc;
+
+	if (store_exec(st, "PRAGMA foreign_keys = OFF", err) < 0)
+		return -1;
+	rc = migrate_steps(st, err);
+	if (store_exec(st, "PRAGMA foreign_keys = ON", rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	return rc;
 }
 
 struct avec_store *

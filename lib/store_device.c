@@ -6,8 +6,10 @@
  * account's status, its role's policy and its count of active devices are
  * read and the device inserted inside one BEGIN IMMEDIATE transaction, so
  * two registrations at once cannot exceed the quota.  A credential is a
- * username with a secret's hash, or a certificate's serial and
- * fingerprint; the secret itself never reaches this file.
+ * username with a secret's hash, a certificate's serial and fingerprint,
+ * or, for a PSK device, its MAC and its key (in clear: RADIUS hands the
+ * key to the access point); an 802.1X secret itself never reaches this
+ * file.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,7 +24,8 @@
 	"d.id, d.account_id, d.cred_type, d.status, d.expires_at, " \
 	"a.principal, d.name, c.username, c.secret_hash, " \
 	"coalesce(c.cert_serial, ''), c.cert_fingerprint, d.created_at, " \
-	"d.last_seen, d.last_mac, d.revoked_at, d.revoke_reason " \
+	"d.last_seen, d.last_mac, d.revoked_at, d.revoke_reason, " \
+	"coalesce(c.mac, ''), c.psk " \
 	"FROM devices d JOIN accounts a ON a.id = d.account_id " \
 	"JOIN credentials c ON c.device_id = d.id "
 
@@ -39,7 +42,13 @@ static const char SQL_DEVICE_INSERT[] =
 
 static const char SQL_CRED_INSERT[] =
 	"INSERT INTO credentials (device_id, username, secret_hash, "
-	"cert_serial, cert_fingerprint) VALUES (?1, ?2, ?3, ?4, ?5)";
+	"cert_serial, cert_fingerprint, mac, psk) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+static const char SQL_MAC_TAKEN[] =
+	"SELECT d.id FROM credentials c JOIN devices d ON d.id = c.device_id "
+	"WHERE c.mac = ?1 AND d.status = 'active' AND "
+	"(d.expires_at = 0 OR d.expires_at > ?2) LIMIT 1";
 
 static const char SQL_DEVICE_REVOKE[] =
 	"UPDATE devices SET status = 'revoked', revoked_at = ?2, "
@@ -82,6 +91,8 @@ read_device(sqlite3_stmt *s, struct avec_device_rec *out)
 	store_text(out->last_mac, sizeof(out->last_mac), s, 13);
 	out->revoked_at = sqlite3_column_int64(s, 14);
 	store_text(out->revoke_reason, sizeof(out->revoke_reason), s, 15);
+	store_text(out->mac, sizeof(out->mac), s, 16);
+	store_text(out->psk, sizeof(out->psk), s, 17);
 	return 0;
 }
 
@@ -154,10 +165,46 @@ registration_allowed(struct avec_store *st, const struct avec_device_rec *in,
 			     avec_role_name(role));
 		return AVEC_STORE_QUOTA;
 	}
+	if (in->d.cred_type == AVEC_CRED_PSK) {
+		if ((s = store_stmt(st, SQL_MAC_TAKEN, err)) == NULL)
+			return -1;
+		sqlite3_bind_text(s, 1, in->mac, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, now);
+		rc = sqlite3_step(s);
+		active = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		store_done(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return store_fail(st, err, "reading MAC addresses");
+		if (rc == SQLITE_ROW) {
+			avec_err_set(err, "MAC address %s is already the "
+				     "address of active device %" PRId64,
+				     in->mac, active);
+			return AVEC_STORE_REFUSED;
+		}
+	}
 	*expires_at = in->d.expires_at;
 	if (*expires_at == 0)
 		*expires_at = avec_expiry_for(&pol, (time_t)now);
 	return 0;
+}
+
+/* Is @in's credential whole, and only what its type holds? */
+static bool
+credential_complete(const struct avec_device_rec *in)
+{
+	switch (in->d.cred_type) {
+	case AVEC_CRED_TLS:
+		return in->cert_serial[0] != '\0';
+	case AVEC_CRED_TTLS:
+	case AVEC_CRED_PEAP:
+		return in->secret_hash[0] != '\0';
+	case AVEC_CRED_PSK:
+		return in->psk[0] != '\0' && strlen(in->mac) == 17 &&
+		    in->secret_hash[0] == '\0';
+	case AVEC_CRED__COUNT:
+		break;
+	}
+	return false;
 }
 
 int
@@ -171,8 +218,7 @@ avec_store_device_register(struct avec_store *st,
 
 	if ((unsigned)in->d.cred_type >= AVEC_CRED__COUNT)
 		return avec_err_set(err, "unknown credential type");
-	if (in->d.cred_type == AVEC_CRED_TLS ? in->cert_serial[0] == '\0' :
-	    in->secret_hash[0] == '\0')
+	if (!credential_complete(in))
 		return avec_err_set(err, "device %s has no credential", in->name);
 	if (store_exec(st, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
@@ -206,6 +252,11 @@ avec_store_device_register(struct avec_store *st,
 	else
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_text(s, 5, in->cert_fingerprint, -1, SQLITE_STATIC);
+	if (in->d.cred_type == AVEC_CRED_PSK)
+		sqlite3_bind_text(s, 6, in->mac, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_text(s, 7, in->psk, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	store_done(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {

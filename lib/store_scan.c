@@ -40,6 +40,7 @@ static const char SQL_SCAN_MEMBERSHIPS[] =
 static const char SQL_SCAN_DEVICES[] =
 	"SELECT d.id, d.account_id, d.cred_type, d.status, d.expires_at, "
 	"c.username, c.secret_hash, coalesce(c.cert_serial, ''), "
+	"coalesce(c.mac, ''), c.psk, "
 	"EXISTS (SELECT 1 FROM blocks b WHERE b.kind = 'device' AND "
 	"b.target = CAST(d.id AS TEXT)) "
 	"FROM devices d JOIN credentials c ON c.device_id = d.id "
@@ -204,8 +205,11 @@ device_row(struct avec_store *st, sqlite3_stmt *s, const struct avec_scan_cb *cb
 	sd.username = (const char *)sqlite3_column_text(s, 5);
 	sd.secret_hash = (const char *)sqlite3_column_text(s, 6);
 	sd.cert_serial = (const char *)sqlite3_column_text(s, 7);
-	sd.d.blocked = sqlite3_column_int(s, 8) != 0;
-	if (sd.username == NULL || sd.secret_hash == NULL || sd.cert_serial == NULL)
+	sd.mac = (const char *)sqlite3_column_text(s, 8);
+	sd.psk = (const char *)sqlite3_column_text(s, 9);
+	sd.d.blocked = sqlite3_column_int(s, 10) != 0;
+	if (sd.username == NULL || sd.secret_hash == NULL ||
+	    sd.cert_serial == NULL || sd.mac == NULL || sd.psk == NULL)
 		return avec_err_set(err, "store %s: out of memory", st->path);
 	return cb->device(&sd, ctx);
 }

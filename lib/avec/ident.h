@@ -51,6 +51,8 @@ int avec_serial_normalize(const char *in, char *out, size_t outlen);
  * Returns: 0, or -1 if @in is not a MAC address.
  */
 int avec_mac_normalize(const char *in, char out[AVEC_MAC_STRLEN + 1]);
+/* Is normalised @mac the address of one station (not a group, not zero)? */
+bool avec_mac_is_station(const char *mac);
 
 /*
  * avec_username_generate - a fresh random device username ("dv-...").

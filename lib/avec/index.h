@@ -3,7 +3,8 @@
  *
  * The authentication path must answer at memory speed and never wait on
  * SQLite.  An index holds an immutable snapshot of every device, account and
- * policy, with hash tables by device username and by certificate serial.
+ * policy, with hash tables by device username, by certificate serial and
+ * by the MAC address of a PSK device.
  * A refresher thread notices commits to the store (SQLite's data_version)
  * and swaps in a new snapshot; lookups run under a read lock and copy their
  * answer out, so no caller ever holds a pointer into a snapshot.
@@ -40,6 +41,8 @@ int avec_index_refresh(struct avec_index *idx, struct avec_err *err);
 enum avec_key_kind {
 	AVEC_KEY_USERNAME = 0,	/* TTLS/PEAP inner identity */
 	AVEC_KEY_SERIAL,	/* EAP-TLS client certificate serial */
+	AVEC_KEY_MAC,		/* the MAC a PSK device is bound to (any form
+				   avec_mac_normalize() reads) */
 };
 
 /* What a lookup copies out. */
@@ -49,7 +52,10 @@ struct avec_lookup {
 	enum avec_cred_type cred_type;
 	char principal[AVEC_PRINCIPAL_MAX + 1];	/* "" if unknown */
 	char secret_hash[AVEC_HASH_MAX + 1];	/* TTLS/PEAP only */
+	char psk[AVEC_PSK_MAX + 1];		/* PSK only: the key itself */
+	char username[AVEC_USERNAME_MAX + 1];	/* the device's, "" if unknown */
 };
+/* The lookup holds secrets: callers wipe it (avec_secret_wipe) when done. */
 
 /*
  * avec_index_decide - find the device presenting @key and decide at @now.

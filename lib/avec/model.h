@@ -4,9 +4,11 @@
  * An account is an ENT identity (the CAS principal this appliance receives),
  * never a login name, an e-mail or a MAC.  A device belongs to one account
  * and holds exactly one credential: an EAP-TLS client certificate (found by
- * serial), or a per-device username + secret for EAP-TTLS/PAP or
- * PEAP/MSCHAPv2 (the secret kept only as a hash).  MAC addresses are hints
- * for the connection log, never an identity.
+ * serial), a per-device username + secret for EAP-TTLS/PAP or
+ * PEAP/MSCHAPv2 (the secret kept only as a hash), or, for a device that
+ * cannot do 802.1X, a WPA key of its own bound to its MAC address.  Apart
+ * from that binding, MAC addresses are hints for the connection log, never
+ * an identity.
  *
  * Everything here is plain data with fixed-size buffers, so records can be
  * copied out of the store or the index without anyone owning heap memory.
@@ -25,6 +27,7 @@
 #define AVEC_FINGERPRINT_MAX	64	/* lowercase hex SHA-256 of the DER */
 #define AVEC_HASH_MAX		96	/* "{ssha256}base64" or "{nthash}hex" */
 #define AVEC_UAI_MAX		8	/* e.g. 0450822X */
+#define AVEC_PSK_MAX		63	/* a WPA passphrase: 8..63 printable ASCII */
 #define AVEC_REASON_TEXT_MAX	64
 
 enum avec_role {
@@ -54,10 +57,18 @@ enum avec_cred_type {
 	AVEC_CRED_TLS = 0,	/* EAP-TLS, certificate from the appliance CA */
 	AVEC_CRED_TTLS,		/* EAP-TTLS/PAP, salted SHA-256 of the secret */
 	AVEC_CRED_PEAP,		/* PEAP/MSCHAPv2, NT hash of the secret */
+	AVEC_CRED_PSK,		/* WPA-Personal key of its own, for a device
+				   without 802.1X: known by its MAC, proven
+				   by its key (kept in clear: RADIUS hands
+				   it to the access point) */
 	AVEC_CRED__COUNT
 };
 #define AVEC_CRED_BIT(t)	(1u << (t))
 #define AVEC_CRED_ALL		((1u << AVEC_CRED__COUNT) - 1)
+/* The 802.1X methods (every type but PSK): those with an EAP profile. */
+#define AVEC_CRED_EAP		(AVEC_CRED_BIT(AVEC_CRED_TLS) | \
+				 AVEC_CRED_BIT(AVEC_CRED_TTLS) | \
+				 AVEC_CRED_BIT(AVEC_CRED_PEAP))
 
 /* Names used in the store, on the command line and in JSON. */
 const char *avec_role_name(enum avec_role r);

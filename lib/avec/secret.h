@@ -19,12 +19,17 @@
 
 #define AVEC_SECRET_LEN 24	/* "abcd-efgh-ijkl-mnop-qrst" */
 
-/* Fill out[AVEC_SECRET_LEN + 1]; returns 0 or -1 (random source failed). */
+/*
+ * Fill out[AVEC_SECRET_LEN + 1]; returns 0 or -1 (random source failed).
+ * The same form serves as a PSK device's key: 24 printable ASCII
+ * characters, a valid WPA passphrase.
+ */
 int avec_secret_generate(char *out, size_t outlen);
 
 /*
  * avec_secret_hash - the stored form of @secret for credential type @type.
- * @out holds AVEC_HASH_MAX + 1 bytes.  TLS has no secret: returns -1.
+ * @out holds AVEC_HASH_MAX + 1 bytes.  TLS has no secret and a PSK is
+ * kept as it is: both return -1.
  * Returns: 0, or -1.
  */
 int avec_secret_hash(enum avec_cred_type type, const char *secret,

@@ -147,11 +147,16 @@ struct avec_device_rec {
 	struct avec_device d;		/* rank is not filled by listings */
 	char principal[AVEC_PRINCIPAL_MAX + 1];	/* owner */
 	char name[AVEC_DEVICE_NAME_MAX + 1];
-	/* credential: username+hash (TTLS/PEAP) or serial+fingerprint (TLS) */
+	/*
+	 * credential: username+hash (TTLS/PEAP), serial+fingerprint (TLS),
+	 * or MAC+key (PSK; the username names the device in logs)
+	 */
 	char username[AVEC_USERNAME_MAX + 1];
 	char secret_hash[AVEC_HASH_MAX + 1];
 	char cert_serial[AVEC_SERIAL_MAX + 1];
 	char cert_fingerprint[AVEC_FINGERPRINT_MAX + 1];
+	char mac[18];			/* PSK: bound MAC, "aa:bb:..."; else "" */
+	char psk[AVEC_PSK_MAX + 1];	/* PSK: the key, in clear; else "" */
 	int64_t created_at;
 	int64_t last_seen;		/* 0 = never */
 	char last_mac[18];		/* hint only; "" = none */
@@ -168,9 +173,11 @@ struct avec_device_rec {
  * devices against max_devices; then insert.  Two concurrent registrations
  * can therefore never exceed the quota.
  * @id: set to the new device id.
+ * A PSK device also needs a MAC that no other active device holds.
  * Returns: 0; AVEC_STORE_QUOTA; AVEC_STORE_NOTFOUND (no such account);
  * AVEC_STORE_EXISTS (username or serial taken); AVEC_STORE_REFUSED
- * (account not active, role not admitted, type not allowed); -1 (I/O).
+ * (account not active, role not admitted, type not allowed, MAC taken);
+ * -1 (I/O).
  * In every case but 0, @err says why and nothing was written.
  */
 int avec_store_device_register(struct avec_store *st,
@@ -214,7 +221,9 @@ struct avec_scan_device {
 	struct avec_device d;		/* rank not filled */
 	const char *username;		/* valid during the callback only */
 	const char *secret_hash;
-	const char *cert_serial;	/* "" for TTLS/PEAP */
+	const char *cert_serial;	/* "" but for TLS */
+	const char *mac;		/* "" but for PSK */
+	const char *psk;		/* "" but for PSK */
 };
 struct avec_scan_cb {
 	/* holidays first, then role policies (without holidays filled in) */

@@ -12,7 +12,12 @@
  *   authorize  (inner tunnel, and plain PAP requests in the outer server):
  *              a device username is looked up and its stored hash handed to
  *              FreeRADIUS as control:Password-With-Header, so that rlm_pap
- *              and rlm_mschap do the cryptography.  No policy runs here.
+ *              and rlm_mschap do the cryptography.  A MAC-authentication
+ *              request (an access point asking about a station's MAC before
+ *              a WPA-Personal handshake: User-Name and User-Password are the
+ *              MAC) for a PSK device gets control:Cleartext-Password set to
+ *              that MAC, the access point's convention.  No policy runs
+ *              here.
  *   post-auth  (outer server only): the device's real identity (the inner
  *              identity carried out in session-state, the EAP-TLS
  *              certificate serial, or the User-Name of a plain request) goes
@@ -21,7 +26,11 @@
  *              Reply-Message.  An accept also carries a Class naming the
  *              device ("avec1:<id>"), which the NAS echoes in accounting
  *              (its outer User-Name is anonymous), and queues a last-seen
- *              touch without waiting for it.
+ *              touch without waiting for it.  A PSK device's accept also
+ *              carries its key in Tunnel-Password (RADIUS encrypts it with
+ *              the shared secret) and its device username as User-Name, so
+ *              that the access point completes the 4-way handshake only
+ *              with the holder of that key and names it in accounting.
  *   accounting Start, Interim-Update, Stop, Accounting-On/Off become one
  *              record each, handed to the writer; the module waits,
  *              bounded (accounting_timeout), for its commit and returns
@@ -140,6 +149,7 @@ enum avec_source {
 	AVEC_SRC_INNER,		/* session-state:User-Name from the tunnel */
 	AVEC_SRC_CERT,		/* TLS-Client-Cert-Serial (EAP-TLS) */
 	AVEC_SRC_PLAIN,		/* User-Name of a request without a tunnel */
+	AVEC_SRC_MAC,		/* MAC authentication (a PSK device) */
 };
 
 static char const *source_name(enum avec_source s)
@@ -148,6 +158,7 @@ static char const *source_name(enum avec_source s)
 	case AVEC_SRC_INNER:	return "inner identity";
 	case AVEC_SRC_CERT:	return "certificate";
 	case AVEC_SRC_PLAIN:	return "user name";
+	case AVEC_SRC_MAC:	return "MAC address";
 	case AVEC_SRC_NONE:	break;
 	}
 	return "no identity";
@@ -291,6 +302,67 @@ static int mod_detach(void *instance)
 }
 
 /*
+ * Is this a MAC-authentication request?  No EAP, a User-Name that is a MAC
+ * address (an access point sends "aabbccddeeff" or a separated form), and
+ * no Calling-Station-Id that says otherwise.  A tunnelled request never
+ * is one.
+ */
+static bool mac_auth_request(REQUEST *request, VALUE_PAIR *name)
+{
+	char mac[AVEC_MAC_STRLEN + 1], station[AVEC_MAC_STRLEN + 1];
+	VALUE_PAIR *vp;
+
+	if (request->parent || !name || name->vp_length > AVEC_MAC_STRLEN ||
+	    memchr(name->vp_strvalue, '\0', name->vp_length) ||
+	    avec_mac_normalize(name->vp_strvalue, mac) < 0 ||
+	    fr_pair_find_by_num(request->packet->vps, PW_EAP_MESSAGE, 0,
+				TAG_ANY))
+		return false;
+	vp = fr_pair_find_by_num(request->packet->vps, PW_CALLING_STATION_ID,
+				 0, TAG_ANY);
+	if (!vp) return true;
+	return avec_mac_normalize(vp->vp_strvalue, station) == 0 &&
+	       strcmp(mac, station) == 0;
+}
+
+/*
+ * MAC authentication of a PSK device: the access point's password is the
+ * MAC itself, so hand that to rlm_pap as the known good password.  The key
+ * that proves the device goes out in post-auth.
+ */
+static rlm_rcode_t mac_authorize(rlm_avec_t *inst, REQUEST *request,
+				 VALUE_PAIR *name)
+{
+	struct avec_lookup lk;
+	VALUE_PAIR *vp;
+	rlm_rcode_t rcode = RLM_MODULE_NOOP;
+
+	memset(&lk, 0, sizeof(lk));
+	avec_index_decide(inst->index, AVEC_KEY_MAC, name->vp_strvalue,
+			  name->vp_length, request->timestamp, &lk);
+	if (lk.device_id == 0 || lk.psk[0] == '\0') {
+		RDEBUG2("no PSK device with this MAC address");
+		goto out;
+	}
+	vp = fr_pair_afrom_num(request, PW_CLEARTEXT_PASSWORD, 0);
+	if (!vp) {
+		REDEBUG("out of memory");
+		rcode = RLM_MODULE_FAIL;
+		goto out;
+	}
+	fr_pair_value_bstrncpy(vp, name->vp_strvalue, name->vp_length);
+	fr_pair_delete_by_num(&request->config, PW_CLEARTEXT_PASSWORD, 0,
+			      TAG_ANY);
+	fr_pair_add(&request->config, vp);
+	RDEBUG2("principal %s device %lld (psk): MAC authentication",
+		lk.principal, (long long)lk.device_id);
+	rcode = RLM_MODULE_UPDATED;
+out:
+	avec_secret_wipe(&lk, sizeof(lk));
+	return rcode;
+}
+
+/*
  * Hand the device's stored hash to the password modules.  NOOP when the
  * User-Name is not a device username or names no device with a secret:
  * the reason is decided, and logged, in post-auth.
@@ -305,6 +377,8 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance,
 
 	name = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0,
 				   TAG_ANY);
+	if (mac_auth_request(request, name))
+		return mac_authorize(inst, request, name);
 	if (!name || !avec_username_valid(name->vp_strvalue, name->vp_length))
 		return RLM_MODULE_NOOP;
 
@@ -332,7 +406,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance,
 		avec_cred_type_name(lk.cred_type));
 	rcode = RLM_MODULE_UPDATED;
 out:
-	avec_secret_wipe(lk.secret_hash, sizeof(lk.secret_hash));
+	avec_secret_wipe(&lk, sizeof(lk));
 	return rcode;
 }
 
@@ -469,8 +543,8 @@ static void reply_strip_for_reject(REQUEST *request)
 /*
  * The identity post-auth decides on, in order of trust: the inner identity
  * the tunnel put in session-state (TTLS, PEAP: the outer User-Name is
- * anonymous); the serial of the client certificate (EAP-TLS); the
- * User-Name of a plain request.
+ * anonymous); the serial of the client certificate (EAP-TLS); the MAC of a
+ * MAC-authentication request; the User-Name of a plain request.
  */
 static VALUE_PAIR *find_identity(REQUEST *request, enum avec_key_kind *kind,
 				 enum avec_source *src)
@@ -492,6 +566,11 @@ static VALUE_PAIR *find_identity(REQUEST *request, enum avec_key_kind *kind,
 	}
 	vp = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0,
 				 TAG_ANY);
+	if (vp && mac_auth_request(request, vp)) {
+		*kind = AVEC_KEY_MAC;
+		*src = AVEC_SRC_MAC;
+		return vp;
+	}
 	if (vp) {
 		*kind = AVEC_KEY_USERNAME;
 		*src = AVEC_SRC_PLAIN;
@@ -504,6 +583,8 @@ static VALUE_PAIR *find_identity(REQUEST *request, enum avec_key_kind *kind,
 /*
  * A tunnelled secret must come through the method it was issued for: a
  * PEAP device's NT hash would also let rlm_pap accept it over TTLS/PAP.
+ * A PSK device is let in by MAC authentication only, and MAC
+ * authentication lets in PSK devices only.
  * Returns true when the EAP method of the request fits the credential.
  */
 static bool method_fits(REQUEST *request, enum avec_source src,
@@ -511,6 +592,7 @@ static bool method_fits(REQUEST *request, enum avec_source src,
 {
 	VALUE_PAIR *vp;
 
+	if ((src == AVEC_SRC_MAC) != (cred == AVEC_CRED_PSK)) return false;
 	if (src != AVEC_SRC_INNER) return true;	/* serials are TLS-only */
 	vp = fr_pair_find_by_num(request->packet->vps, PW_EAP_TYPE, 0,
 				 TAG_ANY);
@@ -521,6 +603,7 @@ static bool method_fits(REQUEST *request, enum avec_source src,
 	case AVEC_CRED_PEAP:
 		return vp->vp_integer == AVEC_EAP_TYPE_PEAP;
 	case AVEC_CRED_TLS:
+	case AVEC_CRED_PSK:
 	case AVEC_CRED__COUNT:
 		break;
 	}
@@ -569,6 +652,8 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void *instance,
 		reason = AVEC_REJECT_MALFORMED_IDENTITY;
 	}
 	avec_secret_wipe(lk.secret_hash, sizeof(lk.secret_hash));
+	if (reason != AVEC_ACCEPT || code != PW_CODE_ACCESS_ACCEPT)
+		avec_secret_wipe(lk.psk, sizeof(lk.psk));
 	if (reason == AVEC_ACCEPT && !method_fits(request, src, lk.cred_type))
 		reason = AVEC_REJECT_WRONG_METHOD;
 	principal = lk.principal[0] ? lk.principal : "-";
@@ -620,11 +705,17 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void *instance,
 		goto fail;
 	if (reply_set_class(request, lk.device_id) < 0)
 		goto fail;
+	if (lk.cred_type == AVEC_CRED_PSK &&
+	    (reply_set_str(request, PW_TUNNEL_PASSWORD, lk.psk) < 0 ||
+	     reply_set_str(request, PW_USER_NAME, lk.username) < 0))
+		goto fail;
+	avec_secret_wipe(lk.psk, sizeof(lk.psk));
 	queue_touch(inst, request, lk.device_id);
 	return RLM_MODULE_UPDATED;
 
 fail:
 	/* Out of memory: FAIL makes it a reject, which must not carry keys. */
+	avec_secret_wipe(lk.psk, sizeof(lk.psk));
 	REDEBUG("out of memory building the reply");
 	reply_strip_for_reject(request);
 	return RLM_MODULE_FAIL;

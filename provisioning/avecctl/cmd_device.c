@@ -42,11 +42,14 @@ static int run_revoke(struct ctl *c, int argc, char **argv);
 
 const struct ctl_cmd ctl_device_cmds[] = {
 	{ "add", run_add,
-	  "device add PRINCIPAL --name NAME --type tls|ttls|peap [--out DIR] "
-	  "[--p12-password PW] [--json]",
+	  "device add PRINCIPAL --name NAME --type tls|ttls|peap|psk "
+	  "[--mac MAC] [--out DIR] [--p12-password PW] [--json]",
 	  "Register a device for PRINCIPAL with a new credential, shown once.\n"
 	  "  ttls, peap  a username and a random secret, printed on stdout;\n"
 	  "              only a hash of the secret is stored.\n"
+	  "  psk         for a device without 802.1X: a WPA key of its own,\n"
+	  "              printed on stdout, for the PSK network; the device\n"
+	  "              is known by its MAC address (--mac, required).\n"
 	  "  tls         a client certificate from the appliance CA (created\n"
 	  "              if missing), written to DIR (default: the current\n"
 	  "              directory) as USERNAME.pem, USERNAME.key (0600) and\n"
@@ -71,6 +74,7 @@ struct add_req {
 	const char *principal;
 	const char *name;
 	enum avec_cred_type type;
+	const char *mac;
 	const char *out;
 	bool json;
 	bool pw_given;
@@ -92,19 +96,26 @@ refused(const struct add_req *r, int rc, const struct avec_err *err)
 	}
 }
 
-/* TTLS or PEAP: a username and a secret, of which the store keeps a hash. */
+/*
+ * TTLS or PEAP: a username and a secret, of which the store keeps a hash.
+ * PSK: the device's key, for its MAC address.
+ */
 static int
 add_secret(struct ctl *c, struct avec_store *st, const struct add_req *r,
 	   const struct avec_policy *pol)
 {
 	struct avec_err err = { { 0 } };
 	struct avec_enrol e = { .principal = r->principal, .name = r->name,
-				.type = r->type };
+				.type = r->type, .mac = r->mac };
+	bool psk = r->type == AVEC_CRED_PSK;
+	char mac[AVEC_MAC_STRLEN + 1] = "";
 	int rc;
 
 	rc = avec_enrol_register(st, NULL, pol, &e, (int64_t)time(NULL), &err);
 	if (rc != 0)
 		return refused(r, rc, &err);
+	if (psk)
+		(void)avec_mac_normalize(r->mac, mac);
 
 	/* The one place the secret is shown: stdout, once. */
 	if (r->json) {
@@ -114,15 +125,22 @@ add_secret(struct ctl *c, struct avec_store *st, const struct add_req *r,
 		avec_json_obj_begin(&j, NULL);
 		avec_json_int(&j, "id", e.id);
 		avec_json_str(&j, "username", e.username);
-		avec_json_str(&j, "secret", e.secret);
+		avec_json_str(&j, psk ? "psk" : "secret", e.secret);
 		avec_json_str(&j, "type", avec_cred_type_name(r->type));
+		if (psk)
+			avec_json_str(&j, "mac", mac);
 		avec_json_obj_end(&j);
 		avec_json_finish(&j);
 	} else {
 		ctl_note(c, "device %" PRId64 " added for %s (%s)", e.id,
 			 r->principal, avec_cred_type_name(r->type));
 		printf("username: %s\n", e.username);
-		printf("secret:   %s\n", e.secret);
+		if (psk) {
+			printf("mac:      %s\n", mac);
+			printf("psk:      %s\n", e.secret);
+		} else {
+			printf("secret:   %s\n", e.secret);
+		}
 	}
 	fflush(stdout);
 	avec_enrol_clear(&e);
@@ -271,6 +289,7 @@ run_add(struct ctl *c, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "type", required_argument, NULL, 't' },
+		{ "mac", required_argument, NULL, 'm' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "p12-password", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
@@ -289,11 +308,14 @@ run_add(struct ctl *c, int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.out = ".";
-	while ((ch = ctl_getopt(cmd, argc, argv, "n:t:o:p:jh",
+	while ((ch = ctl_getopt(cmd, argc, argv, "n:t:m:o:p:jh",
 				longopts)) != -1) {
 		switch (ch) {
 		case 'n':
 			r.name = optarg;
+			break;
+		case 'm':
+			r.mac = optarg;
 			break;
 		case 't':
 			type_s = optarg;
@@ -341,9 +363,28 @@ run_add(struct ctl *c, int argc, char **argv)
 	}
 	if (avec_cred_type_parse(type_s, &r.type) < 0) {
 		code = ctl_fail(CTL_USAGE, "unknown device type '%s': "
-				"expected tls, ttls or peap",
+				"expected tls, ttls, peap or psk",
 				avec_text_safe(type_s, safe, sizeof(safe)));
 		goto out;
+	}
+	if ((r.type == AVEC_CRED_PSK) != (r.mac != NULL)) {
+		code = ctl_fail(CTL_USAGE, r.mac ? "--mac is for psk devices "
+				"only" : "a psk device needs --mac: the "
+				"device's MAC address");
+		goto out;
+	}
+	if (r.mac != NULL) {
+		char mac[AVEC_MAC_STRLEN + 1];
+
+		if (avec_mac_normalize(r.mac, mac) < 0 ||
+		    !avec_mac_is_station(mac)) {
+			code = ctl_fail(CTL_USAGE, "invalid --mac '%s': "
+					"expected the address of one device, "
+					"such as 02:00:00:00:01:00",
+					avec_text_safe(r.mac, safe,
+						       sizeof(safe)));
+			goto out;
+		}
 	}
 	if (r.type == AVEC_CRED_TLS) {
 		/* files on the appliance, where --out says: not for the API */
@@ -414,6 +455,7 @@ list_one(const struct avec_device_rec *d, void *arg)
 	char id[24], created[32], expires[32], seen[32];
 	const char *cells[9];
 	bool tls = d->d.cred_type == AVEC_CRED_TLS;
+	bool psk = d->d.cred_type == AVEC_CRED_PSK;
 
 	if (lc->json) {
 		struct avec_json *j = &lc->j;
@@ -430,6 +472,7 @@ list_one(const struct avec_device_rec *d, void *arg)
 		avec_json_str(j, "last_mac", d->last_mac[0] ? d->last_mac :
 			      NULL);
 		avec_json_str(j, "username", d->username);
+		avec_json_str(j, "mac", psk ? d->mac : NULL);
 		avec_json_str(j, "serial", tls ? d->cert_serial : NULL);
 		avec_json_str(j, "fingerprint", tls ? d->cert_fingerprint :
 			      NULL);
@@ -448,7 +491,7 @@ list_one(const struct avec_device_rec *d, void *arg)
 	cells[5] = ctl_time(d->created_at, created, sizeof(created));
 	cells[6] = ctl_time(d->d.expires_at, expires, sizeof(expires));
 	cells[7] = ctl_time(d->last_seen, seen, sizeof(seen));
-	cells[8] = tls ? d->cert_serial : d->username;
+	cells[8] = tls ? d->cert_serial : psk ? d->mac : d->username;
 	return ctl_table_add(&lc->t, cells) < 0 ? -1 : 0;
 }
 
@@ -457,7 +500,7 @@ run_list(struct ctl *c, int argc, char **argv)
 {
 	static const char *const headers[] = {
 		"ID", "OWNER", "NAME", "TYPE", "STATUS", "CREATED", "EXPIRES",
-		"LAST-SEEN", "USERNAME/SERIAL",
+		"LAST-SEEN", "USERNAME/SERIAL/MAC",
 	};
 	const struct ctl_cmd *cmd = &ctl_device_cmds[1];
 	struct avec_err err = { { 0 } };

@@ -200,7 +200,9 @@ set_value(struct cf *f, struct avecd_conf *c, const struct key *k,
 			*(uint32_t *)(void *)dst = (uint32_t)u;
 		break;
 	case K_METHOD:
-		if (avec_cred_type_parse(s, (enum avec_cred_type *)(void *)dst) < 0)
+		if (avec_cred_type_parse(s, (enum avec_cred_type *)(void *)dst) < 0 ||
+		    !(AVEC_CRED_EAP &
+		      AVEC_CRED_BIT(*(enum avec_cred_type *)(void *)dst)))
 			cf_err(f, v, path, "expected tls, ttls or peap");
 		break;
 	case K_LIST4:

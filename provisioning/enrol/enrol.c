@@ -73,6 +73,19 @@ make_credential(struct avec_ca *ca, struct avec_enrol *e,
 
 	if (avec_username_generate(rec->username, sizeof(rec->username)) < 0)
 		return avec_err_set(err, "the random source failed");
+	if (e->type == AVEC_CRED_PSK) {
+		if (e->mac == NULL || avec_mac_normalize(e->mac, rec->mac) < 0)
+			return avec_err_set(err, "a PSK device needs its MAC "
+					    "address (aa:bb:cc:dd:ee:ff)");
+		/* the group bit: a broadcast or multicast address */
+		if (!avec_mac_is_station(rec->mac))
+			return avec_err_set(err, "%s is not the address of one "
+					    "device", rec->mac);
+		if (avec_secret_generate(e->secret, sizeof(e->secret)) < 0)
+			return avec_err_set(err, "the random source failed");
+		snprintf(rec->psk, sizeof(rec->psk), "%s", e->secret);
+		return 0;
+	}
 	if (e->type != AVEC_CRED_TLS) {
 		if (avec_secret_generate(e->secret, sizeof(e->secret)) < 0)
 			return avec_err_set(err, "the random source failed");

@@ -4,11 +4,13 @@
  *
  * A registration is: check the account and its policy (for a clear
  * refusal before any key is made), make the credential (a random TTLS or
- * PEAP secret, or an EAP-TLS certificate from the appliance CA), and ask
+ * PEAP secret, an EAP-TLS certificate from the appliance CA, or a random
+ * WPA key for a PSK device bound to its MAC address), and ask
  * the store, whose one transaction is the authority on quota.  Only the
  * hash of a secret, or a certificate's serial and fingerprint, reaches
- * the store; the secret or private key itself is handed to the caller
- * once, in struct avec_enrol, and wiped by avec_enrol_clear().
+ * the store (a PSK device's key excepted: the access point needs it, so
+ * the store keeps it); the secret, key or private key is handed to the
+ * caller once, in struct avec_enrol, and wiped by avec_enrol_clear().
  *
  * Return convention as in avec/store.h: 0, an AVEC_STORE_* refusal code
  * (QUOTA, NOTFOUND, REFUSED, EXISTS) with @err saying why in words a
@@ -33,10 +35,13 @@ struct avec_enrol {
 	const char *principal;
 	const char *name;		/* the device's name, checked text */
 	enum avec_cred_type type;
+	const char *mac;		/* PSK only: the device's MAC address,
+					   any form avec_mac_normalize reads */
 	/* out */
 	int64_t id;
 	char username[AVEC_USERNAME_MAX + 1];
-	char secret[AVEC_SECRET_LEN + 1];	/* TTLS/PEAP; wiped by clear */
+	char secret[AVEC_SECRET_LEN + 1];	/* TTLS/PEAP, and the PSK;
+						   wiped by clear */
 	struct avec_ca_cred *cred;		/* TLS; freed by clear */
 	struct avec_ca_certinfo info;		/* TLS */
 	int64_t expires_at;			/* 0: never */

@@ -75,6 +75,7 @@ avec_profile_onc(const struct avec_profile *p, struct avec_buf *out,
 		avec_buf_printf(out, "%s\"Outer\": \"PEAP\",\n"
 				"%s\"Inner\": \"MSCHAPv2\",\n", in, in);
 		break;
+	case AVEC_CRED_PSK:
 	case AVEC_CRED__COUNT:
 		return avec_err_set(err, "profile: unknown EAP method");
 	}

@@ -93,7 +93,8 @@ avec_profile_check(const struct avec_profile *p, struct avec_err *err)
 						 p->ssid) == 0)
 		return avec_err_set(err, "profile: the onboarding SSID is the "
 				    "secure SSID");
-	if ((unsigned)p->method >= AVEC_CRED__COUNT)
+	if ((unsigned)p->method >= AVEC_CRED__COUNT ||
+	    !(AVEC_CRED_EAP & AVEC_CRED_BIT(p->method)))
 		return avec_err_set(err, "profile: unknown EAP method");
 	if (p->server_name == NULL || !avec_dns_name_valid(p->server_name))
 		return avec_err_set(err, "profile: server_name must be the "
@@ -205,6 +206,7 @@ profile_eap_type(enum avec_cred_type m)
 		return 21;
 	case AVEC_CRED_PEAP:
 		return 25;
+	case AVEC_CRED_PSK:
 	case AVEC_CRED__COUNT:
 		break;
 	}

@@ -196,6 +196,7 @@ avec_profile_wlan_xml(const struct avec_profile *p, struct avec_buf *out,
 	case AVEC_CRED_TTLS:
 		eap_ttls(out, p, tp);
 		break;
+	case AVEC_CRED_PSK:
 	case AVEC_CRED__COUNT:
 		return avec_err_set(err, "profile: unknown EAP method");
 	}

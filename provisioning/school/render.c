@@ -364,10 +364,60 @@ render_raddb(const struct school *s, const struct render_paths *p,
 
 /* ---- hostapd ---- */
 
+/* The extra BSSes of a radio: onboarding "_ob", PSK "_pk" (IFNAMSIZ). */
 static void
-bss_name(const char *iface, char out[16])
+bss_name(const char *iface, const char *suffix, char out[16])
 {
-	snprintf(out, 16, "%.12s_ob", iface);
+	snprintf(out, 16, "%.12s%s", iface, suffix);
+}
+
+/*
+ * The RADIUS client settings of one BSS (hostapd has them per BSS), and
+ * its Disconnect-Request port.
+ */
+static void
+radius_settings(FILE *f, const struct school *s, const char *nas_id,
+		const struct render_paths *p, unsigned das_port)
+{
+	fprintf(f,
+		"own_ip_addr=127.0.0.1\nnas_identifier=avec-%s\n"
+		"auth_server_addr=127.0.0.1\nauth_server_port=%u\n"
+		"auth_server_shared_secret=%s\nacct_server_addr=127.0.0.1\n"
+		"acct_server_port=%u\nacct_server_shared_secret=%s\n"
+		"radius_acct_interim_interval=600\n",
+		nas_id, p->auth_port, s->radios_secret, p->acct_port,
+		s->radios_secret);
+	fprintf(f,
+		"# Disconnect-Request from AVEC (revocations)\n"
+		"radius_das_port=%u\nradius_das_client=127.0.0.1 %s\n"
+		"radius_das_require_event_timestamp=0\n", das_port,
+		s->radios_secret);
+}
+
+/*
+ * The VLAN file of BSS @bss of radio @iface: each role's VLAN interface
+ * (the radio's name cut to leave room for @tag, '.' and the VLAN id:
+ * at most 15 characters) and its bridge.
+ */
+static int
+render_vlans(const struct school *s, const char *bss, const char *iface,
+	     const char *tag, struct render_set *out, struct avec_err *err)
+{
+	char path[256];
+	struct text v;
+	unsigned role;
+
+	if (text_open(&v, err) < 0)
+		return -1;
+	fprintf(v.f, "# VLAN ID, interface, bridge: the roles' VLANs of %s "
+		"(avecctl provision)\n", bss);
+	for (role = 0; role < AVEC_ROLE__COUNT; role++)
+		if (s->vlan[role] != 0)
+			fprintf(v.f, "%u %.*s%s.%u %s\n", s->vlan[role],
+				9 - (int)strlen(tag), iface, tag, s->vlan[role],
+				school_role_bridge(role));
+	snprintf(path, sizeof(path), "etc/hostapd/avec-%s.vlan", bss);
+	return text_add(&v, out, path, 0644, false, err);
 }
 
 static int
@@ -376,9 +426,8 @@ render_hostapd(const struct school *s, unsigned idx,
 	       struct avec_err *err)
 {
 	const struct school_radio *r = &s->radios[idx];
-	struct text t, v;
+	struct text t;
 	char path[256], vpath[256], ob[16];
-	unsigned role;
 
 	if (text_open(&t, err) < 0)
 		return -1;
@@ -406,48 +455,55 @@ render_hostapd(const struct school *s, unsigned idx,
 		"its role's VLAN.\nssid=%s\nutf8_ssid=1\nauth_algs=1\n"
 		"ieee8021x=1\neapol_version=2\nwpa=2\n"
 		"wpa_key_mgmt=WPA-EAP WPA-EAP-SHA256\nrsn_pairwise=CCMP\n"
-		"ieee80211w=1\nown_ip_addr=127.0.0.1\nnas_identifier=avec-%s\n"
-		"auth_server_addr=127.0.0.1\nauth_server_port=%u\n"
-		"auth_server_shared_secret=%s\nacct_server_addr=127.0.0.1\n"
-		"acct_server_port=%u\nacct_server_shared_secret=%s\n"
-		"radius_acct_interim_interval=600\n",
-		s->ssid_secure, r->iface, p->auth_port, s->radios_secret,
-		p->acct_port, s->radios_secret);
-	fprintf(t.f,
-		"# Disconnect-Request from AVEC (revocations)\n"
-		"radius_das_port=%u\nradius_das_client=127.0.0.1 %s\n"
-		"radius_das_require_event_timestamp=0\n",
-		(unsigned)(s->radios_das_port + idx), s->radios_secret);
+		"ieee80211w=1\n", s->ssid_secure);
+	radius_settings(t.f, s, r->iface, p,
+			(unsigned)(s->radios_das_port + idx));
 	snprintf(vpath, sizeof(vpath), "%s/avec-%s.vlan", p->hostapd_dir,
 		 r->iface);
 	fprintf(t.f,
 		"# Each role's VLAN has its bridge (br-<role>, made by avecctl "
 		"provision);\n# hostapd adds the station's VLAN interface to "
 		"it.\ndynamic_vlan=2\nvlan_file=%s\nvlan_naming=1\n\n", vpath);
-	bss_name(r->iface, ob);
+	bss_name(r->iface, "_ob", ob);
 	fprintf(t.f,
 		"# The onboarding SSID: open, isolated, on the onboarding "
 		"VLAN's bridge,\n# where only the portal is reachable.\n"
 		"bss=%s\nssid=%s\nutf8_ssid=1\nbridge=%s\nauth_algs=1\n"
 		"wpa=0\nap_isolate=1\nctrl_interface=/run/hostapd\n", ob,
 		s->ssid_onboarding, SCHOOL_ONBOARDING_BRIDGE);
-	fputs("\n# Per-device PSK (devices without 802.1X) is asked to RADIUS "
-	      "with\n# wpa_psk_radius=2 in a PSK BSS; AVEC's RADIUS side does "
-	      "not answer it yet,\n# so no such BSS is rendered.\n", t.f);
+	if (s->ssid_psk[0] != '\0') {
+		char pk[16], nas[32];
+
+		bss_name(r->iface, "_pk", pk);
+		snprintf(nas, sizeof(nas), "%s-psk", r->iface);
+		snprintf(vpath, sizeof(vpath), "%s/avec-%s.vlan",
+			 p->hostapd_dir, pk);
+		fprintf(t.f,
+			"\n# Devices without 802.1X: WPA2-Personal with a key "
+			"per device.  The MAC\n# of each station is asked to "
+			"RADIUS first; AVEC answers with that device's\n# own "
+			"key (Tunnel-Password) and its role's VLAN, so only the "
+			"holder of the\n# key completes the handshake.\n"
+			"bss=%s\nssid=%s\nutf8_ssid=1\nauth_algs=1\nwpa=2\n"
+			"wpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\n"
+			"macaddr_acl=2\nwpa_psk_radius=2\n"
+			"ctrl_interface=/run/hostapd\n", pk, s->ssid_psk);
+		radius_settings(t.f, s, nas, p, (unsigned)(s->radios_das_port +
+				s->nradios + idx));
+		fprintf(t.f, "dynamic_vlan=2\nvlan_file=%s\nvlan_naming=1\n",
+			vpath);
+	}
 	snprintf(path, sizeof(path), "etc/hostapd/avec-%s.conf", r->iface);
 	if (text_add(&t, out, path, 0640, true, err) < 0)
 		return -1;
 
-	if (text_open(&v, err) < 0)
+	if (render_vlans(s, r->iface, r->iface, "", out, err) < 0)
 		return -1;
-	fprintf(v.f, "# VLAN ID, interface, bridge: the roles' VLANs of radio "
-		"%s (avecctl provision)\n", r->iface);
-	for (role = 0; role < AVEC_ROLE__COUNT; role++)
-		if (s->vlan[role] != 0)
-			fprintf(v.f, "%u %.9s.%u %s\n", s->vlan[role], r->iface,
-				s->vlan[role], school_role_bridge(role));
-	snprintf(path, sizeof(path), "etc/hostapd/avec-%s.vlan", r->iface);
-	return text_add(&v, out, path, 0644, false, err);
+	if (s->ssid_psk[0] != '\0') {
+		bss_name(r->iface, "_pk", ob);
+		return render_vlans(s, ob, r->iface, "k", out, err);
+	}
+	return 0;
 }
 
 /* hostapd's keys that AVEC writes, for the syntax check. */

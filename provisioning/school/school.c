@@ -430,8 +430,8 @@ static void
 parse_wifi(struct sp *p, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "secure_ssid", "onboarding_ssid",
-					    NULL };
-	yaml_node_t *v[2];
+					    "psk_ssid", NULL };
+	yaml_node_t *v[3];
 	struct school *s = p->s;
 
 	if (map_fields(p, n, "wifi", keys, v) < 0)
@@ -455,6 +455,18 @@ parse_wifi(struct sp *p, const yaml_node_t *n)
 		else if (strcmp(s->ssid_onboarding, s->ssid_secure) == 0)
 			sp_err(p, v[1], "wifi.onboarding_ssid", "the same as "
 			       "secure_ssid");
+	}
+	/* optional: WPA2-Personal with a key per device */
+	if (v[2] != NULL &&
+	    get_text(p, v[2], "wifi.psk_ssid", s->ssid_psk,
+		     sizeof(s->ssid_psk), "an SSID") == 0) {
+		if (!ssid_ok(s->ssid_psk))
+			sp_err(p, v[2], "wifi.psk_ssid", "not a usable SSID "
+			       "(1-32 bytes of text, no quote or backslash)");
+		else if (strcmp(s->ssid_psk, s->ssid_secure) == 0 ||
+			 strcmp(s->ssid_psk, s->ssid_onboarding) == 0)
+			sp_err(p, v[2], "wifi.psk_ssid", "the same as another "
+			       "SSID of the profile");
 	}
 }
 

@@ -49,6 +49,7 @@ struct school {
 	char timezone[16];		/* "Europe/Paris" only, for now */
 	char ssid_secure[33];
 	char ssid_onboarding[33];
+	char ssid_psk[33];		/* "": no PSK network */
 	char uplink[SCHOOL_IFNAME_MAX + 1];	/* VLAN trunk to the network */
 	uint16_t vlan_onboarding;
 	uint16_t vlan[AVEC_ROLE__COUNT];	/* 0: role not on the Wi-Fi */

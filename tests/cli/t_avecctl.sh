@@ -281,7 +281,7 @@ expect 0 "device list alice --json (none)" device list alice --json
 jcheck "... empty list" 'j == []'
 expect 2 "device list of an unknown account: exit 2" device list nobody
 expect 0 "device list (columns)" device list
-check "device list header" grep -q '^ID  *OWNER  *NAME  *TYPE  *STATUS  *CREATED  *EXPIRES  *LAST-SEEN  *USERNAME/SERIAL$' "$OUT"
+check "device list header" grep -q '^ID  *OWNER  *NAME  *TYPE  *STATUS  *CREATED  *EXPIRES  *LAST-SEEN  *USERNAME/SERIAL/MAC$' "$OUT"
 check "device list columns are aligned" python3 -c '
 import sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()

@@ -151,6 +151,35 @@ check "changed profile: the new file has the new SSID" \
 	grep -qx 'ssid=AVEC-Accueil' "$ROOT/etc/hostapd/avec-wlan0.conf"
 check "no staging copy left behind" [ ! -e "$ROOT/var/lib/avec/provision.new" ]
 
+# ---- the PSK network (devices without 802.1X) ------------------------------
+sed -i 's/^  onboarding_ssid: .*/&\n  psk_ssid: AVEC-Objets/' "$PROFILE"
+prov
+H=$ROOT/etc/hostapd
+check "psk_ssid: switched" [ "$RC" = 0 ]
+# psk_bss RADIO : its PSK BSS asks RADIUS for each station's key
+psk_bss() {
+	sed -n "/^bss=${1}_pk\$/,\$p" "$H/avec-$1.conf" > "$T_SCRATCH/pk"
+	grep -qx 'ssid=AVEC-Objets' "$T_SCRATCH/pk" && grep -qx 'wpa_key_mgmt=WPA-PSK' "$T_SCRATCH/pk" &&
+		grep -qx 'macaddr_acl=2' "$T_SCRATCH/pk" && grep -qx 'wpa_psk_radius=2' "$T_SCRATCH/pk" &&
+		grep -qx 'auth_server_addr=127.0.0.1' "$T_SCRATCH/pk" &&
+		grep -qx "vlan_file=$H/avec-${1}_pk.vlan" "$T_SCRATCH/pk"
+}
+psk_bsses() { psk_bss wlan0 && psk_bss wlan1; }
+check "psk_ssid: each radio gets a WPA-PSK BSS asking RADIUS for the key" psk_bsses
+check "psk_ssid: its DAS ports follow the radios' (3801, 3802)" \
+	sh -c "sed -n '/^bss=wlan0_pk/,\$p' '$H/avec-wlan0.conf' | grep -qx 'radius_das_port=3801' &&
+		sed -n '/^bss=wlan1_pk/,\$p' '$H/avec-wlan1.conf' | grep -qx 'radius_das_port=3802'"
+check "psk_ssid: its VLAN interfaces have their own names" \
+	grep -qx '20 wlan0k.20 br-student' "$H/avec-wlan0_pk.vlan"
+sed -i '/^  psk_ssid: /s/.*/  psk_ssid: AVEC/' "$PROFILE"
+prov
+check "psk_ssid equal to secure_ssid: refused with its line" \
+	[ "$RC" = 1 ] && grep -q "school.yaml:[0-9]*:.*wifi.psk_ssid" "$ERRF"
+sed -i '/^  psk_ssid: /d' "$PROFILE"
+prov
+check "psk_ssid removed: switched back, no PSK BSS" \
+	[ "$RC" = 0 ] && ! grep -q '^bss=wlan0_pk' "$H/avec-wlan0.conf"
+
 # ---- FreeRADIUS from the rendered configuration ---------------------------
 account_add eleve.martin student
 device_add s_ttls eleve.martin ttls || fail "register a TTLS device"

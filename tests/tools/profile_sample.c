@@ -153,7 +153,7 @@ main(int argc, char **argv)
 	ca_lens[0] = ca_der_len;
 	snprintf(cert, sizeof(cert), "%s/%s", cadir, AVEC_CA_SERVER_CERT_FILE);
 	snprintf(key, sizeof(key), "%s/%s", cadir, AVEC_CA_SERVER_KEY_FILE);
-	for (m = 0; m < AVEC_CRED__COUNT; m++) {
+	for (m = 0; m < AVEC_CRED_PSK; m++) {	/* the EAP methods */
 		memset(&p, 0, sizeof(p));
 		p.school_name = "Lycée <Voltaire> & \"Fils\" l'école";
 		p.org_id = "fr.avec.0450822x";

@@ -79,6 +79,82 @@ START_TEST(accept_by_serial_any_spelling)
 }
 END_TEST
 
+/* A policy for @role that also allows PSK devices. */
+static void
+allow_psk(struct avec_store *st, enum avec_role role)
+{
+	struct avec_err err = { "" };
+	struct avec_policy p;
+
+	ck_assert_int_eq(avec_store_policy_get(st, role, &p, &err), 0);
+	p.allowed_creds |= AVEC_CRED_BIT(AVEC_CRED_PSK);
+	ck_assert_msg(avec_store_policy_set(st, role, &p, &err) == 0, "%s",
+		      err.msg);
+}
+
+START_TEST(psk_device_by_mac_gives_its_key)
+{
+	struct avec_store *st = unit_store();
+	struct avec_err err = { "" };
+	struct avec_lookup l;
+	struct avec_index *idx;
+	char mac[32];
+	int64_t id, id2;
+
+	/* not allowed by the default policy */
+	ck_assert_int_eq(unit_device(st, "bob", AVEC_CRED_PSK,
+				     "02:00:00:00:01:00", mac, T0),
+			 -AVEC_STORE_REFUSED);
+	allow_psk(st, AVEC_ROLE_TEACHER);
+	id = unit_device(st, "bob", AVEC_CRED_PSK, "02:00:00:00:01:00", mac,
+			 T0);
+	ck_assert_int_gt(id, 0);
+	ck_assert_str_eq(mac, "02:00:00:00:01:00");
+	/* one active device per MAC */
+	ck_assert_int_eq(unit_device(st, "bob", AVEC_CRED_PSK,
+				     "02:00:00:00:01:00", NULL, T0),
+			 -AVEC_STORE_REFUSED);
+
+	idx = open_index(0);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "020000000100", &l),
+			 AVEC_ACCEPT);
+	ck_assert_int_eq(l.device_id, id);
+	ck_assert_int_eq(l.cred_type, AVEC_CRED_PSK);
+	ck_assert_int_eq(l.verdict.vlan, 30);
+	ck_assert_str_eq(l.psk, UNIT_PSK);
+	ck_assert_str_eq(l.secret_hash, "");
+	ck_assert(strncmp(l.username, "dv-", 3) == 0);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "02-00-00-00-01-00", &l),
+			 AVEC_ACCEPT);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "020000000101", &l),
+			 AVEC_REJECT_UNKNOWN_DEVICE);
+	ck_assert_str_eq(l.psk, "");
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "02000000010", &l),
+			 AVEC_REJECT_MALFORMED_IDENTITY);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "bob", &l),
+			 AVEC_REJECT_MALFORMED_IDENTITY);
+	/* a TTLS device's MAC hint is not a key */
+	ck_assert_int_gt(unit_device(st, "alice", AVEC_CRED_TTLS, "pw", NULL,
+				     T0), 0);
+
+	/* revoked: refused, and the MAC may be registered again */
+	ck_assert_int_eq(avec_store_device_revoke(st, id, "lost", T0 + 10,
+						  &err), 0);
+	ck_assert_int_eq(avec_index_refresh(idx, &err), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "020000000100", &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	id2 = unit_device(st, "bob", AVEC_CRED_PSK, "02:00:00:00:01:00",
+			  NULL, T0 + 20);
+	ck_assert_int_gt(id2, id);
+	ck_assert_int_eq(avec_index_refresh(idx, &err), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "020000000100", &l),
+			 AVEC_ACCEPT);
+	ck_assert_int_eq(l.device_id, id2);
+	avec_index_close(idx);
+	avec_store_close(st);
+}
+END_TEST
+
 START_TEST(malformed_and_unknown_identities)
 {
 	struct avec_store *st = unit_store();
@@ -310,6 +386,7 @@ index_suite(void)
 	tcase_add_test(tc, accept_by_username_with_hash_and_vlan);
 	tcase_add_test(tc, accept_by_serial_any_spelling);
 	tcase_add_test(tc, malformed_and_unknown_identities);
+	tcase_add_test(tc, psk_device_by_mac_gives_its_key);
 	tcase_add_test(tc, refresh_sees_changes_and_only_changes);
 	tcase_add_test(tc, account_and_policy_rules_through_the_index);
 	tcase_add_test(tc, refresher_thread_picks_up_a_revocation);

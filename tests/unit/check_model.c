@@ -43,11 +43,15 @@ START_TEST(credential_masks)
 	char buf[32];
 
 	ck_assert_int_eq(avec_cred_mask_parse("tls,ttls,peap", &m), 0);
+	ck_assert_uint_eq(m, AVEC_CRED_EAP);
+	ck_assert_int_eq(avec_cred_mask_parse("tls,ttls,peap,psk", &m), 0);
 	ck_assert_uint_eq(m, AVEC_CRED_ALL);
 	ck_assert_int_eq(avec_cred_mask_parse("peap", &m), 0);
 	ck_assert_uint_eq(m, AVEC_CRED_BIT(AVEC_CRED_PEAP));
-	ck_assert_str_eq(avec_cred_mask_format(AVEC_CRED_ALL, buf, sizeof(buf)),
+	ck_assert_str_eq(avec_cred_mask_format(AVEC_CRED_EAP, buf, sizeof(buf)),
 			 "tls,ttls,peap");
+	ck_assert_str_eq(avec_cred_mask_format(AVEC_CRED_ALL, buf, sizeof(buf)),
+			 "tls,ttls,peap,psk");
 	ck_assert_str_eq(avec_cred_mask_format(AVEC_CRED_BIT(AVEC_CRED_TTLS), buf,
 					       sizeof(buf)), "ttls");
 	ck_assert_str_eq(avec_cred_mask_format(0, buf, sizeof(buf)), "");
@@ -55,7 +59,10 @@ START_TEST(credential_masks)
 	ck_assert_int_eq(avec_cred_mask_parse("", &m), -1);
 	ck_assert_int_eq(avec_cred_mask_parse("tls,", &m), -1);
 	ck_assert_int_eq(avec_cred_mask_parse(",tls", &m), -1);
-	ck_assert_int_eq(avec_cred_mask_parse("tls,psk", &m), -1);
+	ck_assert_int_eq(avec_cred_mask_parse("tls,wep", &m), -1);
+	ck_assert_int_eq(avec_cred_mask_parse("ttls,psk", &m), 0);
+	ck_assert_uint_eq(m, AVEC_CRED_BIT(AVEC_CRED_TTLS) |
+			  AVEC_CRED_BIT(AVEC_CRED_PSK));
 	ck_assert_int_eq(avec_cred_mask_parse("tlstlstlstlstlstlstls", &m), -1);
 }
 END_TEST

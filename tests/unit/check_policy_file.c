@@ -81,7 +81,7 @@ START_TEST(test_example)
 	ck_assert(st->defined);
 	ck_assert_uint_eq(st->vlan, 20);
 	ck_assert_uint_eq(st->max_devices, 3);
-	ck_assert_uint_eq(st->allowed_creds, AVEC_CRED_ALL);
+	ck_assert_uint_eq(st->allowed_creds, AVEC_CRED_EAP);
 	ck_assert_uint_eq(st->session_timeout, 8 * 3600);
 	ck_assert_uint_eq(st->device_lifetime, 365 * 86400);
 	ck_assert_uint_eq(st->lifetime_until, 0);

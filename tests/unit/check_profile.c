@@ -802,11 +802,11 @@ profile_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, ca_der_forms);
-	tcase_add_loop_test(tc, eapconfig_validates, 0, AVEC_CRED__COUNT);
-	tcase_add_loop_test(tc, mobileconfig_payloads, 0, AVEC_CRED__COUNT);
+	tcase_add_loop_test(tc, eapconfig_validates, 0, AVEC_CRED_PSK);
+	tcase_add_loop_test(tc, mobileconfig_payloads, 0, AVEC_CRED_PSK);
 	tcase_add_test(tc, mobileconfig_rollover);
-	tcase_add_loop_test(tc, wlan_xml_validates_server, 0, AVEC_CRED__COUNT);
-	tcase_add_loop_test(tc, onc_is_json, 0, AVEC_CRED__COUNT);
+	tcase_add_loop_test(tc, wlan_xml_validates_server, 0, AVEC_CRED_PSK);
+	tcase_add_loop_test(tc, onc_is_json, 0, AVEC_CRED_PSK);
 	tcase_add_test(tc, hostile_text_escaped);
 	tcase_add_test(tc, refusals_name_no_secret);
 	tcase_add_test(tc, signed_mobileconfig_verifies);

@@ -93,6 +93,63 @@ START_TEST(an_older_store_is_upgraded_in_place)
 }
 END_TEST
 
+/*
+ * Schema 7 rebuilds the devices table: every row that points at a device
+ * (its credential, a session in the connection log) must survive it.
+ */
+START_TEST(the_devices_rebuild_keeps_what_points_at_them)
+{
+	struct avec_err err = { "" };
+	struct avec_device_rec d;
+	struct avec_store *st;
+	sqlite3_stmt *s;
+	sqlite3 *db;
+	int i;
+
+	ck_assert_int_eq(sqlite3_open(unit_path("v6.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON", 0, 0, 0),
+			 SQLITE_OK);
+	for (i = 0; i < 6; i++)
+		ck_assert_int_eq(sqlite3_exec(db, avec_migrations[i].sql, 0, 0,
+					      0), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 6;"
+		"INSERT INTO accounts (principal, role, created_at, updated_at) "
+		"VALUES ('alice', 'student', 1, 1);"
+		"INSERT INTO devices (account_id, name, cred_type, created_at, "
+		"last_mac) VALUES (1, 'phone', 'ttls', 1, 'aa:bb:cc:dd:ee:01');"
+		"INSERT INTO credentials (device_id, username, secret_hash) "
+		"VALUES (1, 'dv-abcdefghijklmnop', '{nthash}00');"
+		"INSERT INTO sessions (nas_address, acct_session_id, account_id, "
+		"device_id, started_at, updated_at) "
+		"VALUES ('192.0.2.1', 's1', 1, 1, 1, 1);", 0, 0, 0), SQLITE_OK);
+	sqlite3_close(db);
+
+	st = avec_store_open(unit_path("v6.db"), 0, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	ck_assert_int_eq(avec_store_device_get(st, 1, &d, &err), 0);
+	ck_assert_str_eq(d.username, "dv-abcdefghijklmnop");
+	ck_assert_str_eq(d.secret_hash, "{nthash}00");
+	ck_assert_str_eq(d.last_mac, "aa:bb:cc:dd:ee:01");
+	ck_assert_str_eq(d.mac, "");
+	avec_store_close(st);
+
+	ck_assert_int_eq(sqlite3_open(unit_path("v6.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT device_id FROM sessions",
+					    -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(s, 0), 1);
+	sqlite3_finalize(s);
+	/* the generation triggers came back with the table */
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+		"sqlite_schema WHERE type = 'trigger' AND tbl_name = 'devices'",
+		-1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(s, 0), 3);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(older_schema_needs_a_writer)
 {
 	struct avec_err err = { "" };
@@ -417,6 +474,7 @@ store_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, open_creates_and_migrates);
 	tcase_add_test(tc, newer_schema_is_refused_untouched);
+	tcase_add_test(tc, the_devices_rebuild_keeps_what_points_at_them);
 	tcase_add_test(tc, older_schema_needs_a_writer);
 	tcase_add_test(tc, an_older_store_is_upgraded_in_place);
 	tcase_add_test(tc, accounts);

@@ -90,6 +90,10 @@ unit_device(struct avec_store *st, const char *principal,
 			snprintf(d.cert_serial + 2 * i, 3, "%02x",
 				 (unsigned char)d.username[3 + i] & 0x7f);
 		strcpy(d.cert_fingerprint, "00");
+	} else if (type == AVEC_CRED_PSK) {
+		/* @secret is the MAC; the key is fixed */
+		snprintf(d.mac, sizeof(d.mac), "%s", secret);
+		strcpy(d.psk, UNIT_PSK);
 	} else {
 		ck_assert_int_eq(avec_secret_hash(type, secret, d.secret_hash,
 						  sizeof(d.secret_hash)), 0);
@@ -98,7 +102,8 @@ unit_device(struct avec_store *st, const char *principal,
 	if (rc != 0)
 		return -rc;
 	if (key)
-		strcpy(key, type == AVEC_CRED_TLS ? d.cert_serial : d.username);
+		strcpy(key, type == AVEC_CRED_TLS ? d.cert_serial :
+		       type == AVEC_CRED_PSK ? d.mac : d.username);
 	return id;
 }
 

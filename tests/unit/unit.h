@@ -40,9 +40,11 @@ const char *unit_path(const char *name);
 /* A migrated store at unit_path("avec.db"), with accounts "alice"
  * (student) and "bob" (teacher).  Caller closes it. */
 struct avec_store *unit_store(void);
-/* Register a device of @type (with @secret unless TLS) for @principal;
- * returns its id, or minus the store's code.  Writes the device's lookup
- * key (username, or certificate serial for TLS) into @key (may be NULL). */
+/* Register a device of @type (with @secret unless TLS; for PSK, @secret
+ * is the MAC and the key is UNIT_PSK) for @principal; returns its id, or
+ * minus the store's code.  Writes the device's lookup key (username,
+ * certificate serial for TLS, MAC for PSK) into @key (may be NULL). */
+#define UNIT_PSK "unit-test-psk-0001"
 int64_t unit_device(struct avec_store *st, const char *principal,
 		    enum avec_cred_type type, const char *secret,
 		    char *key, int64_t now);
