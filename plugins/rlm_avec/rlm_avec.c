@@ -326,46 +326,12 @@ static bool mac_auth_request(REQUEST *request, VALUE_PAIR *name)
 }
 
 /*
- * MAC authentication of a PSK device: the access point's password is the
- * MAC itself, so hand that to rlm_pap as the known good password.  The key
- * that proves the device goes out in post-auth.
- */
-static rlm_rcode_t mac_authorize(rlm_avec_t *inst, REQUEST *request,
-				 VALUE_PAIR *name)
-{
-	struct avec_lookup lk;
-	VALUE_PAIR *vp;
-	rlm_rcode_t rcode = RLM_MODULE_NOOP;
-
-	memset(&lk, 0, sizeof(lk));
-	avec_index_decide(inst->index, AVEC_KEY_MAC, name->vp_strvalue,
-			  name->vp_length, request->timestamp, &lk);
-	if (lk.device_id == 0 || lk.psk[0] == '\0') {
-		RDEBUG2("no PSK device with this MAC address");
-		goto out;
-	}
-	vp = fr_pair_afrom_num(request, PW_CLEARTEXT_PASSWORD, 0);
-	if (!vp) {
-		REDEBUG("out of memory");
-		rcode = RLM_MODULE_FAIL;
-		goto out;
-	}
-	fr_pair_value_bstrncpy(vp, name->vp_strvalue, name->vp_length);
-	fr_pair_delete_by_num(&request->config, PW_CLEARTEXT_PASSWORD, 0,
-			      TAG_ANY);
-	fr_pair_add(&request->config, vp);
-	RDEBUG2("principal %s device %lld (psk): MAC authentication",
-		lk.principal, (long long)lk.device_id);
-	rcode = RLM_MODULE_UPDATED;
-out:
-	avec_secret_wipe(&lk, sizeof(lk));
-	return rcode;
-}
-
-/*
- * Hand the device's stored hash to the password modules.  NOOP when the
- * User-Name is not a device username or names no device with a secret:
- * the reason is decided, and logged, in post-auth.
+ * Hand the device's known good password to the password modules: its
+ * stored hash (a device username, TTLS/PEAP), or, for the MAC
+ * authentication of a PSK device, the MAC itself (the access point's
+ * password; the key that proves the device goes out in post-auth).  NOOP
+ * when the User-Name names no such device: the reason is decided, and
+ * logged, in post-auth.
  */
 static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance,
 						  REQUEST *request)
@@ -373,37 +339,52 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance,
 	rlm_avec_t *inst = instance;
 	struct avec_lookup lk;
 	VALUE_PAIR *name, *vp;
+	unsigned int attr;
+	char const *good;
+	size_t goodlen;
+	bool mac;
 	rlm_rcode_t rcode = RLM_MODULE_NOOP;
 
 	name = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0,
 				   TAG_ANY);
-	if (mac_auth_request(request, name))
-		return mac_authorize(inst, request, name);
-	if (!name || !avec_username_valid(name->vp_strvalue, name->vp_length))
+	mac = mac_auth_request(request, name);
+	if (!mac && (!name || !avec_username_valid(name->vp_strvalue,
+						   name->vp_length)))
 		return RLM_MODULE_NOOP;
 
 	memset(&lk, 0, sizeof(lk));
-	avec_index_decide(inst->index, AVEC_KEY_USERNAME, name->vp_strvalue,
-			  name->vp_length, request->timestamp, &lk);
-	if (lk.device_id == 0 || lk.secret_hash[0] == '\0') {
-		RDEBUG2("no device with a secret under this user name");
+	avec_index_decide(inst->index, mac ? AVEC_KEY_MAC : AVEC_KEY_USERNAME,
+			  name->vp_strvalue, name->vp_length,
+			  request->timestamp, &lk);
+	if (mac) {
+		attr = PW_CLEARTEXT_PASSWORD;
+		good = name->vp_strvalue;
+		goodlen = lk.psk[0] ? name->vp_length : 0;
+	} else {
+		attr = PW_PASSWORD_WITH_HEADER;
+		good = lk.secret_hash;
+		goodlen = strlen(lk.secret_hash);
+	}
+	if (lk.device_id == 0 || goodlen == 0) {
+		RDEBUG2("no device with a secret under this %s",
+			mac ? "MAC address" : "user name");
 		goto out;
 	}
 
 	/* Owned by the request; replaces any earlier value. */
-	vp = fr_pair_afrom_num(request, PW_PASSWORD_WITH_HEADER, 0);
+	vp = fr_pair_afrom_num(request, attr, 0);
 	if (!vp) {
 		REDEBUG("out of memory");
 		rcode = RLM_MODULE_FAIL;
 		goto out;
 	}
-	fr_pair_value_strcpy(vp, lk.secret_hash);
-	fr_pair_delete_by_num(&request->config, PW_PASSWORD_WITH_HEADER, 0,
-			      TAG_ANY);
+	fr_pair_value_bstrncpy(vp, good, goodlen);
+	fr_pair_delete_by_num(&request->config, attr, 0, TAG_ANY);
 	fr_pair_add(&request->config, vp);
-	RDEBUG2("principal %s device %lld (%s): stored hash handed to "
-		"the password modules", lk.principal, (long long)lk.device_id,
-		avec_cred_type_name(lk.cred_type));
+	RDEBUG2("principal %s device %lld (%s): %s", lk.principal,
+		(long long)lk.device_id, avec_cred_type_name(lk.cred_type),
+		mac ? "MAC authentication" :
+		"stored hash handed to the password modules");
 	rcode = RLM_MODULE_UPDATED;
 out:
 	avec_secret_wipe(&lk, sizeof(lk));

@@ -105,23 +105,22 @@ rejected hint unknown-device
 
 # Revocation: refused at once (the index refreshes within its interval);
 # the MAC can then be given to a new device, with a new key.
+# until_code NAME CODE : ask for 02:00:00:00:0a:01 until the answer is CODE (3 s)
+until_code() {
+	local n=30
+	while :; do
+		mac_auth 020000000a01 02-00-00-00-0A-01 | rad_send "$1"
+		[ "$(rad_code "$1")" = "$2" ] || [ $n -le 0 ] && break
+		n=$((n - 1)); sleep 0.1
+	done
+}
 avecctl device revoke "$tv_id" --no-disconnect >/dev/null
-n=30
-while :; do
-	mac_auth 020000000a01 02-00-00-00-0A-01 | rad_send revoked
-	[ "$(rad_code revoked)" = Access-Reject ] || [ $n -le 0 ] && break
-	n=$((n - 1)); sleep 0.1
-done
+until_code revoked Access-Reject
 rejected revoked device-revoked
 psk_add tv2 prof.psk 02-00-00-00-0a-01 || fail "register the MAC again after revocation"
 # shellcheck disable=SC2154 # tv2_*: set by psk_add
 check "the new device has a new key" [ -n "$tv2_psk" -a "$tv2_psk" != "$tv_psk" ]
-n=30
-while :; do
-	mac_auth 020000000a01 02-00-00-00-0A-01 | rad_send again
-	[ "$(rad_code again)" = Access-Accept ] || [ $n -le 0 ] && break
-	n=$((n - 1)); sleep 0.1
-done
+until_code again Access-Accept
 check "the new device is accepted with its own key" one again Tunnel-Password "\"$tv2_psk\""
 
 check "the server is still up" radius_alive
