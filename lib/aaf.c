@@ -8,7 +8,9 @@
  * substitution, so a file can neither fetch anything nor read a local
  * file through an external entity, and memory stays bounded by the largest
  * request, not the file.  Every malformation is reported as
- * "FILE:LINE: ELEMENT: what".
+ * "FILE:LINE: ELEMENT: what".  It is on the import's hot path: once its
+ * buffers have grown, a request costs no allocation of its own, and line
+ * numbers are looked up only for a request's start and for errors.
  *
  * It must never touch the store, decide what a record means (roles,
  * schools, who has left), or keep anything after a callback returns.
@@ -36,12 +38,22 @@ enum where {
 	IN_MODS,		/* modifications */
 };
 
+#define NO_OFF ((size_t)-1)
+/* Bytes asked of the file per read (libxml2 asks for 4 KB at a time). */
+#define READ_CHUNK (256u << 10)
+
+/*
+ * A request is gathered without one allocation per string: its attribute
+ * names, values, identifier and category are offsets into one byte buffer
+ * (strings), its values' offsets are one array (voff, consecutive per
+ * attribute); all are kept from request to request and only grow, so the
+ * memory is that of the largest request.  Pointers are made at emit().
+ */
 struct attr_buf {
-	char *name;
+	size_t name;		/* offset in strings */
 	bool opattr;		/* from operationalAttributes */
 	enum avec_aaf_mod mod;
-	unsigned n, cap;
-	char **values;
+	unsigned v0, n;		/* its values: voff[v0 .. v0 + n) */
 };
 
 struct parse {
@@ -50,6 +62,8 @@ struct parse {
 	uint64_t done, total;
 	avec_aaf_progress progress;
 	void *pctx;
+	unsigned char *in;	/* read-ahead: in[ipos .. ilen) not yet given */
+	size_t ipos, ilen;
 	/* the first libxml2 error */
 	int xml_failed;
 	int xml_line;
@@ -58,45 +72,46 @@ struct parse {
 	enum avec_aaf_op op;
 	long line;
 	enum where where;
-	char *category;
-	char *id;
+	size_t category, id;	/* offsets in strings, or NO_OFF */
 	bool have_ident;
 	unsigned nattrs, cap;
 	struct attr_buf *attrs;
 	struct attr_buf *cur;	/* attr or modification being read */
 	bool in_value, in_id, cur_is_op;
-	char *text;		/* value text being gathered */
-	size_t tlen, tcap;
+	size_t tstart;		/* where the text being gathered starts */
+	char *strings;
+	size_t slen, scap;
+	size_t *voff;
+	unsigned nv, vcap;
+	/* emit()'s pointer arrays, kept between requests */
+	const char **vptr;
+	unsigned vpcap;
+	struct avec_aaf_attr *out;
+	unsigned outcap;
 };
 
 static void
 reset_request(struct parse *p)
 {
-	unsigned i, j;
-
-	for (i = 0; i < p->nattrs; i++) {
-		for (j = 0; j < p->attrs[i].n; j++)
-			free(p->attrs[i].values[j]);
-		free(p->attrs[i].values);
-		free(p->attrs[i].name);
-	}
 	p->nattrs = 0;
-	free(p->category);
-	free(p->id);
-	p->category = p->id = NULL;
+	p->nv = 0;
+	p->slen = 0;
+	p->category = p->id = NO_OFF;
 	p->have_ident = false;
 	p->where = IN_NONE;
 	p->cur = NULL;
 	p->in_value = p->in_id = p->cur_is_op = false;
-	p->tlen = 0;
 }
 
 static void
 free_parse(struct parse *p)
 {
-	reset_request(p);
 	free(p->attrs);
-	free(p->text);
+	free(p->strings);
+	free(p->voff);
+	free(p->vptr);
+	free(p->out);
+	free(p->in);
 }
 
 const struct avec_aaf_attr *
@@ -142,6 +157,18 @@ fail_at(struct parse *p, struct avec_err *err, long line, const char *elem,
 			    elem != NULL && *elem != '\0' ? elem : "-", what);
 }
 
+/* The line of the reader's current node, as an error message names it. */
+static long
+cur_line(xmlTextReaderPtr r)
+{
+	xmlNodePtr node = xmlTextReaderCurrentNode(r);
+	long line = node != NULL ? xmlGetLineNo(node) : -1;
+
+	if (line <= 0)
+		line = xmlTextReaderGetParserLineNumber(r);
+	return line;
+}
+
 /* libxml2's errors: keep the first, with its line. */
 static void
 on_xml_error(void *arg, xmlErrorPtr e)
@@ -164,16 +191,31 @@ static int
 io_read(void *arg, char *buf, int len)
 {
 	struct parse *p = arg;
-	ssize_t n;
+	size_t n;
 
-	do
-		n = read(p->fd, buf, (size_t)len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	p->done += (uint64_t)n;
-	if (p->progress != NULL)
-		p->progress(p->done, p->total, p->pctx);
+	if (len <= 0)
+		return 0;
+	if (p->ipos == p->ilen) {
+		ssize_t got;
+
+		do
+			got = read(p->fd, p->in, READ_CHUNK);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return -1;
+		p->ipos = 0;
+		p->ilen = (size_t)got;
+		p->done += (uint64_t)got;
+		if (p->progress != NULL)
+			p->progress(p->done, p->total, p->pctx);
+		if (got == 0)
+			return 0;
+	}
+	n = p->ilen - p->ipos;
+	if (n > (size_t)len)
+		n = (size_t)len;
+	memcpy(buf, p->in + p->ipos, n);
+	p->ipos += n;
 	return (int)n;
 }
 
@@ -265,48 +307,75 @@ declares_encoding(int fd)
 	return strstr(head, "encoding") != NULL;
 }
 
+/* Room for @n more bytes in strings. */
 static int
-push_text(struct parse *p, const char *s)
+strings_room(struct parse *p, size_t n)
 {
-	size_t n = strlen(s);
-
-	if (p->tlen + n + 1 > p->tcap) {
-		size_t cap = (p->tlen + n + 1) * 2;
-		char *t = realloc(p->text, cap);
+	if (p->slen + n > p->scap) {
+		size_t cap = (p->slen + n) * 2;
+		char *t = realloc(p->strings, cap);
 
 		if (t == NULL)
 			return -1;
-		p->text = t;
-		p->tcap = cap;
+		p->strings = t;
+		p->scap = cap;
 	}
-	memcpy(p->text + p->tlen, s, n);
-	p->tlen += n;
-	p->text[p->tlen] = '\0';
 	return 0;
 }
 
-/* Trimmed copy of the gathered text. */
-static char *
+/* Append @n bytes of @s (no terminator). */
+static int
+push_bytes(struct parse *p, const char *s, size_t n)
+{
+	if (strings_room(p, n + 1) < 0)
+		return -1;
+	memcpy(p->strings + p->slen, s, n);
+	p->slen += n;
+	return 0;
+}
+
+/* A string of its own in strings; its offset, or NO_OFF. */
+static size_t
+push_str(struct parse *p, const char *s)
+{
+	size_t off = p->slen;
+
+	if (push_bytes(p, s, strlen(s) + 1) < 0)
+		return NO_OFF;
+	return off;
+}
+
+/* The text gathered since tstart, trimmed if asked, terminated: its
+ * offset, or NO_OFF. */
+static size_t
 take_text(struct parse *p, bool trim)
 {
-	const char *s = p->tlen ? p->text : "";
-	size_t n = p->tlen;
+	size_t b = p->tstart, e = p->slen;
+	char *s = p->strings;
 
 	if (trim) {
-		while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
-			s++, n--;
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-				 s[n - 1] == '\n' || s[n - 1] == '\r'))
-			n--;
+		while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\n' ||
+				 s[b] == '\r'))
+			b++;
+		while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' ||
+				 s[e - 1] == '\n' || s[e - 1] == '\r'))
+			e--;
+		if (b > p->tstart)
+			memmove(s + p->tstart, s + b, e - b);
+		e = p->tstart + (e - b);
 	}
-	p->tlen = 0;
-	return strndup(s, n);
+	p->slen = e;
+	if (strings_room(p, 1) < 0)
+		return NO_OFF;
+	p->strings[p->slen++] = '\0';
+	return p->tstart;
 }
 
 static struct attr_buf *
 new_attr(struct parse *p, const char *name, enum avec_aaf_mod mod)
 {
 	struct attr_buf *a;
+	size_t off;
 
 	if (p->nattrs == p->cap) {
 		unsigned cap = p->cap ? p->cap * 2 : 32;
@@ -317,33 +386,64 @@ new_attr(struct parse *p, const char *name, enum avec_aaf_mod mod)
 		p->attrs = t;
 		p->cap = cap;
 	}
+	if ((off = push_str(p, name)) == NO_OFF)
+		return NULL;
 	a = &p->attrs[p->nattrs];
 	memset(a, 0, sizeof(*a));
-	if ((a->name = strdup(name)) == NULL)
-		return NULL;
+	a->name = off;
 	a->mod = mod;
+	a->v0 = p->nv;
 	p->nattrs++;
 	return a;
 }
 
+/* A value (offset @off in strings) for the current attribute. */
 static int
-add_value(struct attr_buf *a, char *v)
+add_value(struct parse *p, size_t off)
 {
-	if (v == NULL)
+	if (off == NO_OFF)
 		return -1;
-	if (a->n == a->cap) {
-		unsigned cap = a->cap ? a->cap * 2 : 4;
-		char **t = realloc(a->values, cap * sizeof(*t));
+	if (p->nv == p->vcap) {
+		unsigned cap = p->vcap ? p->vcap * 2 : 64;
+		size_t *t = realloc(p->voff, cap * sizeof(*t));
 
-		if (t == NULL) {
-			free(v);
+		if (t == NULL)
 			return -1;
-		}
-		a->values = t;
-		a->cap = cap;
+		p->voff = t;
+		p->vcap = cap;
 	}
-	a->values[a->n++] = v;
+	p->voff[p->nv++] = off;
+	p->cur->n++;
 	return 0;
+}
+
+/*
+ * The value of the attribute @name of the current element, without a copy
+ * when it is plain text in the tree (*@own NULL); otherwise as libxml2
+ * gives it (*@own set: the caller xmlFree()s it).  NULL: no such attribute.
+ */
+static const char *
+get_attr(xmlTextReaderPtr r, const char *name, char **own)
+{
+	xmlNodePtr node = xmlTextReaderCurrentNode(r);
+	xmlAttrPtr a;
+
+	*own = NULL;
+	if (node != NULL && node->type == XML_ELEMENT_NODE) {
+		for (a = node->properties; a != NULL; a = a->next) {
+			if (a->ns != NULL || strcmp((const char *)a->name, name) != 0)
+				continue;
+			if (a->children == NULL)
+				return "";
+			if (a->children->next == NULL &&
+			    a->children->type == XML_TEXT_NODE &&
+			    a->children->content != NULL)
+				return (const char *)a->children->content;
+			break;
+		}
+	}
+	*own = (char *)xmlTextReaderGetAttribute(r, BAD_CAST name);
+	return *own;
 }
 
 static const char *const REQ_NAMES[] = {
@@ -356,61 +456,72 @@ static const char *const REQ_NAMES[] = {
 static int
 emit(struct parse *p, avec_aaf_cb cb, void *ctx, struct avec_err *err)
 {
-	struct avec_aaf_attr stackattrs[64];
-	struct avec_aaf_attr *attrs = stackattrs;
 	struct avec_aaf_rec rec;
 	const char *rq = REQ_NAMES[p->op];
+	const char *s = p->strings;
 	unsigned i, n = 0;
-	int rc;
 
-	if (p->id == NULL || p->id[0] == '\0')
+	if (p->id == NO_OFF || s[p->id] == '\0')
 		return fail_at(p, err, p->line, rq, "request without identifier/id");
-	if (p->category == NULL || p->category[0] == '\0')
+	if (p->category == NO_OFF || s[p->category] == '\0')
 		return fail_at(p, err, p->line, rq, "request without a category "
 			       "(operationalAttributes categoriePersonne or "
 			       "categorieStructure)");
-	if (p->nattrs > 64 &&
-	    (attrs = calloc(p->nattrs, sizeof(*attrs))) == NULL)
-		return fail_at(p, err, p->line, rq, "out of memory");
+	if (p->nv > p->vpcap) {
+		const char **t = realloc(p->vptr, p->nv * sizeof(*t));
+
+		if (t == NULL)
+			return fail_at(p, err, p->line, rq, "out of memory");
+		p->vptr = t;
+		p->vpcap = p->nv;
+	}
+	if (p->nattrs > p->outcap) {
+		struct avec_aaf_attr *t = realloc(p->out, p->nattrs * sizeof(*t));
+
+		if (t == NULL)
+			return fail_at(p, err, p->line, rq, "out of memory");
+		p->out = t;
+		p->outcap = p->nattrs;
+	}
+	for (i = 0; i < p->nv; i++)
+		p->vptr[i] = s + p->voff[i];
 	for (i = 0; i < p->nattrs; i++) {
 		if (p->attrs[i].opattr)
 			continue;
-		attrs[n].name = p->attrs[i].name;
-		attrs[n].mod = p->attrs[i].mod;
-		attrs[n].nvalues = p->attrs[i].n;
-		attrs[n].values = (const char *const *)p->attrs[i].values;
+		p->out[n].name = s + p->attrs[i].name;
+		p->out[n].mod = p->attrs[i].mod;
+		p->out[n].nvalues = p->attrs[i].n;
+		p->out[n].values = p->vptr + p->attrs[i].v0;
 		n++;
 	}
 	memset(&rec, 0, sizeof(rec));
 	rec.op = p->op;
-	rec.category = p->category;
-	rec.id = p->id;
+	rec.category = s + p->category;
+	rec.id = s + p->id;
 	rec.nattrs = n;
-	rec.attrs = attrs;
+	rec.attrs = p->out;
 	rec.file = p->path;
 	rec.line = p->line;
-	rc = cb(&rec, ctx, err);
-	if (attrs != stackattrs)
-		free(attrs);
-	return rc;
+	return cb(&rec, ctx, err);
 }
 
 static int
 start_element(struct parse *p, xmlTextReaderPtr r, const char *name, int depth,
-	      long line, avec_aaf_cb cb, void *ctx, struct avec_err *err)
+	      avec_aaf_cb cb, void *ctx, struct avec_err *err)
 {
 	bool empty = xmlTextReaderIsEmptyElement(r) == 1;
-	char *a;
+	const char *a;
+	char *own;
 
 	switch (depth) {
 	case 0:
 		if (strcmp(name, "ficAlimMENESR") != 0)
-			return fail_at(p, err, line, name, "not an AAF file "
+			return fail_at(p, err, cur_line(r), name, "not an AAF file "
 				       "(the root must be ficAlimMENESR)");
 		return 0;
 	case 1:
 		reset_request(p);
-		p->line = line;
+		p->line = cur_line(r);
 		if (strcmp(name, "addRequest") == 0)
 			p->op = AVEC_AAF_ADD;
 		else if (strcmp(name, "modifyRequest") == 0)
@@ -418,7 +529,7 @@ start_element(struct parse *p, xmlTextReaderPtr r, const char *name, int depth,
 		else if (strcmp(name, "deleteRequest") == 0)
 			p->op = AVEC_AAF_DELETE;
 		else
-			return fail_at(p, err, line, name, "unknown request "
+			return fail_at(p, err, p->line, name, "unknown request "
 				       "(expected addRequest, modifyRequest "
 				       "or deleteRequest)");
 		if (empty)
@@ -434,33 +545,36 @@ start_element(struct parse *p, xmlTextReaderPtr r, const char *name, int depth,
 		else if (strcmp(name, "modifications") == 0 && p->op == AVEC_AAF_MODIFY)
 			p->where = IN_MODS;
 		else
-			return fail_at(p, err, line, name, "unexpected element "
+			return fail_at(p, err, cur_line(r), name, "unexpected element "
 				       "in %s", REQ_NAMES[p->op]);
 		if (empty)
 			p->where = IN_NONE;
 		return 0;
 	case 3:
 		if (p->where == IN_IDENT && strcmp(name, "id") == 0) {
-			if (p->id != NULL)
-				return fail_at(p, err, line, name, "second identifier");
+			if (p->id != NO_OFF)
+				return fail_at(p, err, cur_line(r), name,
+					       "second identifier");
 			p->in_id = !empty;
-			p->tlen = 0;
-			if (empty)
-				p->id = strdup("");
+			p->tstart = p->slen;
+			if (empty && (p->id = push_str(p, "")) == NO_OFF)
+				return fail_at(p, err, cur_line(r), name,
+					       "out of memory");
 			return 0;
 		}
 		if ((p->where == IN_OPATTRS || p->where == IN_ATTRS) &&
 		    strcmp(name, "attr") == 0) {
-			a = (char *)xmlTextReaderGetAttribute(r, BAD_CAST "name");
+			a = get_attr(r, "name", &own);
 			if (a == NULL || *a == '\0') {
-				xmlFree(a);
-				return fail_at(p, err, line, name, "attr without a name");
+				xmlFree(own);
+				return fail_at(p, err, cur_line(r), name,
+					       "attr without a name");
 			}
 			p->cur = new_attr(p, a, AVEC_AAF_REPLACE);
 			p->cur_is_op = p->where == IN_OPATTRS;
-			xmlFree(a);
+			xmlFree(own);
 			if (p->cur == NULL)
-				return fail_at(p, err, line, name, "out of memory");
+				return fail_at(p, err, cur_line(r), name, "out of memory");
 			p->cur->opattr = p->cur_is_op;
 			if (empty)
 				p->cur = NULL;
@@ -468,14 +582,15 @@ start_element(struct parse *p, xmlTextReaderPtr r, const char *name, int depth,
 		}
 		if (p->where == IN_MODS && strcmp(name, "modification") == 0) {
 			enum avec_aaf_mod mod;
-			char *opn;
+			const char *opn;
+			char *own_opn;
 
-			a = (char *)xmlTextReaderGetAttribute(r, BAD_CAST "name");
-			opn = (char *)xmlTextReaderGetAttribute(r, BAD_CAST "operation");
+			a = get_attr(r, "name", &own);
+			opn = get_attr(r, "operation", &own_opn);
 			if (a == NULL || *a == '\0') {
-				xmlFree(a);
-				xmlFree(opn);
-				return fail_at(p, err, line, name,
+				xmlFree(own);
+				xmlFree(own_opn);
+				return fail_at(p, err, cur_line(r), name,
 					       "modification without a name");
 			}
 			if (opn == NULL || strcmp(opn, "replace") == 0) {
@@ -488,45 +603,46 @@ start_element(struct parse *p, xmlTextReaderPtr r, const char *name, int depth,
 				char op[40];
 
 				snprintf(op, sizeof(op), "%s", opn);
-				xmlFree(a);
-				xmlFree(opn);
-				return fail_at(p, err, line, name, "unknown "
+				xmlFree(own);
+				xmlFree(own_opn);
+				return fail_at(p, err, cur_line(r), name, "unknown "
 					       "operation \"%s\" (expected "
 					       "replace, add or delete)", op);
 			}
-			xmlFree(opn);
+			xmlFree(own_opn);
 			p->cur = new_attr(p, a, mod);
 			p->cur_is_op = false;
-			xmlFree(a);
+			xmlFree(own);
 			if (p->cur == NULL)
-				return fail_at(p, err, line, name, "out of memory");
+				return fail_at(p, err, cur_line(r), name, "out of memory");
 			if (empty)
 				p->cur = NULL;
 			return 0;
 		}
-		return fail_at(p, err, line, name, "unexpected element");
+		return fail_at(p, err, cur_line(r), name, "unexpected element");
 	case 4:
 		if (p->cur != NULL && strcmp(name, "value") == 0) {
-			p->tlen = 0;
+			p->tstart = p->slen;
 			if (empty) {
-				if (add_value(p->cur, strdup("")) < 0)
-					return fail_at(p, err, line, name, "out of memory");
+				if (add_value(p, push_str(p, "")) < 0)
+					return fail_at(p, err, cur_line(r), name,
+						       "out of memory");
 			} else {
 				p->in_value = true;
 			}
 			return 0;
 		}
-		return fail_at(p, err, line, name, "unexpected element");
+		return fail_at(p, err, cur_line(r), name, "unexpected element");
 	default:
-		return fail_at(p, err, line, name, "unexpected element");
+		return fail_at(p, err, cur_line(r), name, "unexpected element");
 	}
 }
 
 static int
-end_element(struct parse *p, int depth, long line, const char *name,
+end_element(struct parse *p, xmlTextReaderPtr r, int depth, const char *name,
 	    avec_aaf_cb cb, void *ctx, struct avec_err *err)
 {
-	char *v;
+	size_t v;
 
 	switch (depth) {
 	case 1:
@@ -537,8 +653,8 @@ end_element(struct parse *p, int depth, long line, const char *name,
 	case 3:
 		if (p->in_id) {
 			p->in_id = false;
-			if ((p->id = take_text(p, true)) == NULL)
-				return fail_at(p, err, line, name, "out of memory");
+			if ((p->id = take_text(p, true)) == NO_OFF)
+				return fail_at(p, err, cur_line(r), name, "out of memory");
 		}
 		p->cur = NULL;
 		return 0;
@@ -546,18 +662,17 @@ end_element(struct parse *p, int depth, long line, const char *name,
 		if (!p->in_value)
 			return 0;
 		p->in_value = false;
-		v = take_text(p, p->cur_is_op);
-		if (v == NULL)
-			return fail_at(p, err, line, name, "out of memory");
+		if ((v = take_text(p, p->cur_is_op)) == NO_OFF)
+			return fail_at(p, err, cur_line(r), name, "out of memory");
 		if (p->cur_is_op) {
-			if (strcmp(p->cur->name, "categoriePersonne") == 0 ||
-			    strcmp(p->cur->name, "categorieStructure") == 0) {
-				free(p->category);
-				p->category = strdup(v);
-			}
+			const char *an = p->strings + p->cur->name;
+
+			if (strcmp(an, "categoriePersonne") == 0 ||
+			    strcmp(an, "categorieStructure") == 0)
+				p->category = v;
 		}
-		return add_value(p->cur, v) < 0 ?
-		    fail_at(p, err, line, name, "out of memory") : 0;
+		return add_value(p, v) < 0 ?
+		    fail_at(p, err, cur_line(r), name, "out of memory") : 0;
 	default:
 		return 0;
 	}
@@ -575,6 +690,7 @@ avec_aaf_parse_file(const char *path, avec_aaf_cb cb, void *ctx,
 	bool seen_root = false;
 
 	memset(&p, 0, sizeof(p));
+	reset_request(&p);
 	p.path = path;
 	p.progress = progress;
 	p.pctx = pctx;
@@ -583,6 +699,10 @@ avec_aaf_parse_file(const char *path, avec_aaf_cb cb, void *ctx,
 		return avec_err_set(err, "%s: cannot open: %s", path, strerror(errno));
 	if (fstat(p.fd, &sb) == 0)
 		p.total = (uint64_t)sb.st_size;
+	if ((p.in = malloc(READ_CHUNK)) == NULL) {
+		rc = avec_err_set(err, "%s: out of memory", path);
+		goto out;
+	}
 	if (!declares_encoding(p.fd)) {
 		int u = file_is_utf8(p.fd);
 
@@ -609,28 +729,29 @@ avec_aaf_parse_file(const char *path, avec_aaf_cb cb, void *ctx,
 
 	while ((ret = xmlTextReaderRead(r)) == 1) {
 		int type = xmlTextReaderNodeType(r);
-		int depth = xmlTextReaderDepth(r);
-		const char *name = (const char *)xmlTextReaderConstLocalName(r);
-		xmlNodePtr node = xmlTextReaderCurrentNode(r);
-		long line = node != NULL ? xmlGetLineNo(node) : -1;
+		int depth;
+		const char *name;
 
-		if (line <= 0)
-			line = xmlTextReaderGetParserLineNumber(r);
-		if (name == NULL)
-			name = "";
 		switch (type) {
 		case XML_READER_TYPE_ELEMENT:
+		case XML_READER_TYPE_END_ELEMENT:
+			depth = xmlTextReaderDepth(r);
+			name = (const char *)xmlTextReaderConstLocalName(r);
+			if (name == NULL)
+				name = "";
+			if (type == XML_READER_TYPE_END_ELEMENT) {
+				rc = end_element(&p, r, depth, name, cb, ctx, err);
+				break;
+			}
 			if (depth == 0) {
 				if (seen_root) {
-					rc = fail_at(&p, err, line, name, "second root element");
+					rc = fail_at(&p, err, cur_line(r), name,
+						     "second root element");
 					goto out;
 				}
 				seen_root = true;
 			}
-			rc = start_element(&p, r, name, depth, line, cb, ctx, err);
-			break;
-		case XML_READER_TYPE_END_ELEMENT:
-			rc = end_element(&p, depth, line, name, cb, ctx, err);
+			rc = start_element(&p, r, name, depth, cb, ctx, err);
 			break;
 		case XML_READER_TYPE_TEXT:
 		case XML_READER_TYPE_CDATA:
@@ -639,19 +760,21 @@ avec_aaf_parse_file(const char *path, avec_aaf_cb cb, void *ctx,
 			if (p.in_value || p.in_id) {
 				const char *v = (const char *)xmlTextReaderConstValue(r);
 
-				if (v != NULL && push_text(&p, v) < 0)
-					rc = fail_at(&p, err, line, "value", "out of memory");
+				if (v != NULL && push_bytes(&p, v, strlen(v)) < 0)
+					rc = fail_at(&p, err, cur_line(r), "value",
+						     "out of memory");
 			} else if (type == XML_READER_TYPE_TEXT ||
 				   type == XML_READER_TYPE_CDATA) {
-				rc = fail_at(&p, err, line,
-					     depth > 0 ? "text" : "document",
-					     "unexpected text");
+				rc = fail_at(&p, err, cur_line(r),
+					     xmlTextReaderDepth(r) > 0 ? "text" :
+					     "document", "unexpected text");
 			}
 			break;
 		case XML_READER_TYPE_ENTITY_REFERENCE:
 		case XML_READER_TYPE_ENTITY:
-			rc = fail_at(&p, err, line, name, "entity reference "
-				     "refused (AAF files use none)");
+			name = (const char *)xmlTextReaderConstLocalName(r);
+			rc = fail_at(&p, err, cur_line(r), name != NULL ? name : "",
+				     "entity reference refused (AAF files use none)");
 			break;
 		default:	/* comments, DOCTYPE, processing instructions */
 			break;

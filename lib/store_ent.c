@@ -125,11 +125,13 @@ static const char SQL_SYNC_ROLE[] =
 static const char SQL_SYNC_SCHOOLS_CLEAR[] =
 	"DELETE FROM account_schools WHERE account_id IN (SELECT id FROM "
 	"accounts WHERE join_key IS NOT NULL AND (?1 IS NULL OR id = ?1))";
+/* CROSS JOIN: from the linked accounts out (SQLite keeps that order), not
+ * from every person's structures in to the few that have an account */
 static const char SQL_SYNC_SCHOOLS[] =
 	"INSERT OR IGNORE INTO account_schools (account_id, uai) "
-	"SELECT a.id, st.uai FROM accounts a JOIN ent_people p ON "
-	"p.join_key = a.join_key JOIN ent_person_structs s ON s.person_id = p.id "
-	"JOIN ent_structures st ON st.id = s.struct_id "
+	"SELECT a.id, st.uai FROM accounts a CROSS JOIN ent_people p ON "
+	"p.join_key = a.join_key CROSS JOIN ent_person_structs s ON "
+	"s.person_id = p.id CROSS JOIN ent_structures st ON st.id = s.struct_id "
 	"WHERE a.join_key IS NOT NULL AND (?1 IS NULL OR a.id = ?1)";
 static const char SQL_SYNC_GROUPS_CLEAR[] =
 	"DELETE FROM account_groups WHERE account_id IN (SELECT id FROM "
@@ -250,12 +252,18 @@ static int
 list_add(struct strlist *l, const char *src, const char *val)
 {
 	unsigned i;
+	size_t sl, vl;
 	char *e;
 
 	if (val == NULL || *val == '\0')
 		return 0;
-	if (asprintf(&e, "%s\x1f%s", src, val) < 0)
+	sl = strlen(src);
+	vl = strlen(val);
+	if ((e = malloc(sl + vl + 2)) == NULL)
 		return -1;
+	memcpy(e, src, sl);
+	e[sl] = '\x1f';
+	memcpy(e + sl + 1, val, vl + 1);
 	for (i = 0; i < l->n; i++) {
 		if (strcmp(l->v[i], e) == 0) {
 			free(e);
@@ -434,6 +442,11 @@ struct imp {
 	int64_t now;
 	bool complet;
 	unsigned cats_seen;	/* bit per category already in ent_cats */
+	/* structure ids already in temp.ent_cover: an open-addressing set
+	 * (ncover < cover_cap / 2), so a person's structures cost no statement
+	 * once their school is covered */
+	char **cover;
+	unsigned ncover, cover_cap;
 	struct avec_ent_counts c;
 	uint64_t done_before, total;
 };
@@ -493,6 +506,77 @@ mark(struct imp *im, const char *kind, const char *id)
 	return step_done(s);
 }
 
+/* FNV-1a of @n bytes of @s. */
+static uint32_t
+hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n-- > 0) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void
+cover_free(struct imp *im)
+{
+	unsigned i;
+
+	for (i = 0; i < im->cover_cap; i++)
+		free(im->cover[i]);
+	free(im->cover);
+	im->cover = NULL;
+	im->ncover = im->cover_cap = 0;
+}
+
+/* Slot of @id in the cover set: where it is, or the empty one it goes in. */
+static unsigned
+cover_slot(char **set, unsigned cap, const char *id)
+{
+	unsigned i = hash_bytes(id, strlen(id)) & (cap - 1);
+
+	while (set[i] != NULL && strcmp(set[i], id) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* Structure @id is covered by this Complet import: into temp.ent_cover,
+ * once. */
+static int
+cover_add(struct imp *im, const char *id)
+{
+	sqlite3_stmt *s;
+	unsigned i;
+
+	if (im->ncover + 1 > im->cover_cap / 2) {
+		unsigned cap = im->cover_cap ? im->cover_cap * 2 : 64, j;
+		char **t = calloc(cap, sizeof(*t));
+
+		if (t == NULL)
+			return -1;
+		for (j = 0; j < im->cover_cap; j++)
+			if (im->cover[j] != NULL)
+				t[cover_slot(t, cap, im->cover[j])] = im->cover[j];
+		free(im->cover);
+		im->cover = t;
+		im->cover_cap = cap;
+	}
+	i = cover_slot(im->cover, im->cover_cap, id);
+	if (im->cover[i] != NULL)
+		return 0;
+	if ((s = store_stmt(im->st, SQL_COVER_ADD, NULL)) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (step_done(s) < 0)
+		return -1;
+	if ((im->cover[i] = strdup(id)) == NULL)
+		return -1;
+	im->ncover++;
+	return 0;
+}
+
 static int
 structure_rec(struct imp *im, const struct avec_aaf_rec *r, struct avec_err *err)
 {
@@ -528,10 +612,7 @@ structure_rec(struct imp *im, const struct avec_aaf_rec *r, struct avec_err *err
 	}
 	if (step_done(s) < 0)
 		return rec_db_fail(im, r, err);
-	if ((s = store_stmt(im->st, SQL_COVER_ADD, err)) == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-	return step_done(s) < 0 ? rec_db_fail(im, r, err) : 0;
+	return cover_add(im, r->id) < 0 ? rec_db_fail(im, r, err) : 0;
 }
 
 /* Load a stored person; 0, AVEC_STORE_NOTFOUND or -1. */
@@ -623,16 +704,8 @@ person_write(struct imp *im, const char *id, struct person *p, bool insert,
 			sqlite3_bind_text(s, 3, sep + 1, -1, SQLITE_STATIC);
 			if (step_done(s) < 0)
 				return -1;
-			if (k == 0 && !im->complet)
-				continue;
-			if (k == 0) {
-				s = store_stmt(im->st, SQL_COVER_ADD, NULL);
-				if (s == NULL)
-					return -1;
-				sqlite3_bind_text(s, 1, sep + 1, -1, SQLITE_STATIC);
-				if (step_done(s) < 0)
-					return -1;
-			}
+			if (k == 0 && im->complet && cover_add(im, sep + 1) < 0)
+				return -1;
 		}
 	}
 	return 0;
@@ -756,13 +829,7 @@ on_record(const struct avec_aaf_rec *r, void *arg, struct avec_err *err)
 			for (i = 0; i < p.structs.n && rc == 0; i++) {
 				char *sep = strchr(p.structs.v[i], '\x1f');
 
-				s = store_stmt(im->st, SQL_COVER_ADD, NULL);
-				if (s == NULL || sep == NULL) {
-					rc = -1;
-					break;
-				}
-				sqlite3_bind_text(s, 1, sep + 1, -1, SQLITE_STATIC);
-				rc = step_done(s);
+				rc = sep != NULL ? cover_add(im, sep + 1) : -1;
 			}
 		}
 		im->c.unchanged++;
@@ -982,6 +1049,18 @@ avec_ent_import(struct avec_store *st, const char *const *files,
 	if (store_exec(st, "PRAGMA temp_store = MEMORY", err) < 0 ||
 	    store_exec(st, "PRAGMA cache_size = -32768", err) < 0)
 		return -1;
+	/*
+	 * The people tables' CHECK (x IN ('...', ...)) constraints cost SQLite
+	 * two ephemeral tables per row written, more than the row itself.
+	 * Every value the import writes to a checked column is one of the
+	 * closed set in C (category_role() has accepted the category, the role
+	 * is avec_role_name(), status and kind are literals), so the import's
+	 * statements are compiled without them; the pragma recompiles the
+	 * cached statements each time it changes and is turned back off below
+	 * whatever the outcome.
+	 */
+	if (store_exec(st, "PRAGMA ignore_check_constraints = ON", err) < 0)
+		return -1;
 	if (store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS ent_cover "
 		       "(struct_id TEXT PRIMARY KEY) WITHOUT ROWID", err) < 0 ||
 	    store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS ent_cats "
@@ -989,8 +1068,10 @@ avec_ent_import(struct avec_store *st, const char *const *files,
 	    store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS ent_mark "
 		       "(kind TEXT, id TEXT, PRIMARY KEY (kind, id)) WITHOUT ROWID",
 		       err) < 0 ||
-	    store_exec(st, "BEGIN IMMEDIATE", err) < 0)
+	    store_exec(st, "BEGIN IMMEDIATE", err) < 0) {
+		store_exec(st, "PRAGMA ignore_check_constraints = OFF", NULL);
 		return -1;
+	}
 	if (store_exec(st, "DELETE FROM temp.ent_cover; DELETE FROM temp.ent_cats; "
 		       "DELETE FROM temp.ent_mark", err) < 0)
 		goto fail;
@@ -1030,13 +1111,17 @@ avec_ent_import(struct avec_store *st, const char *const *files,
 	}
 	if (finish_import(&im, err) < 0 || store_exec(st, "COMMIT", err) < 0)
 		goto fail;
+	cover_free(&im);
+	store_exec(st, "PRAGMA ignore_check_constraints = OFF", NULL);
 	if (out != NULL)
 		*out = im.c;
 	if (import_id != NULL)
 		*import_id = im.id;
 	return 0;
 fail:
+	cover_free(&im);
 	store_rollback(st);
+	store_exec(st, "PRAGMA ignore_check_constraints = OFF", NULL);
 	/* the failure itself is recorded, outside the rolled-back work */
 	if ((s = store_stmt(st, SQL_IMPORT_FAILED, NULL)) != NULL) {
 		sqlite3_bind_int64(s, 1, im.now);
