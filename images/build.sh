@@ -20,7 +20,10 @@
 #
 # usage: images/build.sh BUILD_DIR      (run as root)
 # AVEC_IMAGE_REFRESH=1 only reinstalls AVEC's files into the last root
-# filesystem (no mmdebstrap), then remakes the images.
+# filesystem (no mmdebstrap), then remakes the images.  AVEC_IMAGE_REFRESH=auto
+# does that when the last root filesystem was made by this same build.sh
+# (its SHA-256 in image/.build-sh.sha256: the package list and mmdebstrap's
+# options), else builds from scratch (the tests use it).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,12 +59,23 @@ pkgs=(
 
 mkdir -p "$out" "$cache"
 rm -f "$out/root.img" "$out/disk.img"
-if [ "${AVEC_IMAGE_REFRESH:-0}" = 1 ] && [ -x "$rootfs/usr/sbin/avecctl" ]; then
+stamp_file=$out/.build-sh.sha256
+this=$(sha256sum "$top/images/build.sh" | cut -d' ' -f1)
+refresh=${AVEC_IMAGE_REFRESH:-0}
+if [ "$refresh" = auto ]; then
+	if [ -x "$rootfs/usr/sbin/avecctl" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$this" ]; then
+		refresh=1
+	else
+		refresh=0
+		echo "image: no root filesystem made by this build.sh; building one"
+	fi
+fi
+if [ "$refresh" = 1 ] && [ -x "$rootfs/usr/sbin/avecctl" ]; then
 	# only AVEC's files again, into the last root filesystem
 	AVEC_TOP=$top AVEC_BUILD=$build "$top/images/customize.sh" "$rootfs"
 	stamp "root filesystem refreshed"
 else
-rm -rf "$rootfs"
+rm -rf "$rootfs" "$stamp_file"
 mkdir -p "$rootfs"
 
 # The apt cache goes in before the download and comes back out after it;
@@ -81,6 +95,7 @@ AVEC_TOP=$top AVEC_BUILD=$build mmdebstrap \
 	--customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
 	--customize-hook="'$top/images/customize.sh' \"\$1\"" \
 	bookworm "$rootfs" "$sources"
+echo "$this" > "$stamp_file"
 stamp "root filesystem"
 fi
 
@@ -106,8 +121,10 @@ mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/loader ::/loader/entries
 mcopy -i "$esp" "$efi" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i "$esp" "$out/vmlinuz" ::/vmlinuz
 mcopy -i "$esp" "$out/initrd.img" ::/initrd.img
+# kernel messages on the serial port and the screen; the screen last, so
+# that it is /dev/console (systemd's status, the first-boot messages)
 printf 'default avec.conf\ntimeout 2\n' > "$out/loader.conf"
-printf 'title AVEC\nlinux /vmlinuz\ninitrd /initrd.img\noptions root=PARTUUID=%s ro console=tty0 console=ttyS0\n' \
+printf 'title AVEC\nlinux /vmlinuz\ninitrd /initrd.img\noptions root=PARTUUID=%s ro console=ttyS0 console=tty0\n' \
 	"$part_uuid" > "$out/avec.conf"
 mcopy -i "$esp" "$out/loader.conf" ::/loader/loader.conf
 mcopy -i "$esp" "$out/avec.conf" ::/loader/entries/avec.conf

@@ -7,7 +7,8 @@
 # rlm_avec.so where FreeRADIUS loads modules, the FreeRADIUS templates and
 # the systemd units under /usr/share/avec (what `avecctl provision` reads),
 # the units installed and enabled, the avec and avec-portal users, the
-# first-boot and test units (images/rootfs/), host name, fstab.
+# first-boot, certificate-copy, ready and test units (images/rootfs/),
+# host name, fstab.
 # Must never: create a secret.  It removes the ones Debian's packages made
 # while installing (snakeoil key, FreeRADIUS's sample certificates and
 # Diffie-Hellman file), which would be shared by every appliance.
@@ -49,7 +50,7 @@ install -d -m 0700 /etc/avec/secrets
 systemctl disable freeradius.service hostapd.service >/dev/null 2>&1 || true
 systemctl mask wpa_supplicant.service >/dev/null 2>&1
 systemctl enable avec-firstboot.service avec-freeradius.service avecd.service \
-	avec-image-test.service >/dev/null 2>&1
+	avec-radius-certs.path avec-ready.service avec-image-test.service >/dev/null 2>&1
 SH
 
 # Secrets Debian made at install time: the same in every image.

@@ -2,8 +2,9 @@
 #
 #   make image        build/image/: root.img (+ vmlinuz, initrd.img), disk.img,
 #                     manifest.txt; Debian packages cached in build/image-cache/
-#   make image-test   boot root.img in qemu (TCG) with simulated radios; the
-#                     exit status is the test's
+#   make image-test   boot root.img in qemu (TCG) with simulated radios, then
+#                     disk.img through OVMF and systemd-boot; the exit status
+#                     is the tests'
 # Both need root and the host packages of `make deps`.  AVEC_IMAGE_REFRESH=1
 # make image only reinstalls AVEC's files into the last root filesystem.
 .PHONY: image image-test

@@ -16,7 +16,7 @@ hostapd wpasupplicant eapoltest iproute2 procps jq linux-perf
 libqrencode-dev libxml2-utils libnl-3-dev libnl-route-3-dev
 slapd ldap-utils python3-django-cas-server python3-ldap3 gunicorn curl
 chromium chromium-driver
-mmdebstrap qemu-system-x86 mtools dosfstools fdisk systemd-boot-efi e2fsprogs zstd"
+mmdebstrap qemu-system-x86 ovmf mtools dosfstools fdisk systemd-boot-efi e2fsprogs zstd"
 
 missing=
 for p in $pkgs; do

@@ -42,14 +42,17 @@ run_unit() {
 }
 
 run_script() {
-	local s=$1 name out rc p f t0 t1
+	local s=$1 name out rc p f t0 t1 limit
 	# tests/radius/t_x.sh -> radius-t_x.log: two areas may share a name
 	name=$(basename "$(dirname "$s")")-$(basename "${s%.sh}")${tag:+-$tag}
 	out=$logs/$name.log
 	t0=$(date +%s)
 	echo "== $s"
 	echo "${envs[*]:+   with ${envs[*]}}" | sed '/^$/d'
-	env "${envs[@]}" timeout -k 10 "${T_TIMEOUT:-600}" bash "$s" >"$out" 2>&1
+	# a script may ask for more time than T_TIMEOUT: "# timeout: N s"
+	limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\) s$/\1/p' "$s" | head -n 1)
+	[ -n "$limit" ] && [ "$limit" -gt "${T_TIMEOUT:-600}" ] || limit=${T_TIMEOUT:-600}
+	env "${envs[@]}" timeout -k 10 "$limit" bash "$s" >"$out" 2>&1
 	rc=$?
 	t1=$(date +%s)
 	p=$(grep -c '^ok - ' "$out")
@@ -61,7 +64,7 @@ run_script() {
 	passed=$((passed + p)); failed=$((failed + f))
 	if [ $rc -ne 0 ]; then
 		[ "$f" -gt 0 ] || failed=$((failed + 1))
-		[ $rc -eq 124 ] && echo "  TIMEOUT after ${T_TIMEOUT:-600} s"
+		[ $rc -eq 124 ] && echo "  TIMEOUT after $limit s"
 		echo "  FAILED (exit $rc, $((t1 - t0)) s); last lines of $out:"
 		tail -n 40 "$out" | sed 's/^/  | /'
 		failures+=("$s (exit $rc)")
