@@ -2,13 +2,16 @@
  * cmd_status.c - `avecctl status`: the appliance at a glance.
  *
  * This file owns the summary an administrator reads first: each AVEC
- * service's state (systemctl is-active, when systemd runs), the expiry of
- * the CA and RADIUS server certificates, registered and active devices,
- * the last ENT import, and the authentication outcomes of the last hour
- * (auth_stats).  It reads only: the store is opened read-only, the CA
+ * service's state (systemctl is-active, when systemd runs), each radio's
+ * (one avec-hostapd@ unit per hostapd file that `avecctl provision`
+ * rendered), the expiry of the CA and RADIUS server certificates,
+ * registered, active and connected devices (open sessions of the
+ * connection log), the last ENT import, and the authentication outcomes
+ * of the last hour (auth_stats).  It reads only: the store is opened read-only, the CA
  * through its certificates (never its key), and it must never start, stop
  * or change anything.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +87,49 @@ struct counts {
 	uint64_t accept, refused;
 };
 
+/*
+ * The radios: each @root/etc/hostapd/avec-<radio>.conf is one radio and
+ * its avec-hostapd@<radio> unit.  Returns how many were found.
+ */
+static unsigned
+radio_lines(const char *root, bool systemd)
+{
+	char dir[4096], unit[300], state[32];
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/etc/hostapd", root);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (len <= 10 || strncmp(de->d_name, "avec-", 5) != 0 ||
+		    strcmp(de->d_name + len - 5, ".conf") != 0)
+			continue;
+		/* one .conf per radio (its BSSes inside); VLAN files: .vlan */
+		snprintf(unit, sizeof(unit), "avec-hostapd@%.*s.service",
+			 (int)(len - 10), de->d_name + 5);
+		if (systemd)
+			unit_state(unit, state, sizeof(state));
+		else
+			snprintf(state, sizeof(state), "configured");
+		printf("%-22s %s (%s)\n", "radio", state, unit);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int
+session_cb(const struct avec_session_rec *r, void *ctx)
+{
+	(void)r;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
 static int
 device_cb(const char *key, uint64_t count, uint64_t active, void *ctx)
 {
@@ -125,20 +171,27 @@ static int
 cmd_status(struct ctl *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *root = "";
 	const struct ctl_cmd *cmd = &ctl_status_cmds[0];
 	struct avec_err err = { { 0 } };
 	struct counts cnt = { 0, 0, 0, 0 };
 	struct avec_store *st;
 	struct stat sb;
 	char path[4200], state[32];
-	bool imported = false;
+	uint64_t connected = 0;
+	bool imported = false, systemd;
 	int ch, rc = CTL_OK;
 	unsigned i;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
+	while ((ch = ctl_getopt(cmd, argc, argv, "r:h", lo)) != -1) {
+		if (ch == 'r') {
+			root = optarg;
+			continue;
+		}
 		if (ch == 'h')
 			return ctl_help(cmd);
 		return CTL_USAGE;
@@ -146,7 +199,8 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	if (argc - optind != 0)
 		return ctl_usage_fail(cmd, "no argument expected");
 
-	if (stat("/run/systemd/system", &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	systemd = stat("/run/systemd/system", &sb) == 0 && S_ISDIR(sb.st_mode);
+	if (systemd) {
 		for (i = 0; SERVICES[i] != NULL; i++) {
 			unit_state(SERVICES[i], state, sizeof(state));
 			printf("%-22s %s\n", SERVICES[i], state);
@@ -154,6 +208,9 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	} else {
 		printf("%-22s %s\n", "services", "not under systemd");
 	}
+	if (radio_lines(root, systemd) == 0)
+		printf("%-22s none provisioned (%s/etc/hostapd)\n", "radios",
+		       root);
 	snprintf(path, sizeof(path), "%s/ca.pem", c->ca_dir);
 	cert_line("CA certificate", path);
 	snprintf(path, sizeof(path), "%s/server.pem", c->ca_dir);
@@ -164,8 +221,11 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	if (avec_store_report_devices(st, AVEC_BY_STATUS, device_cb, &cnt,
 				      &err) < 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
-	printf("%-22s %llu registered, %llu active\n", "devices",
-	       (unsigned long long)cnt.total, (unsigned long long)cnt.active);
+	if (avec_store_report_sessions(st, session_cb, &connected, &err) < 0)
+		return ctl_fail(CTL_IO, "%s", err.msg);
+	printf("%-22s %llu registered, %llu active, %llu connected (open "
+	       "sessions)\n", "devices", (unsigned long long)cnt.total,
+	       (unsigned long long)cnt.active, (unsigned long long)connected);
 	if (avec_ent_imports_list(st, 1, import_cb, &imported, &err) < 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
 	if (!imported)
@@ -180,9 +240,11 @@ cmd_status(struct ctl *c, int argc, char **argv)
 }
 
 const struct ctl_cmd ctl_status_cmds[] = {
-	{ "status", cmd_status, "status",
-	  "The appliance at a glance: services (systemctl is-active), the CA "
-	  "and RADIUS\ncertificates' expiry, registered and active devices, "
-	  "the last ENT import,\nand the authentications of the last hour.\n" },
+	{ "status", cmd_status, "status [--root DIR]",
+	  "The appliance at a glance: services and radios (systemctl "
+	  "is-active), the CA\nand RADIUS certificates' expiry, registered, "
+	  "active and connected devices,\nthe last ENT import, and the "
+	  "authentications of the last hour.  --root: where `avecctl "
+	  "provision --root`\nwrote the radios' files (default /).\n" },
 	{ NULL, NULL, NULL, NULL },
 };

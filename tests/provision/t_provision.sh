@@ -198,7 +198,7 @@ printf 'User-Name = "%s"\nUser-Password = "%s"\nMessage-Authenticator = 0x00\n' 
 check "with Message-Authenticator: an answer (Access-Reject)" [ "$(rad_code with-ma)" = Access-Reject ]
 stop_radiusd	# the server adds its counts to auth_stats as it stops
 
-"$AVECCTL" -d "$R_DB" --ca-dir "$R_CA" status >"$OUT" 2>"$ERRF"
+"$AVECCTL" -d "$R_DB" --ca-dir "$R_CA" status --root "$ROOT" >"$OUT" 2>"$ERRF"
 RC=$?
 cat "$OUT" "$ERRF" >> "$ALL"
 check "status: succeeds" [ "$RC" = 0 ]
@@ -206,8 +206,10 @@ check "status: services, or not under systemd" \
 	grep -qE '^(services +not under systemd|avecd.service +[a-z]+)$' "$OUT"
 check "status: CA and RADIUS certificate expiry" \
 	[ "$(grep -cE '^(CA|RADIUS) certificate +expires [0-9]{4}-' "$OUT")" = 2 ]
-check "status: one device registered, one active" \
-	grep -qE '^devices +1 registered, 1 active$' "$OUT"
+check "status: each radio and its hostapd unit" \
+	[ "$(grep -cE '^radio +[a-z]+ \(avec-hostapd@wlan[01]\.service\)$' "$OUT")" = 2 ]
+check "status: one device registered, one active, none connected" \
+	grep -qE '^devices +1 registered, 1 active, 0 connected \(open sessions\)$' "$OUT"
 check "status: no ENT import yet" grep -qE '^last ENT import +never$' "$OUT"
 check "status: the last hour's RADIUS outcomes" \
 	grep -qE '^RADIUS +1 accepted, [1-9][0-9]* refused' "$OUT"
