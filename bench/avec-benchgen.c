@@ -9,7 +9,10 @@
  *                     "{ssha256}" hashes AVEC stores (Password-With-Header),
  *                     so that rlm_pap does the same work for both servers
  *   files-clear       the same users with Cleartext-Password (a reference)
- *   radcheck.sql      rlm_sql's radcheck table with the "{ssha256}" hashes
+ *   radcheck.sql      rlm_sql's tables as its stock SQLite schema has them:
+ *                     radcheck with the "{ssha256}" hashes, every user in
+ *                     group "student" whose radgroupreply holds the VLAN,
+ *                     an empty radpostauth
  *   avec.sql          accounts, devices and credentials for AVEC's store,
  *                     to be run by sqlite3 on a store `avecctl init` made
  * The hashes come from libavec's avec_secret_hash(), the very code that
@@ -181,7 +184,17 @@ int main(int argc, char **argv)
 	      "attribute TEXT, op TEXT, value TEXT);\n"
 	      "CREATE TABLE radusergroup (id INTEGER PRIMARY KEY, username TEXT, "
 	      "groupname TEXT, priority INTEGER);\n"
-	      "BEGIN;\n", rc);
+	      "CREATE INDEX radusergroup_username ON radusergroup (username);\n"
+	      "CREATE TABLE radpostauth (id INTEGER PRIMARY KEY, username TEXT "
+	      "NOT NULL, pass TEXT NOT NULL DEFAULT '', reply TEXT NOT NULL "
+	      "DEFAULT '', authdate TEXT NOT NULL DEFAULT '', class TEXT NOT "
+	      "NULL DEFAULT '');\n"
+	      "BEGIN;\n"
+	      /* the role's VLAN, as a stock setup gives it: a group reply */
+	      "INSERT INTO radgroupreply (groupname, attribute, op, value) VALUES "
+	      "('student', 'Tunnel-Type', ':=', 'VLAN'), "
+	      "('student', 'Tunnel-Medium-Type', ':=', 'IEEE-802'), "
+	      "('student', 'Tunnel-Private-Group-Id', ':=', '20');\n", rc);
 	fputs("BEGIN;\n", av);
 	accounts_sql(av, a, now);
 	for (i = 0; i < n; i++) {
@@ -197,7 +210,9 @@ int main(int argc, char **argv)
 		fprintf(fs, "%s\tPassword-With-Header := \"%s\"\n\n", name, hash);
 		fprintf(fc, "%s\tCleartext-Password := \"%s\"\n\n", name, secret);
 		fprintf(rc, "INSERT INTO radcheck (username, attribute, op, value) "
-			"VALUES ('%s', 'Password-With-Header', ':=', '%s');\n", name, hash);
+			"VALUES ('%s', 'Password-With-Header', ':=', '%s');\n"
+			"INSERT INTO radusergroup (username, groupname, priority) "
+			"VALUES ('%s', 'student', 1);\n", name, hash, name);
 		fprintf(av, "INSERT INTO devices (id, account_id, name, cred_type, "
 			"created_at) VALUES (%lu, %lu, 'bench', 'ttls', %lld);\n"
 			"INSERT INTO credentials (device_id, username, secret_hash) "

@@ -27,10 +27,11 @@
  * it is given (NAME.pem with NAME.key, as `avec-benchgen --tls` writes
  * them).  A conversation is EAP-Response/Identity, a Nak towards EAP-TLS
  * when the server proposes another method, then the TLS handshake of an
- * OpenSSL client over memory BIOs, carried in EAP-TLS fragments (L and M
- * flags, fragment acknowledgements both ways), the RADIUS State echoed and
- * the EAP-Message split in 253-byte attributes, until Access-Accept or
- * Reject.  The server certificate is verified against the CA given; a
+ * OpenSSL client over memory BIOs, carried in EAP-TLS fragments of at
+ * most --frag TLS bytes (1398 by default, the size supplicants commonly
+ * use; L and M flags, fragment acknowledgements both ways), the RADIUS
+ * State echoed and the EAP-Message split in 253-byte attributes, until
+ * Access-Accept or Reject.  The server certificate is verified against the CA given; a
  * handshake that fails is counted (tls_fail), never retried.  Its latency
  * is the whole conversation's.  -n bounds the number of conversations
  * (one per certificate, in order) and --rate the conversations (or, in
@@ -104,7 +105,9 @@
 #define EAPTLS_L		0x80	/* length included */
 #define EAPTLS_M		0x40	/* more fragments */
 #define EAPTLS_S		0x20	/* start */
-#define EAPTLS_FRAG		1000	/* TLS bytes in one fragment we send */
+#define EAPTLS_FRAG		1398	/* TLS bytes in one fragment we send, by
+					 * default: what supplicants commonly use */
+#define EAPTLS_FRAG_MAX		2048
 #define EAPTLS_MSG_MAX		65536	/* a reassembled TLS flight, at most */
 
 struct user {
@@ -143,6 +146,7 @@ static struct {
 	double poll_max;
 	double rate;		/* starts per second (0: as fast as answered) */
 	uint64_t count;		/* EAP-TLS conversations to run (0: until -d) */
+	size_t frag;		/* EAP-TLS: TLS bytes in one fragment we send */
 	bool eap_tls;
 	const char *ca_file, *cert_dir, *server_name;
 	const EVP_MD *md5;
@@ -150,6 +154,7 @@ static struct {
 	uint64_t rng;
 } cfg = {
 	.window = 64, .duration = 5, .timeout = 3, .poll_max = 10,
+	.frag = EAPTLS_FRAG,
 };
 
 static struct {
@@ -266,6 +271,16 @@ static void mac_of(uint64_t n, char *plain, char *dashed)
 	sprintf(dashed, "%02X-%02X-%02X-%02X-%02X-%02X", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
+/* The MAC of user @u's device: the same in every request, as a real one. */
+static uint64_t user_mac_seed(const struct user *u)
+{
+	uint64_t x = (uint64_t)(u - cfg.users) + 0x9e3779b97f4a7c15ull;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
 /* Builds an Access-Request for user @u (or a MAC request) into @p. */
 static size_t build_access(uint8_t *p, uint8_t id, const struct user *u,
 			   bool mac, uint8_t *ra)
@@ -274,7 +289,8 @@ static size_t build_access(uint8_t *p, uint8_t id, const struct user *u,
 	uint8_t ma[16];
 	char plain[13], dashed[18];
 	size_t off = 20, ma_off;
-	uint64_t r = rnd64();
+	/* a device keeps its MAC; a MAC request is any station's */
+	uint64_t r = mac ? rnd64() : user_mac_seed(u);
 
 	p[0] = CODE_ACCESS_REQUEST;
 	p[1] = id;
@@ -319,7 +335,7 @@ static size_t build_acct(uint8_t *p, uint8_t id)
 	p[0] = CODE_ACCT_REQUEST;
 	p[1] = id;
 	memset(p + 4, 0, 16);
-	mac_of(r, plain, dashed);
+	mac_of(user_mac_seed(u), plain, dashed);
 	snprintf(sid, sizeof(sid), "%016" PRIx64, r);
 	off = put_attr(p, off, A_USER_NAME, u->name, strlen(u->name));
 	off = put_u32(p, off, A_ACCT_STATUS_TYPE, 3);	/* Interim-Update */
@@ -889,8 +905,8 @@ static size_t tls_fragment(struct conv *c, uint8_t id, uint8_t *eap)
 	size_t rest = c->out_len - c->out_off, n = rest, off = 6;
 	uint8_t flags = 0;
 
-	if (n > EAPTLS_FRAG) {
-		n = EAPTLS_FRAG;
+	if (n > cfg.frag) {
+		n = cfg.frag;
 		flags |= EAPTLS_M;
 	}
 	if (c->out_off == 0 && (flags & EAPTLS_M)) {
@@ -919,7 +935,7 @@ static size_t tls_fragment(struct conv *c, uint8_t id, uint8_t *eap)
 static bool on_challenge(struct conv *c, const uint8_t *pkt, size_t len,
 			 uint64_t t)
 {
-	uint8_t eap[MAX_PKT], out[EAPTLS_FRAG + 16];
+	uint8_t eap[MAX_PKT], out[EAPTLS_FRAG_MAX + 16];
 	size_t elen = 0, off = 20, dlen, n;
 	const uint8_t *d;
 	uint8_t id, flags;
@@ -1178,9 +1194,14 @@ static void run_eap(void)
 		if (t >= end ||
 		    (cfg.count && st.started >= cfg.count && st.inflight == 0))
 			break;
-		if (cfg.rate > 0 && st.inflight < cfg.window) {
+		/* --rate: sleep until the next start is due, rounded up to
+		 * the millisecond (a start is then at most 1 ms late, and
+		 * rate_ok() keeps the average); never a busy wait, which
+		 * would take from the server the CPU it shares with us */
+		if (cfg.rate > 0 && st.inflight < cfg.window &&
+		    (!cfg.count || st.started < cfg.count)) {
 			wait_ms = st.next_start_ns > t ?
-				(int)((st.next_start_ns - t) / 1000000u) : 0;
+				(int)((st.next_start_ns - t + 999999u) / 1000000u) : 0;
 			if (wait_ms > 10) wait_ms = 10;
 		}
 		n = epoll_wait(ep, ev, 64, wait_ms);
@@ -1286,6 +1307,7 @@ static void usage(void)
 	      "       avec-load --eap-tls -p AUTH_PORT -S SECRET_FILE --ca CA.pem\n"
 	      "         --cert-dir DIR [--server-name NAME] [-n CONVERSATIONS]\n"
 	      "         [--rate HANDSHAKES_PER_SEC] [-w WINDOW] [-d SECONDS] [-t TIMEOUT]\n"
+	      "         [--frag TLS_BYTES_PER_FRAGMENT (1398)]\n"
 	      "Closed-loop PAP load; prints one key=value line and one JSON line.\n"
 	      "--poll: one request at a time for USER until the first reject.\n"
 	      "--eap-tls: whole EAP-TLS conversations, a window of them in flight,\n"
@@ -1304,6 +1326,7 @@ int main(int argc, char **argv)
 		{ "cert-dir", required_argument, NULL, 'D' },
 		{ "server-name", required_argument, NULL, 'N' },
 		{ "rate", required_argument, NULL, 'R' },
+		{ "frag", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *host = "127.0.0.1", *port = NULL, *acct_port = NULL;
@@ -1330,6 +1353,7 @@ int main(int argc, char **argv)
 		case 'N': cfg.server_name = optarg; break;
 		case 'R': cfg.rate = strtod(optarg, NULL); break;
 		case 'n': cfg.count = strtoull(optarg, NULL, 10); break;
+		case 'F': cfg.frag = strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
@@ -1339,7 +1363,8 @@ int main(int argc, char **argv)
 			: !users_file || cfg.count)
 		usage();
 	if (cfg.window < 1 || cfg.window > 65536 || cfg.duration <= 0 ||
-	    cfg.timeout <= 0 || cfg.mac_pct > 100 || cfg.rate < 0)
+	    cfg.timeout <= 0 || cfg.mac_pct > 100 || cfg.rate < 0 ||
+	    cfg.frag < 64 || cfg.frag > EAPTLS_FRAG_MAX)
 		usage();
 	set_addr(&cfg.auth_addr, host, port);
 	if (acct_port) {

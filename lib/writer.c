@@ -9,17 +9,31 @@
  * holds it, and learns whether it was committed; a full ring refuses it at
  * once rather than block.
  *
+ * The two kinds wait in two rings.  Accounting records are few (a few
+ * thousand a second at most) and each costs a handful of pages; touches
+ * follow authentication (tens of thousands a second, each one a device
+ * row and an index entry when the MAC changed), and a batch of thousands
+ * of them takes tens to hundreds of milliseconds to commit.  Measured with
+ * one ring, an accounting record waited behind such batches.  So an
+ * accounting batch holds only the accounting records queued, plus the
+ * touches queued for the same MAC (an Accounting-Start without AVEC's
+ * Class, right after its accept, must find that MAC's device), and touches
+ * are written in chunks of at most TOUCH_CHUNK: an accounting record waits
+ * for at most one chunk before its own commit.
+ *
  * One thread owns the write connection (its own, opened here: the
  * module's index stays read-only).  It wakes at once when an accounting
- * record waits, when the ring is half full, or every flush_ms; it takes
- * everything queued and commits it in one transaction, so that records
- * arriving during a commit share the next one (group commit).  When a
- * batch fails, its records are tried once more one transaction each, so
- * that one bad record does not refuse its neighbours (unless the first of
- * them fails too: then the store itself is at fault); the writer never
- * retries in a loop that could grow without bound.
+ * record waits, when the touch ring is half full, or when the oldest touch
+ * has waited flush_ms; it commits every accounting record queued in one
+ * transaction, so that records arriving during a commit share the next one
+ * (group commit), and alternates with touch chunks while touches are due.
+ * When a batch fails, its records are tried once more one transaction
+ * each, so that one bad record does not refuse its neighbours (unless the
+ * first of them fails too: then the store itself is at fault); the writer
+ * never retries in a loop that could grow without bound.
  *
- * A waiter is a small heap object shared by the caller and this thread:
+ * A waiter is a small heap object shared by the caller and this thread,
+ * with its own condition variable (a commit wakes only its own callers):
  * whichever of them is last to let go of it (the caller after reading the
  * result, or this thread for a caller that stopped waiting) frees it, under
  * the lock.  It must never block a touch, and never tell a caller
@@ -41,6 +55,7 @@
 enum wait_state { W_PENDING = 0, W_OK, W_FAILED };
 
 struct avec_wait {
+	pthread_cond_t done;	/* signalled once, when state is set */
 	enum wait_state state;
 	bool abandoned;		/* the caller stopped waiting: thread frees */
 };
@@ -48,6 +63,7 @@ struct avec_wait {
 struct wrec {
 	struct avec_wait *waiter;	/* NULL for a touch */
 	bool acct;
+	bool taken;	/* a touch already written with accounting: skip */
 	union {
 		struct avec_touch t;
 		struct avec_acct a;
@@ -56,15 +72,30 @@ struct wrec {
 
 #define TOUCH_SLOTS	8192	/* a power of two */
 #define TOUCH_EVERY	60	/* seconds */
+/*
+ * Touches per transaction: a few milliseconds of work on a small
+ * appliance, the most an accounting record waits for before its own batch.
+ */
+#define TOUCH_CHUNK	256
+
+/* A bounded ring of records; cap is a power of two. */
+struct ring {
+	struct wrec *rec;
+	unsigned cap, head, count;
+};
 
 struct avec_writer {
 	struct avec_store *st;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;		/* to the drain thread */
-	pthread_cond_t drained;		/* to flushers and waiters */
-	struct wrec *ring;
-	unsigned cap, head, count;	/* cap is a power of two */
-	unsigned waiting;		/* queued records with a waiter */
+	pthread_cond_t drained;		/* to flushers (waiters have their own) */
+	struct ring acct;		/* accounting records: queue_size */
+	struct ring touch;		/* touches: half of it */
+	struct timespec touch_since;	/* when the oldest touch queued */
+	bool touch_drain;		/* writing touches until none is left */
+	bool acct_last;			/* the last batch was accounting */
+	struct timespec acct_since;	/* when the oldest accounting queued */
+	bool acct_failing;		/* the last accounting batch failed */
 	unsigned flush_ms;
 	uint64_t enqueued_seq;		/* records accepted so far */
 	uint64_t done_seq;		/* records handled (written or failed) */
@@ -88,12 +119,15 @@ struct avec_writer {
 	} recent[TOUCH_SLOTS];
 };
 
-/* The thread's staging area, sized for a whole ring. */
+/* The thread's staging area, sized for both rings. */
 struct stage {
 	struct wrec *recs;
 	struct avec_touch *touches;
 	struct avec_acct *accts;
 	bool *ok;
+	const char **macs;	/* open addressing: the MACs of a batch */
+	unsigned nmacs;		/* its size, a power of two */
+	unsigned *slots;	/* the slots of macs in use */
 };
 
 static void
@@ -134,6 +168,53 @@ run_hook(struct avec_writer *w, bool force)
 	pthread_mutex_lock(&w->lock);
 }
 
+/*
+ * A waiter with its own condition variable, so that a commit wakes only
+ * the callers whose records it holds: with hundreds of callers waiting, a
+ * shared one woke them all, for nothing, at every batch, and they fought
+ * the request threads for the lock.  NULL when out of memory.
+ */
+static struct avec_wait *
+wait_new(void)
+{
+	struct avec_wait *wt = calloc(1, sizeof(*wt));
+	pthread_condattr_t ca;
+
+	if (wt == NULL)
+		return NULL;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (pthread_cond_init(&wt->done, &ca) != 0) {
+		free(wt);
+		wt = NULL;
+	}
+	pthread_condattr_destroy(&ca);
+	return wt;
+}
+
+static void
+wait_free(struct avec_wait *wt)
+{
+	pthread_cond_destroy(&wt->done);
+	free(wt);
+}
+
+/*
+ * Give the waiter of @r its result, or free it if its caller left; under
+ * the lock.
+ */
+static void
+wait_settle(struct wrec *r, bool ok)
+{
+	if (r->waiter->abandoned) {
+		wait_free(r->waiter);
+	} else {
+		r->waiter->state = ok ? W_OK : W_FAILED;
+		pthread_cond_signal(&r->waiter->done);
+	}
+	r->waiter = NULL;
+}
+
 static void
 stage_free(struct stage *sg)
 {
@@ -141,6 +222,8 @@ stage_free(struct stage *sg)
 	free(sg->touches);
 	free(sg->accts);
 	free(sg->ok);
+	free(sg->macs);
+	free(sg->slots);
 }
 
 static int
@@ -150,7 +233,12 @@ stage_alloc(struct stage *sg, unsigned cap)
 	sg->touches = calloc(cap, sizeof(*sg->touches));
 	sg->accts = calloc(cap, sizeof(*sg->accts));
 	sg->ok = calloc(cap, sizeof(*sg->ok));
-	if (!sg->recs || !sg->touches || !sg->accts || !sg->ok) {
+	for (sg->nmacs = 16; sg->nmacs < 2 * cap; sg->nmacs *= 2)
+		;
+	sg->macs = calloc(sg->nmacs, sizeof(*sg->macs));
+	sg->slots = calloc(cap, sizeof(*sg->slots));
+	if (!sg->recs || !sg->touches || !sg->accts || !sg->ok || !sg->macs ||
+	    !sg->slots) {
 		stage_free(sg);
 		memset(sg, 0, sizeof(*sg));
 		return -1;
@@ -214,12 +302,129 @@ settle(struct avec_writer *w, struct stage *sg, unsigned n)
 			w->stats.acct_committed++;
 		else
 			w->stats.acct_failed++;
-		if (r->waiter->abandoned)
-			free(r->waiter);
-		else
-			r->waiter->state = sg->ok[i] ? W_OK : W_FAILED;
-		r->waiter = NULL;
+		wait_settle(r, sg->ok[i]);
 	}
+}
+
+/* Fail every queued accounting record and drop the touches; under the lock. */
+static void
+fail_queued(struct avec_writer *w)
+{
+	unsigned i;
+
+	for (i = 0; i < w->acct.count; i++) {
+		struct wrec *r = &w->acct.rec[(w->acct.head + i) & (w->acct.cap - 1)];
+
+		w->stats.acct_failed++;
+		wait_settle(r, false);
+	}
+	for (i = 0; i < w->touch.count; i++)
+		if (!w->touch.rec[(w->touch.head + i) & (w->touch.cap - 1)].taken)
+			w->done_seq++;
+	w->stats.failed_batches++;
+	w->done_seq += w->acct.count;
+	w->acct.head = w->acct.count = 0;
+	w->touch.head = w->touch.count = 0;
+}
+
+/* The slot of @mac in the staging area's table (FNV-1a). */
+static unsigned
+mac_slot(const struct stage *sg, const char *mac)
+{
+	uint32_t h = 2166136261u;
+	const char *c;
+	unsigned i;
+
+	for (c = mac; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	for (i = h & (sg->nmacs - 1); sg->macs[i] != NULL; i = (i + 1) & (sg->nmacs - 1))
+		if (strcmp(sg->macs[i], mac) == 0)
+			break;
+	return i;
+}
+
+/*
+ * Stage every queued accounting record, after the touches queued for the
+ * MAC of a record without a device (they are marked taken, left in their
+ * ring and skipped later): one pass over each ring, under the lock.
+ * Returns the records staged.
+ */
+static unsigned
+stage_acct(struct avec_writer *w, struct stage *sg)
+{
+	unsigned i, n = 0, na = w->acct.count, used = 0;
+
+	for (i = 0; i < na; i++) {
+		const struct avec_acct *a =
+		    &w->acct.rec[(w->acct.head + i) & (w->acct.cap - 1)].u.a;
+
+		if (a->device_id == 0 && a->mac[0] != '\0') {
+			unsigned k = mac_slot(sg, a->mac);
+
+			if (sg->macs[k] == NULL) {
+				sg->macs[k] = a->mac;
+				sg->slots[used++] = k;
+			}
+		}
+	}
+	for (i = 0; used > 0 && i < w->touch.count; i++) {
+		struct wrec *t = &w->touch.rec[(w->touch.head + i) & (w->touch.cap - 1)];
+
+		if (!t->taken && t->u.t.mac[0] != '\0' &&
+		    sg->macs[mac_slot(sg, t->u.t.mac)] != NULL) {
+			sg->recs[n++] = *t;
+			t->taken = true;
+		}
+	}
+	for (i = 0; i < used; i++)	/* empty the table again */
+		sg->macs[sg->slots[i]] = NULL;
+	for (i = 0; i < na; i++)
+		sg->recs[n++] = w->acct.rec[(w->acct.head + i) & (w->acct.cap - 1)];
+	w->acct.head = (w->acct.head + na) & (w->acct.cap - 1);
+	w->acct.count = 0;
+	return n;
+}
+
+/*
+ * Stage up to TOUCH_CHUNK touches from the head of their ring, skipping
+ * those already written.  Under the lock.  Returns the records staged.
+ */
+static unsigned
+stage_touches(struct avec_writer *w, struct stage *sg)
+{
+	unsigned n = 0, used = 0;
+
+	while (used < w->touch.count && n < TOUCH_CHUNK) {
+		struct wrec *t = &w->touch.rec[(w->touch.head + used) &
+					       (w->touch.cap - 1)];
+
+		used++;
+		if (!t->taken)
+			sg->recs[n++] = *t;
+	}
+	w->touch.head = (w->touch.head + used) & (w->touch.cap - 1);
+	w->touch.count -= used;
+	if (w->touch.count > 0)
+		clock_gettime(CLOCK_MONOTONIC, &w->touch_since);
+	return n;
+}
+
+/* Whether touches are to be written now rather than wait; under the lock. */
+static bool
+touch_due(struct avec_writer *w)
+{
+	struct timespec due = w->touch_since, now;
+
+	if (w->touch.count == 0)
+		return false;
+	if (w->touch_drain || w->stopping || w->flush_wanted ||
+	    w->touch.count >= w->touch.cap / 2)
+		return true;
+	due.tv_nsec += (long)(w->flush_ms % 1000) * 1000000;
+	due.tv_sec += w->flush_ms / 1000 + due.tv_nsec / 1000000000;
+	due.tv_nsec %= 1000000000;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return !ts_before(&now, &due);
 }
 
 static void *
@@ -229,54 +434,50 @@ drain(void *arg)
 	struct timespec until;
 	struct stage sg;
 	unsigned n, i, commits;
-	bool allok;
+	bool allok, touches;
 	int stop;
 
 	memset(&sg, 0, sizeof(sg));
-	stage_alloc(&sg, w->cap);
+	stage_alloc(&sg, w->acct.cap + w->touch.cap);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		deadline(&until, w->flush_ms);
+		if (w->touch.count > 0) {
+			until = w->touch_since;
+			until.tv_nsec += (long)(w->flush_ms % 1000) * 1000000;
+			until.tv_sec += w->flush_ms / 1000 + until.tv_nsec / 1000000000;
+			until.tv_nsec %= 1000000000;
+		}
 		if (w->hook != NULL && ts_before(&w->hook_next, &until))
 			until = w->hook_next;
-		while (!w->stopping && !w->flush_wanted && w->waiting == 0 &&
-		       w->count < w->cap / 2)
+		while (!w->stopping && !w->flush_wanted && w->acct.count == 0 &&
+		       !touch_due(w))
 			if (pthread_cond_timedwait(&w->wake, &w->lock, &until) == ETIMEDOUT)
 				break;
 		run_hook(w, false);
-		if (w->count == 0 && w->stopping)
-			break;
-		if (w->count == 0) {
+		if (w->acct.count == 0 && w->touch.count == 0) {
+			w->touch_drain = false;
+			if (w->stopping)
+				break;
 			w->flush_wanted = 0;
 			continue;
 		}
-		n = w->count;
 		if (sg.recs == NULL) {	/* cannot stage: fail what is queued */
-			for (i = 0; i < n; i++) {
-				struct wrec *r = &w->ring[(w->head + i) & (w->cap - 1)];
-
-				if (r->waiter == NULL)
-					continue;
-				w->stats.acct_failed++;
-				if (r->waiter->abandoned)
-					free(r->waiter);
-				else
-					r->waiter->state = W_FAILED;
-				r->waiter = NULL;
-			}
-			w->stats.failed_batches++;
-			w->done_seq += n;
-			w->head = (w->head + n) & (w->cap - 1);
-			w->count = 0;
-			w->waiting = 0;
+			fail_queued(w);
 			pthread_cond_broadcast(&w->drained);
 			continue;
 		}
-		for (i = 0; i < n; i++)
-			sg.recs[i] = w->ring[(w->head + i) & (w->cap - 1)];
-		w->head = (w->head + n) & (w->cap - 1);
-		w->count = 0;
-		w->waiting = 0;
+		/* accounting first, but a due touch chunk in between batches */
+		touches = w->acct.count == 0 ||
+		    (w->acct_last && touch_due(w));
+		n = touches ? stage_touches(w, &sg) : stage_acct(w, &sg);
+		w->acct_last = !touches;
+		if (touches)
+			w->touch_drain = w->touch.count > 0;
+		if (n == 0) {	/* only touches already written */
+			pthread_cond_broadcast(&w->drained);
+			continue;
+		}
 		stop = w->stopping;
 		pthread_mutex_unlock(&w->lock);
 
@@ -284,14 +485,20 @@ drain(void *arg)
 
 		pthread_mutex_lock(&w->lock);
 		settle(w, &sg, n);
+		w->done_seq += n;
 		for (allok = true, i = 0; i < n; i++)
 			allok = allok && sg.ok[i];
+		if (!touches) {
+			w->acct_failing = true;
+			for (i = 0; i < n; i++)
+				if (sg.recs[i].acct && sg.ok[i])
+					w->acct_failing = false;
+		}
 		if (!allok)
 			w->stats.failed_batches++;
 		w->stats.batches += commits;
-		w->done_seq += n;
 		pthread_cond_broadcast(&w->drained);
-		if (stop && w->count == 0)
+		if (stop && w->acct.count == 0 && w->touch.count == 0)
 			break;
 	}
 	run_hook(w, true);	/* the last counts, after the last batch */
@@ -314,17 +521,22 @@ avec_writer_start(const char *path, unsigned capacity, unsigned flush_ms,
 	}
 	while (cap < capacity && cap < AVEC_WRITER_CAP_MAX)
 		cap *= 2;
-	w->cap = cap;
+	w->acct.cap = cap;
+	w->touch.cap = cap / 2;
 	w->flush_ms = flush_ms ? flush_ms : 1000;
-	w->ring = calloc(cap, sizeof(*w->ring));
-	if (w->ring == NULL) {
+	w->acct.rec = calloc(w->acct.cap, sizeof(*w->acct.rec));
+	w->touch.rec = calloc(w->touch.cap, sizeof(*w->touch.rec));
+	if (w->acct.rec == NULL || w->touch.rec == NULL) {
+		free(w->acct.rec);
+		free(w->touch.rec);
 		free(w);
 		avec_err_set(err, "writer: out of memory");
 		return NULL;
 	}
 	w->st = avec_store_open(path, 0, err);
 	if (w->st == NULL) {
-		free(w->ring);
+		free(w->acct.rec);
+		free(w->touch.rec);
 		free(w);
 		return NULL;
 	}
@@ -340,7 +552,8 @@ avec_writer_start(const char *path, unsigned capacity, unsigned flush_ms,
 		pthread_cond_destroy(&w->wake);
 		pthread_cond_destroy(&w->drained);
 		pthread_mutex_destroy(&w->lock);
-		free(w->ring);
+		free(w->acct.rec);
+		free(w->touch.rec);
 		free(w);
 		return NULL;
 	}
@@ -374,20 +587,21 @@ avec_writer_stop(struct avec_writer *w)
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->drained);
 	pthread_mutex_destroy(&w->lock);
-	free(w->ring);
+	free(w->acct.rec);
+	free(w->touch.rec);
 	free(w);
 }
 
-/* Put @r in the ring; under the lock.  Returns 0, or -1 if full/stopping. */
+/* Put @r in @q; under the lock.  Returns 0, or -1 if full/stopping. */
 static int
-enqueue(struct avec_writer *w, const struct wrec *r)
+enqueue(struct avec_writer *w, struct ring *q, const struct wrec *r)
 {
-	if (w->count == w->cap || w->stopping) {
+	if (q->count == q->cap || w->stopping) {
 		w->stats.dropped++;
 		return -1;
 	}
-	w->ring[(w->head + w->count) & (w->cap - 1)] = *r;
-	w->count++;
+	q->rec[(q->head + q->count) & (q->cap - 1)] = *r;
+	q->count++;
 	w->enqueued_seq++;
 	w->stats.queued++;
 	return 0;
@@ -413,20 +627,18 @@ avec_writer_touch(struct avec_writer *w, const struct avec_touch *t)
 		pthread_mutex_unlock(&w->lock);
 		return 0;
 	}
-	/* a hint never takes the second half of the ring: that is kept for
-	 * accounting records, which a NAS waits for */
-	if (w->count >= w->cap / 2) {
-		w->stats.dropped++;
+	/* a hint has its own ring: accounting, which a NAS waits for,
+	 * never finds its ring taken by touches */
+	rc = enqueue(w, &w->touch, &r);
+	if (rc < 0) {
 		pthread_cond_signal(&w->wake);
-		pthread_mutex_unlock(&w->lock);
-		return -1;
-	}
-	rc = enqueue(w, &r);
-	if (rc == 0) {
+	} else {
 		w->recent[slot].device_id = t->device_id;
 		w->recent[slot].seen_at = t->seen_at;
 		memcpy(w->recent[slot].mac, t->mac, sizeof(t->mac));
-		if (w->count == w->cap / 4)
+		if (w->touch.count == 1)
+			clock_gettime(CLOCK_MONOTONIC, &w->touch_since);
+		if (w->touch.count == w->touch.cap / 2)
 			pthread_cond_signal(&w->wake);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -437,7 +649,7 @@ int
 avec_writer_acct(struct avec_writer *w, const struct avec_acct *a,
 		 unsigned wait_ms)
 {
-	struct avec_wait *wt = calloc(1, sizeof(*wt));
+	struct avec_wait *wt = wait_new();
 	struct timespec until;
 	struct wrec r;
 	int rc;
@@ -450,25 +662,26 @@ avec_writer_acct(struct avec_writer *w, const struct avec_acct *a,
 	r.u.a = *a;
 	deadline(&until, wait_ms);
 	pthread_mutex_lock(&w->lock);
-	if (enqueue(w, &r) < 0) {
+	if (enqueue(w, &w->acct, &r) < 0) {
 		w->stats.acct_refused++;
 		pthread_mutex_unlock(&w->lock);
-		free(wt);
+		wait_free(wt);
 		return AVEC_WRITER_FULL;
 	}
-	w->waiting++;
+	if (w->acct.count == 1)
+		clock_gettime(CLOCK_MONOTONIC, &w->acct_since);
 	pthread_cond_signal(&w->wake);
 	while (wt->state == W_PENDING)
-		if (pthread_cond_timedwait(&w->drained, &w->lock, &until) == ETIMEDOUT)
+		if (pthread_cond_timedwait(&wt->done, &w->lock, &until) == ETIMEDOUT)
 			break;
 	switch (wt->state) {
 	case W_OK:
 		rc = AVEC_WRITER_COMMITTED;
-		free(wt);
+		wait_free(wt);
 		break;
 	case W_FAILED:
 		rc = AVEC_WRITER_FAILED;
-		free(wt);
+		wait_free(wt);
 		break;
 	case W_PENDING:
 	default:
@@ -480,6 +693,24 @@ avec_writer_acct(struct avec_writer *w, const struct avec_acct *a,
 	}
 	pthread_mutex_unlock(&w->lock);
 	return rc;
+}
+
+bool
+avec_writer_healthy(struct avec_writer *w, unsigned within_ms)
+{
+	struct timespec due, now;
+	bool ok;
+
+	pthread_mutex_lock(&w->lock);
+	due = w->acct_since;
+	due.tv_nsec += (long)(within_ms % 1000) * 1000000;
+	due.tv_sec += within_ms / 1000 + due.tv_nsec / 1000000000;
+	due.tv_nsec %= 1000000000;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ok = !w->acct_failing && !w->stopping &&
+	    (w->acct.count == 0 || ts_before(&now, &due));
+	pthread_mutex_unlock(&w->lock);
+	return ok;
 }
 
 int

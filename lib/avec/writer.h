@@ -6,8 +6,10 @@
  * ring in batches, one transaction each (group commit).  Two kinds of
  * record share the ring:
  *   - a last-seen touch (avec_writer_touch): returns at once; it is a
- *     hint, so a repeat within a minute is skipped and, past half the
- *     ring, it is dropped and counted, never waited on;
+ *     hint, so a repeat within a minute is skipped and, when its own ring
+ *     (half the capacity) is full, it is dropped and counted, never waited
+ *     on; touches are written in small chunks, so that an accounting
+ *     record never waits behind thousands of them;
  *   - an accounting record (avec_writer_acct): the caller waits, bounded,
  *     until the batch holding its record is committed, because its answer
  *     (an Accounting-Response) tells the NAS the record is safe.  A full
@@ -17,6 +19,7 @@
 #ifndef AVEC_WRITER_H
 #define AVEC_WRITER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "avec/connlog.h"
 #include "avec/err.h"
@@ -28,8 +31,9 @@ struct avec_writer;
 
 /*
  * avec_writer_start - open the store at @path for writing (its own
- * connection) and start the draining thread.  @capacity records may wait
- * at most (rounded up to a power of two, at most AVEC_WRITER_CAP_MAX);
+ * connection) and start the draining thread.  @capacity accounting
+ * records may wait at most (rounded up to a power of two, at most
+ * AVEC_WRITER_CAP_MAX), and half as many touches;
  * @flush_ms bounds how long a touch waits; an accounting record wakes the
  * thread at once.
  * Returns: a writer stopped with avec_writer_stop(), or NULL.
@@ -42,10 +46,18 @@ void avec_writer_stop(struct avec_writer *w);
 /*
  * Queue a last-seen update; never blocks.  A device already queued within
  * the last minute from the same MAC is not queued again (counted as
- * coalesced), and a touch never fills more than half of the ring, which is
- * kept for accounting.  Returns 0, or -1 if dropped.
+ * coalesced).  Touches wait in a ring of their own, half the capacity, so
+ * that they never take room from accounting.  Returns 0, or -1 if dropped.
  */
 int avec_writer_touch(struct avec_writer *w, const struct avec_touch *t);
+/*
+ * avec_writer_healthy - whether the store takes accounting records in
+ * time: its last accounting batch committed, and no accounting record has
+ * waited more than @within_ms for its batch to start.  A busy store is
+ * healthy; a stalled or failing one is not.  Cheap (one lock).
+ */
+bool avec_writer_healthy(struct avec_writer *w, unsigned within_ms);
+
 /* Block until everything queued before the call is committed (tests). */
 int avec_writer_flush(struct avec_writer *w);
 

@@ -59,9 +59,9 @@
  * instance, but for the outcome counters (avec/report.h: atomic, per UTC
  * hour and reason, added to the store by the writer's thread every
  * stats_interval and at stop) and one atomic counter (accounting requests waiting for a
- * commit: at most accounting_waiters, so that a stalled store can hold
- * only that many of FreeRADIUS's threads, never all of those that
- * authentication needs); the index is built for concurrent readers
+ * commit: beyond accounting_waiters only while the store keeps up, so
+ * that a stalled store can hold only that many of FreeRADIUS's threads,
+ * never all of those that authentication needs); the index is built for concurrent readers
  * (avec/index.h), the writer for concurrent producers (avec/writer.h).
  */
 #include <freeradius/radiusd.h>
@@ -838,12 +838,20 @@ static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void *instance,
 	int rc;
 
 	if (!acct_record(request, &a)) return RLM_MODULE_OK;
+	/*
+	 * Past accounting_waiters, a request still waits while the store
+	 * keeps up (a burst, a slow commit): refusing it would only make the
+	 * NAS send it again.  Only a store that stalls or fails (no record
+	 * taken within half of accounting_timeout) is refused at once, so
+	 * that it never holds every thread.
+	 */
 	if (__atomic_add_fetch(&inst->acct_busy, 1, __ATOMIC_RELAXED) >
-	    inst->accounting_waiters) {
+	    inst->accounting_waiters &&
+	    !avec_writer_healthy(inst->writer, inst->accounting_timeout / 2)) {
 		__atomic_sub_fetch(&inst->acct_busy, 1, __ATOMIC_RELAXED);
 		REDEBUG("connection log: %u accounting requests already wait "
-			"for the store: no answer, the NAS will resend",
-			inst->accounting_waiters);
+			"for a store that does not keep up: no answer, the NAS "
+			"will resend", inst->accounting_waiters);
 		return RLM_MODULE_FAIL;
 	}
 	rc = avec_writer_acct(inst->writer, &a, inst->accounting_timeout);

@@ -1,11 +1,13 @@
 /*
  * check_writer.c - the request path's writer: queued last-seen updates
- * reach the store, and a full queue drops instead of blocking.
+ * reach the store, a full queue drops instead of blocking, accounting
+ * never waits behind touches, and a stalled store is seen as such.
  */
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "avec/connlog.h"
 #include "avec/writer.h"
 #include "unit.h"
 
@@ -85,6 +87,100 @@ START_TEST(full_queue_drops_and_counts)
 }
 END_TEST
 
+/* An Interim-Update without AVEC's Class, for session @sid from @mac. */
+static struct avec_acct
+interim(const char *sid, const char *mac)
+{
+	struct avec_acct a;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = AVEC_ACCT_INTERIM;
+	strcpy(a.nas_address, "192.0.2.1");
+	strcpy(a.session_id, sid);
+	strcpy(a.mac, mac);
+	a.event_time = a.started_at = T0 + 5;
+	return a;
+}
+
+static int
+last_device(const struct avec_session_rec *r, void *ctx)
+{
+	*(int64_t *)ctx = r->device_id;
+	return 0;
+}
+
+START_TEST(accounting_does_not_wait_for_touches)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	int64_t id = unit_device(st, "alice", AVEC_CRED_TTLS, "pw", NULL, T0);
+	struct avec_session_query q;
+	struct avec_writer_stats ws;
+	struct avec_writer *w;
+	struct avec_touch t;
+	struct avec_acct a;
+	int64_t found = 0;
+	int i;
+
+	/* touches wait up to 10 s: only accounting wakes the writer */
+	w = avec_writer_start(unit_path("avec.db"), 4096, 10000, &err);
+	ck_assert_msg(w != NULL, "%s", err.msg);
+	ck_assert(avec_writer_healthy(w, 100));
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < 100; i++) {
+		t.device_id = 1000 + i;		/* no such devices: cheap */
+		t.seen_at = T0;
+		ck_assert_int_eq(avec_writer_touch(w, &t), 0);
+	}
+	/* the touch for the MAC of the record goes first, in its batch */
+	t.device_id = id;
+	strcpy(t.mac, "02:00:00:00:00:07");
+	ck_assert_int_eq(avec_writer_touch(w, &t), 0);
+	a = interim("w1", "02:00:00:00:00:07");
+	ck_assert_int_eq(avec_writer_acct(w, &a, 5000), AVEC_WRITER_COMMITTED);
+	avec_writer_stats(w, &ws);
+	ck_assert_uint_eq(ws.written, 2);	/* not the 100 others */
+	ck_assert_uint_eq(ws.acct_committed, 1);
+	memset(&q, 0, sizeof(q));
+	q.mac = "02:00:00:00:00:07";
+	ck_assert_int_eq(avec_store_session_query(st, &q, last_device, &found,
+						  &err), 0);
+	ck_assert_int_eq(found, id);
+	ck_assert_int_eq(avec_writer_flush(w), 0);
+	avec_writer_stats(w, &ws);
+	ck_assert_uint_eq(ws.written, 102);	/* each touch once */
+	ck_assert(avec_writer_healthy(w, 100));
+	avec_writer_stop(w);
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(a_stalled_store_is_not_healthy)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_writer *w;
+	struct avec_acct a;
+	sqlite3 *lockdb;
+
+	w = avec_writer_start(unit_path("avec.db"), 16, 10000, &err);
+	ck_assert_msg(w != NULL, "%s", err.msg);
+	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &lockdb), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(lockdb, "BEGIN IMMEDIATE", 0, 0, 0), SQLITE_OK);
+	/* the first is taken and waits on the lock, the second waits in the
+	 * queue: the store no longer takes records */
+	a = interim("s1", "");
+	ck_assert_int_eq(avec_writer_acct(w, &a, 150), AVEC_WRITER_TIMEOUT);
+	a = interim("s2", "");
+	ck_assert_int_eq(avec_writer_acct(w, &a, 150), AVEC_WRITER_TIMEOUT);
+	ck_assert(!avec_writer_healthy(w, 100));
+	sqlite3_exec(lockdb, "ROLLBACK", 0, 0, 0);
+	sqlite3_close(lockdb);
+	avec_writer_stop(w);
+	avec_store_close(st);
+}
+END_TEST
+
 START_TEST(start_refuses_a_missing_store)
 {
 	struct avec_err err = { "" };
@@ -104,6 +200,8 @@ writer_suite(void)
 	tcase_add_test(tc, touches_reach_the_store);
 	tcase_add_test(tc, full_queue_drops_and_counts);
 	tcase_add_test(tc, start_refuses_a_missing_store);
+	tcase_add_test(tc, accounting_does_not_wait_for_touches);
+	tcase_add_test(tc, a_stalled_store_is_not_healthy);
 	suite_add_tcase(s, tc);
 	return s;
 }
