@@ -1,26 +1,45 @@
 /*
  * index.c - the snapshot that answers RADIUS requests at memory speed.
  *
- * A snapshot is built in one pass over the store (avec_store_scan) and is
- * never modified afterwards: policies by role, accounts sorted by id, and
- * devices with three open-addressing hash tables, by device username, by
- * certificate serial and by the MAC a PSK device is bound to (where one
- * MAC has several PSK devices, the live one, else the newest, answers).  Each device carries its rank among its owner's
+ * A full snapshot is built in one pass over the store (avec_store_scan)
+ * and is never modified afterwards: policies by role, accounts sorted by
+ * id, and devices with four open-addressing hash tables, by device
+ * username, by certificate serial, by the MAC a PSK device is bound to
+ * (where one MAC has several PSK devices, the live one, else the newest,
+ * answers) and by id.  Each device carries its rank among its owner's
  * active devices, computed at load time, so the quota rule costs nothing
  * per request.
  *
- * Concurrency: lookups take a read lock on the current snapshot pointer,
- * copy what they need into the caller's struct and release it; a refresh
- * builds the next snapshot with no lock held and only takes the write lock
- * to swap pointers (the rwlock prefers writers, so a steady stream of
- * requests cannot starve a swap).  Only one refresh runs at a time.  The
- * index's SQLite connection is read-only and used by the refresher alone.
+ * Incremental refresh.  Most commits touch a device or two (a
+ * registration, a revocation, a device block), and a full load of a large
+ * store takes seconds.  The store journals the devices that change
+ * (device_changes) and keeps a base generation that every other decision
+ * input moves (lib/sql/0008_device_changes.sql).  When the base generation
+ * still matches the full snapshot's and few devices changed since it, the
+ * refresher builds an overlay instead: every device of each account that
+ * owns, owned, or shares a PSK MAC with a changed device, read again from
+ * the store and ranked as in a full load, with the same four tables.  The
+ * new view shares the full snapshot (reference counted under
+ * refresh_lock, freed with the last view using it) and each overlay is
+ * rebuilt from the full snapshot's journal position, so overlays never
+ * stack.  Lookups ask the overlay first, then the base, where a device of
+ * an account the overlay carries never answers: a device deleted since is
+ * gone, and a device moved or re-ranked answers from the overlay.  Too
+ * many changes, or any other change, and the refresher loads everything.
+ *
+ * Concurrency: lookups take a read lock on the current view pointer, copy
+ * what they need into the caller's struct and release it; a refresh builds
+ * the next view with no lock held and only takes the write lock to swap
+ * pointers (the rwlock prefers writers, so a steady stream of requests
+ * cannot starve a swap).  Only one refresh runs at a time.  The index's
+ * SQLite connection is read-only and used by the refresher alone.
  *
  * What this file must never do: write to the store, block a lookup on
- * SQLite, or hand out a pointer into a snapshot.
+ * SQLite, or hand out a pointer into a snapshot or an overlay.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +51,8 @@
 #include "avec/store.h"
 
 #define NO_ENTRY UINT32_MAX
+/* an overlay holds at most this many devices per change it may carry */
+#define OVERLAY_DEVICES_PER_CHANGE 4
 
 struct dev_entry {
 	struct avec_device d;
@@ -43,8 +64,28 @@ struct dev_entry {
 	char psk[AVEC_PSK_MAX + 1];	/* PSK only */
 };
 
+/*
+ * Devices with their hash tables (device indices, NO_ENTRY when empty):
+ * the whole store's in a snapshot, a few accounts' in an overlay.
+ */
+struct devset {
+	uint64_t seed;
+	struct dev_entry *devices;
+	uint32_t ndevices, devices_cap;
+	uint32_t *by_username;
+	uint32_t *by_serial;
+	uint32_t *by_mac;
+	uint32_t *by_id;
+	uint32_t mask;			/* table size - 1 */
+	/* load state: devices arrive by account, oldest first */
+	int64_t cur_account, load_now;
+	uint32_t cur_rank;
+};
+
 struct snapshot {
 	uint64_t generation;
+	struct avec_scan_mark mark;	/* where the store stood */
+	unsigned refs;			/* views using it; under refresh_lock */
 	uint64_t seed;
 	/*
 	 * Policies: the roles' first (AVEC_ROLE__COUNT of them, holidays filled
@@ -69,20 +110,38 @@ struct snapshot {
 	uint32_t nkeys, keys_cap, pol_key_cap;
 	uint32_t *dedupe;		/* resolved policy indices, hashed by key */
 	uint32_t dedupe_mask;
-	struct dev_entry *devices;
-	uint32_t ndevices, devices_cap;
-	uint32_t *by_username;		/* device index or NO_ENTRY */
-	uint32_t *by_serial;
-	uint32_t *by_mac;
-	uint32_t mask;			/* table size - 1 */
+	struct devset ds;
+};
+
+/*
+ * The devices changed since a snapshot: every device of each account that
+ * owns one of them (or owned one, or shares a PSK MAC with one), read
+ * again.  A base device whose account is in acct_in never answers.
+ */
+struct overlay {
+	struct devset ds;
+	uint8_t *acct_in;		/* bit per base account */
 	/* load state */
-	int64_t cur_account, load_now;
-	uint32_t cur_rank;
+	const struct snapshot *base;
+	int64_t *want;			/* accounts to read */
+	size_t nwant, want_cap;
+	char (*macs)[AVEC_MAC_STRLEN + 1];
+	const char **mac_ptrs;
+	size_t nmacs, macs_cap;
+	uint32_t limit;
+};
+
+/* What lookups see: a snapshot, and maybe an overlay over it. */
+struct view {
+	struct snapshot *base;		/* shared by consecutive views */
+	struct overlay *ov;		/* NULL: the base alone */
+	uint64_t generation;
 };
 
 struct avec_index {
-	pthread_rwlock_t lock;		/* guards snap */
-	struct snapshot *snap;
+	pthread_rwlock_t lock;		/* guards view */
+	struct view *view;
+	uint32_t overlay_limit;		/* under refresh_lock */
 	pthread_mutex_t refresh_lock;	/* one refresh at a time; guards st */
 	struct avec_store *st;
 	struct avec_index_stats stats;	/* under refresh_lock (and lock for reads) */
@@ -110,6 +169,20 @@ hash_key(uint64_t seed, const char *s)
 }
 
 static void
+devset_free(struct devset *ds)
+{
+	if (ds->devices != NULL) {
+		/* the hashes of device secrets do not outlive the snapshot */
+		memset(ds->devices, 0, (size_t)ds->devices_cap * sizeof(*ds->devices));
+		free(ds->devices);
+	}
+	free(ds->by_username);
+	free(ds->by_serial);
+	free(ds->by_mac);
+	free(ds->by_id);
+}
+
+static void
 snapshot_free(struct snapshot *sn)
 {
 	if (sn == NULL)
@@ -125,15 +198,33 @@ snapshot_free(struct snapshot *sn)
 	free(sn->pol_key);
 	free(sn->keys);
 	free(sn->dedupe);
-	if (sn->devices != NULL) {
-		/* the hashes of device secrets do not outlive the snapshot */
-		memset(sn->devices, 0, (size_t)sn->devices_cap * sizeof(*sn->devices));
-		free(sn->devices);
-	}
-	free(sn->by_username);
-	free(sn->by_serial);
-	free(sn->by_mac);
+	devset_free(&sn->ds);
 	free(sn);
+}
+
+static void
+overlay_free(struct overlay *ov)
+{
+	if (ov == NULL)
+		return;
+	devset_free(&ov->ds);
+	free(ov->acct_in);
+	free(ov->want);
+	free(ov->macs);
+	free(ov->mac_ptrs);
+	free(ov);
+}
+
+/* Free @v; its base goes with the last view using it.  Under refresh_lock. */
+static void
+view_free(struct view *v)
+{
+	if (v == NULL)
+		return;
+	overlay_free(v->ov);
+	if (v->base != NULL && --v->base->refs == 0)
+		snapshot_free(v->base);
+	free(v);
 }
 
 static int
@@ -309,33 +400,32 @@ load_membership(int64_t account_id, enum avec_scope scope, const char *target,
 	return 0;
 }
 
+/* Add a device of account @acct (index into the snapshot's accounts). */
 static int
-load_device(const struct avec_scan_device *sd, void *ctx)
+devset_add(struct devset *ds, const struct avec_scan_device *sd, uint32_t acct)
 {
-	struct snapshot *sn = ctx;
 	struct dev_entry *e;
-	uint32_t acct = find_account(sn, sd->d.account_id);
 
 	/* rows AVEC cannot have written are left out, never truncated */
 	if (acct == NO_ENTRY || strlen(sd->username) > AVEC_USERNAME_MAX ||
 	    strlen(sd->secret_hash) > AVEC_HASH_MAX ||
 	    strlen(sd->psk) > AVEC_PSK_MAX)
 		return 0;
-	if (grow((void **)&sn->devices, &sn->devices_cap, sn->ndevices + 1,
-		 sizeof(*sn->devices)) < 0)
+	if (grow((void **)&ds->devices, &ds->devices_cap, ds->ndevices + 1,
+		 sizeof(*ds->devices)) < 0)
 		return -1;
-	e = &sn->devices[sn->ndevices++];
+	e = &ds->devices[ds->ndevices++];
 	memset(e, 0, sizeof(*e));
 	e->d = sd->d;
 	e->acct = acct;
 	/* devices arrive by account, oldest first: rank the live ones */
-	if (sd->d.account_id != sn->cur_account) {
-		sn->cur_account = sd->d.account_id;
-		sn->cur_rank = 0;
+	if (sd->d.account_id != ds->cur_account) {
+		ds->cur_account = sd->d.account_id;
+		ds->cur_rank = 0;
 	}
 	if (sd->d.status == AVEC_DEVICE_ACTIVE &&
-	    (sd->d.expires_at == 0 || sd->d.expires_at > sn->load_now))
-		e->d.rank = sn->cur_rank++;
+	    (sd->d.expires_at == 0 || sd->d.expires_at > ds->load_now))
+		e->d.rank = ds->cur_rank++;
 	else
 		e->d.rank = UINT32_MAX;
 	strcpy(e->username, sd->username);
@@ -349,28 +439,80 @@ load_device(const struct avec_scan_device *sd, void *ctx)
 	return 0;
 }
 
-static void
-table_put(struct snapshot *sn, uint32_t *table, const char *key, uint32_t val)
+static int
+load_device(const struct avec_scan_device *sd, void *ctx)
 {
-	uint32_t i = (uint32_t)hash_key(sn->seed, key) & sn->mask;
+	struct snapshot *sn = ctx;
+
+	return devset_add(&sn->ds, sd, find_account(sn, sd->d.account_id));
+}
+
+static int
+load_mark(const struct avec_scan_mark *m, void *ctx)
+{
+	struct snapshot *sn = ctx;
+
+	sn->mark = *m;
+	return 0;
+}
+
+static uint64_t
+hash_id(uint64_t seed, int64_t id)
+{
+	uint64_t h = (uint64_t)id ^ seed;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
+static void
+table_put(struct devset *ds, uint32_t *table, const char *key, uint32_t val)
+{
+	uint32_t i = (uint32_t)hash_key(ds->seed, key) & ds->mask;
 
 	while (table[i] != NO_ENTRY)
-		i = (i + 1) & sn->mask;
+		i = (i + 1) & ds->mask;
 	table[i] = val;
 }
 
 static uint32_t
-table_get(const struct snapshot *sn, const uint32_t *table, const char *key,
+table_get(const struct devset *ds, const uint32_t *table, const char *key,
 	  size_t off)
 {
-	uint32_t i = (uint32_t)hash_key(sn->seed, key) & sn->mask, v;
+	uint32_t i = (uint32_t)hash_key(ds->seed, key) & ds->mask, v;
 
 	while ((v = table[i]) != NO_ENTRY) {
-		if (strcmp((const char *)&sn->devices[v] + off, key) == 0)
+		if (strcmp((const char *)&ds->devices[v] + off, key) == 0)
 			return v;
-		i = (i + 1) & sn->mask;
+		i = (i + 1) & ds->mask;
 	}
 	return NO_ENTRY;
+}
+
+static void
+id_put(struct devset *ds, uint32_t val)
+{
+	uint32_t i = (uint32_t)hash_id(ds->seed, ds->devices[val].d.id) & ds->mask;
+
+	while (ds->by_id[i] != NO_ENTRY)
+		i = (i + 1) & ds->mask;
+	ds->by_id[i] = val;
+}
+
+static const struct dev_entry *
+id_get(const struct devset *ds, int64_t id)
+{
+	uint32_t i = (uint32_t)hash_id(ds->seed, id) & ds->mask, v;
+
+	while ((v = ds->by_id[i]) != NO_ENTRY) {
+		if (ds->devices[v].d.id == id)
+			return &ds->devices[v];
+		i = (i + 1) & ds->mask;
+	}
+	return NULL;
 }
 
 static int
@@ -499,51 +641,54 @@ resolve_accounts(struct snapshot *sn)
  * table keeps one entry per MAC: the active device, else the newest.
  */
 static void
-mac_put(struct snapshot *sn, uint32_t i)
+mac_put(struct devset *ds, uint32_t i)
 {
-	const struct dev_entry *e = &sn->devices[i];
-	uint32_t k = (uint32_t)hash_key(sn->seed, e->mac) & sn->mask, v;
+	const struct dev_entry *e = &ds->devices[i];
+	uint32_t k = (uint32_t)hash_key(ds->seed, e->mac) & ds->mask, v;
 
-	while ((v = sn->by_mac[k]) != NO_ENTRY) {
-		const struct dev_entry *o = &sn->devices[v];
+	while ((v = ds->by_mac[k]) != NO_ENTRY) {
+		const struct dev_entry *o = &ds->devices[v];
 
 		if (strcmp(o->mac, e->mac) == 0) {
 			if (o->d.status != AVEC_DEVICE_ACTIVE &&
 			    (e->d.status == AVEC_DEVICE_ACTIVE || e->d.id > o->d.id))
-				sn->by_mac[k] = i;
+				ds->by_mac[k] = i;
 			return;
 		}
-		k = (k + 1) & sn->mask;
+		k = (k + 1) & ds->mask;
 	}
-	sn->by_mac[k] = i;
+	ds->by_mac[k] = i;
 }
 
 static int
-build_tables(struct snapshot *sn)
+build_tables(struct devset *ds)
 {
 	uint64_t size = 16;
 	uint32_t i;
 
-	while (size < (uint64_t)sn->ndevices * 2)
+	while (size < (uint64_t)ds->ndevices * 2)
 		size *= 2;
 	if (size > UINT32_MAX)
 		return -1;
-	sn->mask = (uint32_t)size - 1;
-	sn->by_username = malloc(size * sizeof(uint32_t));
-	sn->by_serial = malloc(size * sizeof(uint32_t));
-	sn->by_mac = malloc(size * sizeof(uint32_t));
-	if (sn->by_username == NULL || sn->by_serial == NULL ||
-	    sn->by_mac == NULL)
+	ds->mask = (uint32_t)size - 1;
+	ds->by_username = malloc(size * sizeof(uint32_t));
+	ds->by_serial = malloc(size * sizeof(uint32_t));
+	ds->by_mac = malloc(size * sizeof(uint32_t));
+	ds->by_id = malloc(size * sizeof(uint32_t));
+	if (ds->by_username == NULL || ds->by_serial == NULL ||
+	    ds->by_mac == NULL || ds->by_id == NULL)
 		return -1;
-	memset(sn->by_username, 0xff, size * sizeof(uint32_t));
-	memset(sn->by_serial, 0xff, size * sizeof(uint32_t));
-	memset(sn->by_mac, 0xff, size * sizeof(uint32_t));
-	for (i = 0; i < sn->ndevices; i++) {
-		table_put(sn, sn->by_username, sn->devices[i].username, i);
-		if (sn->devices[i].serial[0])
-			table_put(sn, sn->by_serial, sn->devices[i].serial, i);
-		if (sn->devices[i].mac[0])
-			mac_put(sn, i);
+	memset(ds->by_username, 0xff, size * sizeof(uint32_t));
+	memset(ds->by_serial, 0xff, size * sizeof(uint32_t));
+	memset(ds->by_mac, 0xff, size * sizeof(uint32_t));
+	memset(ds->by_id, 0xff, size * sizeof(uint32_t));
+	for (i = 0; i < ds->ndevices; i++) {
+		table_put(ds, ds->by_username, ds->devices[i].username, i);
+		if (ds->devices[i].serial[0])
+			table_put(ds, ds->by_serial, ds->devices[i].serial, i);
+		if (ds->devices[i].mac[0])
+			mac_put(ds, i);
+		id_put(ds, i);
 	}
 	return 0;
 }
@@ -562,6 +707,7 @@ static struct snapshot *
 snapshot_load(struct avec_index *idx, struct avec_err *err)
 {
 	static const struct avec_scan_cb cb = {
+		.mark = load_mark,
 		.holiday = load_holiday,
 		.policy = load_policy,
 		.override = load_override,
@@ -580,16 +726,17 @@ snapshot_load(struct avec_index *idx, struct avec_err *err)
 	/* a role without a row stays "not admitted" */
 	memset(sn->pols, 0, AVEC_ROLE__COUNT * sizeof(*sn->pols));
 	sn->npols = AVEC_ROLE__COUNT;
-	sn->cur_account = -1;
-	sn->load_now = (int64_t)time(NULL);
+	sn->ds.cur_account = -1;
+	sn->ds.load_now = (int64_t)time(NULL);
 	if (RAND_bytes((unsigned char *)&sn->seed, sizeof(sn->seed)) != 1)
 		sn->seed = (uint64_t)now_us(CLOCK_MONOTONIC);
+	sn->ds.seed = sn->seed;
 	if (avec_store_scan(idx->st, &cb, sn, &sn->generation, err) != 0) {
 		if (err && !err->msg[0])
 			avec_err_set(err, "index: out of memory while loading");
 		goto fail;
 	}
-	if (resolve_accounts(sn) < 0 || build_tables(sn) < 0) {
+	if (resolve_accounts(sn) < 0 || build_tables(&sn->ds) < 0) {
 		avec_err_set(err, "index: out of memory building tables");
 		goto fail;
 	}
@@ -599,13 +746,172 @@ fail:
 	return NULL;
 }
 
+static int
+want_account(struct overlay *ov, int64_t id)
+{
+	if (ov->nwant == ov->want_cap) {
+		size_t ncap = ov->want_cap ? ov->want_cap * 2 : 64;
+		int64_t *p = realloc(ov->want, ncap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		ov->want = p;
+		ov->want_cap = ncap;
+	}
+	ov->want[ov->nwant++] = id;
+	return 0;
+}
+
+static int
+want_mac(struct overlay *ov, const char *mac)
+{
+	if (strlen(mac) > AVEC_MAC_STRLEN)	/* not AVEC's: matches nothing */
+		return 0;
+	if (ov->nmacs == ov->macs_cap) {
+		size_t ncap = ov->macs_cap ? ov->macs_cap * 2 : 16;
+		void *p = realloc(ov->macs, ncap * sizeof(*ov->macs));
+
+		if (p == NULL)
+			return -1;
+		ov->macs = p;
+		ov->macs_cap = ncap;
+	}
+	strcpy(ov->macs[ov->nmacs++], mac);
+	return 0;
+}
+
+static void
+acct_mark(struct overlay *ov, uint32_t acct)
+{
+	ov->acct_in[acct >> 3] |= (uint8_t)(1u << (acct & 7));
+}
+
+static bool
+acct_marked(const struct overlay *ov, uint32_t acct)
+{
+	return (ov->acct_in[acct >> 3] >> (acct & 7)) & 1u;
+}
+
+/* A changed device: its owners and MACs, now and in the base, are read. */
+static int
+ov_changed(int64_t id, int64_t account_id, const char *mac, void *ctx)
+{
+	struct overlay *ov = ctx;
+	const struct dev_entry *e = id_get(&ov->base->ds, id);
+
+	if ((account_id != 0 && want_account(ov, account_id) < 0) ||
+	    (mac[0] && want_mac(ov, mac) < 0))
+		return -1;
+	if (e != NULL &&
+	    (want_account(ov, ov->base->accounts[e->acct].id) < 0 ||
+	     (e->mac[0] && want_mac(ov, e->mac) < 0)))
+		return -1;
+	return 0;
+}
+
+static int
+ov_want(void *ctx, const int64_t **accounts, size_t *naccounts,
+	const char *const **macs, size_t *nmacs)
+{
+	struct overlay *ov = ctx;
+	size_t i;
+
+	if (ov->nmacs > 0) {
+		if ((ov->mac_ptrs = malloc(ov->nmacs * sizeof(*ov->mac_ptrs))) == NULL)
+			return -1;
+		for (i = 0; i < ov->nmacs; i++)
+			ov->mac_ptrs[i] = ov->macs[i];
+	}
+	/* an account left with no device still hides its base devices */
+	for (i = 0; i < ov->nwant; i++) {
+		uint32_t a = find_account(ov->base, ov->want[i]);
+
+		if (a != NO_ENTRY)
+			acct_mark(ov, a);
+	}
+	*accounts = ov->want;
+	*naccounts = ov->nwant;
+	*macs = ov->mac_ptrs;
+	*nmacs = ov->nmacs;
+	return 0;
+}
+
+static int
+ov_device(const struct avec_scan_device *sd, void *ctx)
+{
+	struct overlay *ov = ctx;
+	uint32_t a = find_account(ov->base, sd->d.account_id);
+
+	/* a new account moves the base generation: not seen here */
+	if (a != NO_ENTRY)
+		acct_mark(ov, a);
+	if (ov->ds.ndevices >= (uint64_t)ov->limit * OVERLAY_DEVICES_PER_CHANGE)
+		return 1;	/* too big: a full load is as cheap */
+	return devset_add(&ov->ds, sd, a);
+}
+
+/*
+ * The overlay over @base for the devices changed since it, and the
+ * store's mark in *mark.  Caller holds refresh_lock.
+ * Returns: 1 (*out set), 0 (more than devices changed, or too many: load
+ *   a full snapshot), -1.
+ */
+static int
+overlay_load(struct avec_index *idx, const struct snapshot *base,
+	     struct overlay **out, struct avec_scan_mark *mark,
+	     struct avec_err *err)
+{
+	static const struct avec_delta_cb cb = {
+		.changed = ov_changed,
+		.want = ov_want,
+		.device = ov_device,
+	};
+	struct overlay *ov;
+	int rc;
+
+	if (idx->overlay_limit == 0)
+		return 0;
+	if ((ov = calloc(1, sizeof(*ov))) == NULL ||
+	    (ov->acct_in = calloc(base->naccounts / 8 + 1, 1)) == NULL) {
+		overlay_free(ov);
+		avec_err_set(err, "index: out of memory");
+		return -1;
+	}
+	ov->base = base;
+	ov->limit = idx->overlay_limit;
+	ov->ds.seed = base->seed;
+	ov->ds.cur_account = -1;
+	ov->ds.load_now = (int64_t)time(NULL);
+	rc = avec_store_scan_delta(idx->st, &base->mark, ov->limit, &cb, ov,
+				   mark, err);
+	if (rc == 0 && build_tables(&ov->ds) < 0)
+		rc = -1;
+	if (rc == 0) {
+		/* the load state goes; the tables stay */
+		free(ov->want);
+		free(ov->macs);
+		free(ov->mac_ptrs);
+		ov->want = NULL;
+		ov->macs = NULL;
+		ov->mac_ptrs = NULL;
+		ov->base = NULL;
+		*out = ov;
+		return 1;
+	}
+	overlay_free(ov);
+	if (rc < 0 && err && !err->msg[0])
+		avec_err_set(err, "index: out of memory while loading changes");
+	return rc > 0 ? 0 : -1;
+}
+
 int
 avec_index_refresh(struct avec_index *idx, struct avec_err *err)
 {
-	struct snapshot *sn, *old;
+	struct view *v = NULL, *old;
+	struct avec_scan_mark mark;
 	uint64_t gen;
 	int64_t t0;
-	int rc;
+	int rc, incremental = 0;
 
 	pthread_mutex_lock(&idx->refresh_lock);
 	rc = avec_store_changed(idx->st, err);
@@ -614,32 +920,57 @@ avec_index_refresh(struct avec_index *idx, struct avec_err *err)
 	rc = avec_store_generation(idx->st, &gen, err);
 	if (rc < 0)
 		goto out;
-	pthread_rwlock_rdlock(&idx->lock);
-	rc = idx->snap != NULL && idx->snap->generation == gen ? 0 : 1;
-	pthread_rwlock_unlock(&idx->lock);
-	if (rc == 0)
+	/* only a refresh changes idx->view, and this one holds refresh_lock */
+	old = idx->view;
+	if (old != NULL && old->generation == gen) {
+		rc = 0;
 		goto out;
+	}
 
 	t0 = now_us(CLOCK_MONOTONIC);
 	if (err)
 		err->msg[0] = '\0';
-	sn = snapshot_load(idx, err);
-	if (sn == NULL) {
-		rc = -1;
+	rc = -1;
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		avec_err_set(err, "index: out of memory");
 		goto out;
 	}
+	if (old != NULL) {
+		int r = overlay_load(idx, old->base, &v->ov, &mark, err);
+
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			v->base = old->base;
+			v->base->refs++;
+			v->generation = mark.generation;
+			incremental = 1;
+		}
+	}
+	if (v->base == NULL) {
+		if ((v->base = snapshot_load(idx, err)) == NULL)
+			goto out;
+		v->base->refs = 1;
+		v->generation = v->base->generation;
+	}
 	pthread_rwlock_wrlock(&idx->lock);
-	old = idx->snap;
-	idx->snap = sn;
+	idx->view = v;
 	idx->stats.generation++;
-	idx->stats.devices = sn->ndevices;
-	idx->stats.accounts = sn->naccounts;
+	if (incremental)
+		idx->stats.incremental_loads++;
+	else
+		idx->stats.full_loads++;
+	idx->stats.devices = v->base->ds.ndevices;
+	idx->stats.accounts = v->base->naccounts;
+	idx->stats.overlay_devices = v->ov != NULL ? v->ov->ds.ndevices : 0;
 	idx->stats.loaded_at_us = now_us(CLOCK_REALTIME);
 	idx->stats.load_us = (uint64_t)(now_us(CLOCK_MONOTONIC) - t0);
 	pthread_rwlock_unlock(&idx->lock);
-	snapshot_free(old);
+	v = NULL;
+	view_free(old);
 	rc = 1;
 out:
+	view_free(v);
 	if (rc < 0) {
 		pthread_rwlock_wrlock(&idx->lock);
 		idx->stats.refresh_errors++;
@@ -647,6 +978,14 @@ out:
 	}
 	pthread_mutex_unlock(&idx->refresh_lock);
 	return rc;
+}
+
+void
+avec_index_set_overlay_limit(struct avec_index *idx, uint32_t max_changes)
+{
+	pthread_mutex_lock(&idx->refresh_lock);
+	idx->overlay_limit = max_changes;
+	pthread_mutex_unlock(&idx->refresh_lock);
 }
 
 static void *
@@ -698,6 +1037,7 @@ avec_index_open(const char *path, unsigned refresh_ms, struct avec_err *err)
 	pthread_cond_init(&idx->stop_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	idx->refresh_ms = refresh_ms;
+	idx->overlay_limit = AVEC_INDEX_OVERLAY_LIMIT;
 
 	idx->st = avec_store_open(path, AVEC_STORE_READONLY, err);
 	if (idx->st == NULL)
@@ -729,13 +1069,56 @@ avec_index_close(struct avec_index *idx)
 		pthread_mutex_unlock(&idx->stop_lock);
 		pthread_join(idx->thread, NULL);
 	}
-	snapshot_free(idx->snap);
+	view_free(idx->view);
 	avec_store_close(idx->st);
 	pthread_cond_destroy(&idx->stop_cond);
 	pthread_mutex_destroy(&idx->stop_lock);
 	pthread_mutex_destroy(&idx->refresh_lock);
 	pthread_rwlock_destroy(&idx->lock);
 	free(idx);
+}
+
+static const struct dev_entry *
+devset_find(const struct devset *ds, enum avec_key_kind kind, const char *k)
+{
+	const uint32_t *table;
+	size_t off;
+	uint32_t v;
+
+	switch (kind) {
+	case AVEC_KEY_USERNAME:
+		table = ds->by_username;
+		off = offsetof(struct dev_entry, username);
+		break;
+	case AVEC_KEY_SERIAL:
+		table = ds->by_serial;
+		off = offsetof(struct dev_entry, serial);
+		break;
+	case AVEC_KEY_MAC:
+	default:
+		table = ds->by_mac;
+		off = offsetof(struct dev_entry, mac);
+		break;
+	}
+	v = table_get(ds, table, k, off);
+	return v == NO_ENTRY ? NULL : &ds->devices[v];
+}
+
+/*
+ * The overlay answers first; a base device answers only if its account is
+ * not in the overlay (whose copy of that account's devices is the newer).
+ */
+static const struct dev_entry *
+view_find(const struct view *v, enum avec_key_kind kind, const char *k)
+{
+	const struct dev_entry *e;
+
+	if (v->ov != NULL && (e = devset_find(&v->ov->ds, kind, k)) != NULL)
+		return e;
+	e = devset_find(&v->base->ds, kind, k);
+	if (e != NULL && v->ov != NULL && acct_marked(v->ov, e->acct))
+		return NULL;
+	return e;
 }
 
 enum avec_reason
@@ -745,10 +1128,7 @@ avec_index_decide(struct avec_index *idx, enum avec_key_kind kind,
 {
 	char k[AVEC_SERIAL_MAX + 1];
 	const struct snapshot *sn;
-	const struct dev_entry *e = NULL;
-	const uint32_t *table;
-	size_t off;
-	uint32_t v;
+	const struct dev_entry *e;
 
 	memset(out, 0, sizeof(*out));
 	if (key == NULL || memchr(key, '\0', keylen) != NULL)
@@ -787,25 +1167,8 @@ avec_index_decide(struct avec_index *idx, enum avec_key_kind kind,
 	}
 
 	pthread_rwlock_rdlock(&idx->lock);
-	sn = idx->snap;
-	switch (kind) {
-	case AVEC_KEY_USERNAME:
-		table = sn->by_username;
-		off = offsetof(struct dev_entry, username);
-		break;
-	case AVEC_KEY_SERIAL:
-		table = sn->by_serial;
-		off = offsetof(struct dev_entry, serial);
-		break;
-	case AVEC_KEY_MAC:
-	default:
-		table = sn->by_mac;
-		off = offsetof(struct dev_entry, mac);
-		break;
-	}
-	v = table_get(sn, table, k, off);
-	if (v != NO_ENTRY)
-		e = &sn->devices[v];
+	sn = idx->view->base;
+	e = view_find(idx->view, kind, k);
 	if (e == NULL) {
 		avec_decide(NULL, NULL, NULL, now, &out->verdict);
 	} else {

@@ -34,8 +34,18 @@ struct avec_index *avec_index_open(const char *path, unsigned refresh_ms,
 				   struct avec_err *err);
 void avec_index_close(struct avec_index *idx);
 
-/* Reload if the store changed.  Returns 1 (reloaded), 0 (unchanged), -1. */
+/*
+ * Reload if the store changed.  When only devices changed, and no more
+ * than the overlay limit of them, the new snapshot shares the last full
+ * one and carries those devices' accounts read again; otherwise the whole
+ * store is read.  Returns 1 (reloaded), 0 (unchanged), -1.
+ */
 int avec_index_refresh(struct avec_index *idx, struct avec_err *err);
+
+/* Devices changed since the last full load that an overlay may carry. */
+#define AVEC_INDEX_OVERLAY_LIMIT 4096
+/* Change that limit; 0 makes every refresh a full load. */
+void avec_index_set_overlay_limit(struct avec_index *idx, uint32_t max_changes);
 
 /* How a device presents itself. */
 enum avec_key_kind {
@@ -70,8 +80,11 @@ enum avec_reason avec_index_decide(struct avec_index *idx,
 
 struct avec_index_stats {
 	uint64_t generation;	/* snapshots loaded so far */
-	uint32_t devices;
+	uint64_t full_loads;	/* of them, read from the whole store */
+	uint64_t incremental_loads;	/* of them, an overlay over the last full one */
+	uint32_t devices;	/* in the last full load */
 	uint32_t accounts;
+	uint32_t overlay_devices;	/* in the current overlay */
 	int64_t loaded_at_us;	/* CLOCK_REALTIME, microseconds */
 	uint64_t load_us;	/* time the last load took */
 	uint64_t refresh_errors;

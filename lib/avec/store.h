@@ -225,7 +225,18 @@ struct avec_scan_device {
 	const char *mac;		/* "" but for PSK */
 	const char *psk;		/* "" but for PSK */
 };
+/*
+ * Where a view of the store stands, read in the same transaction as the
+ * rows (lib/sql/0008_device_changes.sql).
+ */
+struct avec_scan_mark {
+	uint64_t generation;		/* moves with anything a decision reads */
+	uint64_t base_generation;	/* moves with all that but devices */
+	int64_t seq;			/* newest device_changes row, 0: none */
+};
 struct avec_scan_cb {
+	/* first, when not NULL: the mark of the view the rows come from */
+	int (*mark)(const struct avec_scan_mark *m, void *ctx);
 	/* holidays first, then role policies (without holidays filled in) */
 	int (*holiday)(const struct avec_dayrange *h, void *ctx);
 	int (*policy)(enum avec_role role, const struct avec_policy *p, void *ctx);
@@ -245,6 +256,39 @@ struct avec_scan_cb {
  */
 int avec_store_scan(struct avec_store *st, const struct avec_scan_cb *cb,
 		    void *ctx, uint64_t *generation, struct avec_err *err);
+/*
+ * The devices that changed since a mark, and the devices to read again.
+ * changed: each device changed since the mark, once, by id, with its owner
+ *   and its PSK MAC now (0 and "" when the device is gone).
+ * want: after the last change, the accounts whose devices to read, and
+ *   MACs whose every owner's devices to read too (the store finds them).
+ *   The arrays stay the caller's, valid until avec_store_scan_delta()
+ *   returns.
+ * device: the devices of those accounts, each account's oldest first,
+ *   accounts by id, as avec_store_scan() gives them.
+ * Each returns 0 to go on; anything else stops the scan with that value.
+ */
+struct avec_delta_cb {
+	int (*changed)(int64_t device_id, int64_t account_id, const char *mac,
+		       void *ctx);
+	int (*want)(void *ctx, const int64_t **accounts, size_t *naccounts,
+		    const char *const **macs, size_t *nmacs);
+	int (*device)(const struct avec_scan_device *d, void *ctx);
+};
+/*
+ * avec_store_scan_delta - in one read transaction, read the store's mark
+ * into *now and, if only devices changed since @since (same base
+ * generation, every journal row after since->seq still kept, at most
+ * @max_changes devices), run @cb over those changes.
+ * Returns: 0 (done), 1 (more than devices changed, or too many of them:
+ *   read everything again with avec_store_scan), a callback's non-zero
+ *   value, or -1 (err set).
+ */
+int avec_store_scan_delta(struct avec_store *st,
+			  const struct avec_scan_mark *since,
+			  uint32_t max_changes, const struct avec_delta_cb *cb,
+			  void *ctx, struct avec_scan_mark *now,
+			  struct avec_err *err);
 /*
  * avec_store_changed - cheap test for a commit by another connection
  * since the last call (SQLite's data_version).  Returns 1, 0 or -1.

@@ -1,11 +1,14 @@
 /*
  * check_index.c - the in-memory index: lookups by username and serial,
- * decisions, refresh on change (and only on change), and lookups racing
- * with refreshes.
+ * decisions, refresh on change (and only on change), incremental
+ * refreshes when only devices changed, and lookups racing with refreshes.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "avec/index.h"
 #include "unit.h"
@@ -367,6 +370,290 @@ START_TEST(lookups_race_with_refreshes)
 }
 END_TEST
 
+/* Refresh, and say whether it was incremental (1) or a full load (0). */
+static int
+refresh_kind(struct avec_index *idx)
+{
+	struct avec_err err = { "" };
+	struct avec_index_stats a, b;
+
+	avec_index_stats(idx, &a);
+	ck_assert_msg(avec_index_refresh(idx, &err) == 1, "%s", err.msg);
+	avec_index_stats(idx, &b);
+	ck_assert_uint_eq(b.generation, a.generation + 1);
+	ck_assert_uint_eq(b.full_loads + b.incremental_loads,
+			  a.full_loads + a.incremental_loads + 1);
+	return b.incremental_loads == a.incremental_loads + 1;
+}
+
+/* Run @sql on the store file through a connection of its own. */
+static void
+store_sql(const char *sql)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON", 0, 0, 0),
+			 SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, 0, 0, 0) == SQLITE_OK, "%s",
+		      sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+START_TEST(device_changes_apply_incrementally)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_index_stats s;
+	struct avec_lookup l;
+	struct avec_index *idx;
+	char u1[64], u2[64], u3[64], u4[64], sql[128];
+	int64_t id1, id3;
+
+	id1 = unit_device(st, "alice", AVEC_CRED_TTLS, "1", u1, T0);
+	unit_device(st, "alice", AVEC_CRED_TTLS, "2", u2, T0 + 1);
+	id3 = unit_device(st, "bob", AVEC_CRED_TLS, NULL, u3, T0);
+	idx = open_index(0);
+	avec_index_stats(idx, &s);
+	ck_assert_uint_eq(s.full_loads, 1);
+	ck_assert_uint_eq(s.incremental_loads, 0);
+
+	/* a revocation: refused after an incremental refresh */
+	ck_assert_int_eq(avec_store_device_revoke(st, id1, "", T0, &err), 0);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u1, &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	ck_assert_int_eq(l.device_id, id1);
+	ck_assert_str_eq(l.principal, "alice");
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u2, &l), AVEC_ACCEPT);
+	ck_assert(strncmp(l.secret_hash, "{ssha256}", 9) == 0);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_SERIAL, u3, &l), AVEC_ACCEPT);
+	ck_assert_int_eq(l.verdict.vlan, 30);
+	avec_index_stats(idx, &s);
+	ck_assert_uint_eq(s.overlay_devices, 2);	/* alice's two */
+
+	/* a new device: accepted, and the earlier change still holds */
+	ck_assert_int_gt(unit_device(st, "bob", AVEC_CRED_PEAP, "4", u4, T0 + 5), 0);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u4, &l),
+			 AVEC_REJECT_UNKNOWN_DEVICE);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u4, &l), AVEC_ACCEPT);
+	ck_assert_str_eq(l.principal, "bob");
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u1, &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_SERIAL, u3, &l), AVEC_ACCEPT);
+	ck_assert_int_eq(avec_index_refresh(idx, &err), 0);	/* nothing new */
+
+	/* a device deleted: unknown, through the overlay's tombstone */
+	snprintf(sql, sizeof(sql), "DELETE FROM devices WHERE id = %lld",
+		 (long long)id3);
+	store_sql(sql);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_SERIAL, u3, &l),
+			 AVEC_REJECT_UNKNOWN_DEVICE);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u4, &l), AVEC_ACCEPT);
+
+	/* a device blocked, then unblocked */
+	snprintf(sql, sizeof(sql), "INSERT INTO blocks (kind, target, "
+		 "created_at) VALUES ('device', '%lld', 1)", (long long)id1 + 1);
+	store_sql(sql);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u2, &l),
+			 AVEC_REJECT_DEVICE_BLOCKED);
+	store_sql("DELETE FROM blocks");
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u2, &l), AVEC_ACCEPT);
+
+	/* an account or a policy change: a full load, which keeps it all */
+	ck_assert_int_eq(avec_store_account_set_status(st, "bob",
+		AVEC_ACCOUNT_SUSPENDED, T0, &err), 0);
+	ck_assert_int_eq(refresh_kind(idx), 0);
+	avec_index_stats(idx, &s);
+	ck_assert_uint_eq(s.overlay_devices, 0);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u4, &l),
+			 AVEC_REJECT_ACCOUNT_SUSPENDED);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u1, &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_SERIAL, u3, &l),
+			 AVEC_REJECT_UNKNOWN_DEVICE);
+	allow_psk(st, AVEC_ROLE_STUDENT);
+	ck_assert_int_eq(refresh_kind(idx), 0);
+	/* and the next device change is incremental again */
+	ck_assert_int_eq(avec_store_device_revoke(st, id1 + 1, "", T0, &err), 0);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u2, &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	avec_index_close(idx);
+	avec_store_close(st);
+}
+END_TEST
+
+/* The quota rank comes from all of the owner's devices, read again. */
+START_TEST(incremental_refresh_reranks_the_owner)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_policy p;
+	struct avec_lookup l;
+	struct avec_index *idx;
+	char u1[64], u2[64], u3[64];
+	int64_t id1;
+
+	id1 = unit_device(st, "alice", AVEC_CRED_TTLS, "1", u1, T0);
+	unit_device(st, "alice", AVEC_CRED_TTLS, "2", u2, T0 + 1);
+	unit_device(st, "alice", AVEC_CRED_PEAP, "3", u3, T0 + 2);
+	ck_assert_int_eq(avec_store_policy_get(st, AVEC_ROLE_STUDENT, &p, &err), 0);
+	p.max_devices = 2;
+	ck_assert_int_eq(avec_store_policy_set(st, AVEC_ROLE_STUDENT, &p, &err), 0);
+	idx = open_index(0);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u3, &l),
+			 AVEC_REJECT_OVER_QUOTA);
+	/* the oldest goes: the newest is within the quota again */
+	ck_assert_int_eq(avec_store_device_revoke(st, id1, "", T0, &err), 0);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u3, &l), AVEC_ACCEPT);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u2, &l), AVEC_ACCEPT);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u1, &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	avec_index_close(idx);
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(psk_by_mac_through_the_overlay)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_lookup l;
+	struct avec_index *idx;
+	char sql[128];
+	int64_t a, b;
+
+	allow_psk(st, AVEC_ROLE_STUDENT);
+	allow_psk(st, AVEC_ROLE_TEACHER);
+	a = unit_device(st, "alice", AVEC_CRED_PSK, "02:00:00:00:02:00", NULL, T0);
+	ck_assert_int_gt(a, 0);
+	idx = open_index(0);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "020000000200", &l), AVEC_ACCEPT);
+	ck_assert_int_eq(l.device_id, a);
+
+	/* a new PSK device: found by its MAC in the overlay, with its key */
+	ck_assert_int_gt(unit_device(st, "bob", AVEC_CRED_PSK,
+				     "02:00:00:00:02:01", NULL, T0), 0);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "02-00-00-00-02-01", &l),
+			 AVEC_ACCEPT);
+	ck_assert_str_eq(l.psk, UNIT_PSK);
+	ck_assert_str_eq(l.principal, "bob");
+
+	/* the MAC passes from alice's revoked device to a device of bob's */
+	ck_assert_int_eq(avec_store_device_revoke(st, a, "", T0, &err), 0);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "020000000200", &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	b = unit_device(st, "bob", AVEC_CRED_PSK, "02:00:00:00:02:00", NULL, T0 + 9);
+	ck_assert_int_gt(b, a);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "020000000200", &l), AVEC_ACCEPT);
+	ck_assert_int_eq(l.device_id, b);
+
+	/* a full load (bob's account is in it), then bob's device deleted:
+	   alice's revoked device answers for the MAC again, as it would in a
+	   full load */
+	store_sql("UPDATE accounts SET status = 'active'");
+	ck_assert_int_eq(refresh_kind(idx), 0);
+	snprintf(sql, sizeof(sql), "DELETE FROM devices WHERE id = %lld",
+		 (long long)b);
+	store_sql(sql);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_MAC, "020000000200", &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	ck_assert_int_eq(l.device_id, a);
+	avec_index_close(idx);
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(overlay_over_its_limit_means_a_full_load)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_lookup l;
+	struct avec_index *idx;
+	char u1[64], u2[64];
+	int64_t id1, id2;
+
+	id1 = unit_device(st, "alice", AVEC_CRED_TTLS, "1", u1, T0);
+	id2 = unit_device(st, "bob", AVEC_CRED_TTLS, "2", u2, T0);
+	idx = open_index(0);
+	avec_index_set_overlay_limit(idx, 1);
+	ck_assert_int_eq(avec_store_device_revoke(st, id1, "", T0, &err), 0);
+	ck_assert_int_eq(refresh_kind(idx), 1);
+	/* two devices changed since the last full load: over the limit */
+	ck_assert_int_eq(avec_store_device_revoke(st, id2, "", T0, &err), 0);
+	ck_assert_int_eq(refresh_kind(idx), 0);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u1, &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	ck_assert_int_eq(decide(idx, AVEC_KEY_USERNAME, u2, &l),
+			 AVEC_REJECT_DEVICE_REVOKED);
+	/* 0: every refresh is a full load */
+	avec_index_set_overlay_limit(idx, 0);
+	ck_assert_int_gt(unit_device(st, "bob", AVEC_CRED_TTLS, "3", NULL, T0), 0);
+	ck_assert_int_eq(refresh_kind(idx), 0);
+	avec_index_close(idx);
+	avec_store_close(st);
+}
+END_TEST
+
+/* Readers never see a half-built view while overlays come and go. */
+START_TEST(lookups_race_with_incremental_refreshes)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_index_stats s;
+	struct race r[4];
+	pthread_t t[4];
+	void *res;
+	int64_t id;
+	int i;
+
+	unit_device(st, "alice", AVEC_CRED_TTLS, "pw", r[0].user, T0);
+	unit_device(st, "alice", AVEC_CRED_TTLS, "pw", r[1].user, T0 + 1);
+	r[0].idx = open_index(1);
+	for (i = 0; i < 4; i++) {
+		r[i].idx = r[0].idx;
+		r[i].stop = 0;
+		r[i].lookups = 0;
+		if (i >= 2)
+			memcpy(r[i].user, r[i - 2].user, sizeof(r[i].user));
+	}
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, reader, &r[i]), 0);
+	for (i = 0; i < 60; i++) {	/* churn: devices only */
+		id = unit_device(st, "bob", AVEC_CRED_TTLS, "x", NULL, T0 + i);
+		ck_assert_int_gt(id, 0);
+		avec_index_refresh(r[0].idx, NULL);
+		ck_assert_int_eq(avec_store_device_revoke(st, id, "", T0, &err), 0);
+		if (i == 30)	/* alice's second device: accepted, then revoked */
+			ck_assert_int_eq(avec_store_device_revoke(st, 2, "", T0,
+								  &err), 0);
+		avec_index_refresh(r[0].idx, NULL);
+	}
+	for (i = 0; i < 4; i++)
+		r[i].stop = 1;
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], &res);
+		ck_assert_ptr_null(res);
+		ck_assert_int_gt(r[i].lookups, 0);
+	}
+	avec_index_stats(r[0].idx, &s);
+	ck_assert_uint_gt(s.incremental_loads, 0);
+	ck_assert_uint_eq(s.refresh_errors, 0);
+	avec_index_close(r[0].idx);
+	avec_store_close(st);
+}
+END_TEST
+
 START_TEST(open_refuses_a_missing_store)
 {
 	struct avec_err err = { "" };
@@ -391,6 +678,11 @@ index_suite(void)
 	tcase_add_test(tc, account_and_policy_rules_through_the_index);
 	tcase_add_test(tc, refresher_thread_picks_up_a_revocation);
 	tcase_add_test(tc, lookups_race_with_refreshes);
+	tcase_add_test(tc, device_changes_apply_incrementally);
+	tcase_add_test(tc, incremental_refresh_reranks_the_owner);
+	tcase_add_test(tc, psk_by_mac_through_the_overlay);
+	tcase_add_test(tc, overlay_over_its_limit_means_a_full_load);
+	tcase_add_test(tc, lookups_race_with_incremental_refreshes);
 	tcase_add_test(tc, open_refuses_a_missing_store);
 	suite_add_tcase(s, tc);
 	return s;

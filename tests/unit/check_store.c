@@ -141,8 +141,8 @@ START_TEST(the_devices_rebuild_keeps_what_points_at_them)
 	sqlite3_finalize(s);
 	/* the generation triggers came back with the table */
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM "
-		"sqlite_schema WHERE type = 'trigger' AND tbl_name = 'devices'",
-		-1, &s, NULL), SQLITE_OK);
+		"sqlite_schema WHERE type = 'trigger' AND tbl_name = 'devices' "
+		"AND name LIKE 'gen%'", -1, &s, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
 	ck_assert_int_eq(sqlite3_column_int(s, 0), 3);
 	sqlite3_finalize(s);
@@ -465,6 +465,159 @@ START_TEST(touch_moves_last_seen_not_the_generation)
 }
 END_TEST
 
+struct delta {
+	int64_t changed[8], owner[8];
+	unsigned nchanged;
+	int64_t want[8];
+	size_t nwant;
+	int64_t devices[8];
+	unsigned ndevices;
+};
+
+static int
+delta_changed(int64_t id, int64_t account_id, const char *mac, void *ctx)
+{
+	struct delta *d = ctx;
+
+	ck_assert_uint_lt(d->nchanged, 8);
+	ck_assert_str_eq(mac, "");
+	d->changed[d->nchanged] = id;
+	d->owner[d->nchanged++] = account_id;
+	if (account_id != 0)
+		d->want[d->nwant++] = account_id;
+	return 0;
+}
+
+static int
+delta_want(void *ctx, const int64_t **accts, size_t *naccts,
+	   const char *const **macs, size_t *nmacs)
+{
+	struct delta *d = ctx;
+
+	*accts = d->want;
+	*naccts = d->nwant;
+	*macs = NULL;
+	*nmacs = 0;
+	return 0;
+}
+
+static int
+delta_device(const struct avec_scan_device *sd, void *ctx)
+{
+	struct delta *d = ctx;
+
+	ck_assert_uint_lt(d->ndevices, 8);
+	d->devices[d->ndevices++] = sd->d.id;
+	return 0;
+}
+
+static int
+keep_mark(const struct avec_scan_mark *m, void *ctx)
+{
+	*(struct avec_scan_mark *)ctx = *m;
+	return 0;
+}
+
+static const struct avec_delta_cb delta_cb = {
+	.changed = delta_changed, .want = delta_want, .device = delta_device,
+};
+
+/* The journal names the devices changed since a mark, and only those. */
+START_TEST(delta_names_changed_devices)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_scan_cb cb = { .mark = keep_mark };
+	struct avec_scan_mark m0, m1, m2;
+	struct delta d;
+	uint64_t gen;
+	int64_t a1, a2, b1;
+	sqlite3 *db;
+
+	a1 = unit_device(st, "alice", AVEC_CRED_TTLS, "x", NULL, T0);
+	a2 = unit_device(st, "alice", AVEC_CRED_PEAP, "y", NULL, T0 + 1);
+	b1 = unit_device(st, "bob", AVEC_CRED_TTLS, "z", NULL, T0);
+	ck_assert_int_eq(avec_store_scan(st, &cb, &m0, &gen, &err), 0);
+	ck_assert_uint_eq(m0.generation, gen);
+	ck_assert_int_gt(m0.seq, 0);
+
+	/* nothing since: no change, no device */
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(avec_store_scan_delta(st, &m0, 10, &delta_cb, &d, &m1,
+					       &err), 0);
+	ck_assert_uint_eq(d.nchanged, 0);
+	ck_assert_int_eq(m1.seq, m0.seq);
+
+	/* a revocation: that device, then every device of its owner */
+	ck_assert_int_eq(avec_store_device_revoke(st, a1, "", T0, &err), 0);
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(avec_store_scan_delta(st, &m0, 10, &delta_cb, &d, &m1,
+					       &err), 0);
+	ck_assert_uint_eq(d.nchanged, 1);
+	ck_assert_int_eq(d.changed[0], a1);
+	ck_assert_int_gt(d.owner[0], 0);
+	ck_assert_uint_eq(d.ndevices, 2);
+	ck_assert_int_eq(d.devices[0], a1);
+	ck_assert_int_eq(d.devices[1], a2);
+	ck_assert_uint_gt(m1.generation, m0.generation);
+	ck_assert_uint_eq(m1.base_generation, m0.base_generation);
+	ck_assert_int_gt(m1.seq, m0.seq);
+	/* more devices than allowed: read everything */
+	ck_assert_int_eq(avec_store_scan_delta(st, &m0, 0, &delta_cb, &d, &m2,
+					       &err), 1);
+
+	/* a device deleted: named, with no owner */
+	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON", 0, 0, 0),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM devices WHERE id = 3",
+				      0, 0, 0), SQLITE_OK);
+	ck_assert_int_eq(b1, 3);
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(avec_store_scan_delta(st, &m1, 10, &delta_cb, &d, &m2,
+					       &err), 0);
+	ck_assert_uint_eq(d.nchanged, 1);
+	ck_assert_int_eq(d.changed[0], b1);
+	ck_assert_int_eq(d.owner[0], 0);
+	ck_assert_uint_eq(d.ndevices, 0);
+
+	/* rows after the mark trimmed: read everything */
+	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM device_changes WHERE "
+		"seq < (SELECT max(seq) FROM device_changes)",
+		0, 0, 0), SQLITE_OK);
+	ck_assert_int_eq(avec_store_scan_delta(st, &m0, 10, &delta_cb, &d, &m2,
+					       &err), 1);
+
+	/* an account changed: read everything */
+	ck_assert_int_eq(avec_store_account_set_status(st, "bob",
+		AVEC_ACCOUNT_SUSPENDED, T0, &err), 0);
+	ck_assert_int_eq(avec_store_scan_delta(st, &m1, 10, &delta_cb, &d, &m2,
+					       &err), 1);
+	ck_assert_uint_gt(m2.base_generation, m1.base_generation);
+
+	/* the journal keeps its newest 65536 rows, and at most 1024 more */
+	ck_assert_int_eq(sqlite3_exec(db, "WITH RECURSIVE n(i) AS (SELECT 1 "
+		"UNION ALL SELECT i + 1 FROM n WHERE i < 70000) "
+		"INSERT INTO device_changes (device_id) SELECT 1 FROM n",
+		0, 0, 0), SQLITE_OK);
+	{
+		sqlite3_stmt *s;
+
+		ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*), "
+			"max(seq) - min(seq) FROM device_changes", -1, &s,
+			NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+		ck_assert_int_ge(sqlite3_column_int(s, 0), 65536);
+		ck_assert_int_le(sqlite3_column_int(s, 0), 65536 + 1024);
+		ck_assert_int_eq(sqlite3_column_int(s, 1),
+				 sqlite3_column_int(s, 0) - 1);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	avec_store_close(st);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -485,6 +638,7 @@ store_suite(void)
 	tcase_add_test(tc, concurrent_registrations_respect_the_quota);
 	tcase_add_test(tc, policies);
 	tcase_add_test(tc, touch_moves_last_seen_not_the_generation);
+	tcase_add_test(tc, delta_names_changed_devices);
 	suite_add_tcase(s, tc);
 	return s;
 }
