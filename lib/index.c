@@ -59,10 +59,16 @@ struct dev_entry {
 	uint32_t acct;			/* index into snapshot accounts */
 	char username[AVEC_USERNAME_MAX + 1];
 	char serial[AVEC_SERIAL_MAX + 1];
-	char hash[AVEC_HASH_MAX + 1];
-	char mac[AVEC_MAC_STRLEN + 1];	/* PSK only */
-	char psk[AVEC_PSK_MAX + 1];	/* PSK only */
+	/* a device has a hash (TTLS/PEAP) or a MAC and key (PSK): one place */
+	union {
+		char hash[AVEC_HASH_MAX + 1];
+		struct {
+			char mac[AVEC_MAC_STRLEN + 1];
+			char psk[AVEC_PSK_MAX + 1];
+		};
+	};
 };
+#define IS_PSK(e)	((e)->d.cred_type == AVEC_CRED_PSK)
 
 /*
  * Devices with their hash tables (device indices, NO_ENTRY when empty):
@@ -429,9 +435,9 @@ devset_add(struct devset *ds, const struct avec_scan_device *sd, uint32_t acct)
 	else
 		e->d.rank = UINT32_MAX;
 	strcpy(e->username, sd->username);
-	strcpy(e->hash, sd->secret_hash);
-	if (sd->d.cred_type == AVEC_CRED_PSK &&
-	    avec_mac_normalize(sd->mac, e->mac) == 0)
+	if (!IS_PSK(e))
+		strcpy(e->hash, sd->secret_hash);
+	else if (avec_mac_normalize(sd->mac, e->mac) == 0)
 		strcpy(e->psk, sd->psk);
 	if (sd->cert_serial[0] &&
 	    avec_serial_normalize(sd->cert_serial, e->serial, sizeof(e->serial)) < 0)
@@ -686,7 +692,7 @@ build_tables(struct devset *ds)
 		table_put(ds, ds->by_username, ds->devices[i].username, i);
 		if (ds->devices[i].serial[0])
 			table_put(ds, ds->by_serial, ds->devices[i].serial, i);
-		if (ds->devices[i].mac[0])
+		if (IS_PSK(&ds->devices[i]) && ds->devices[i].mac[0])
 			mac_put(ds, i);
 		id_put(ds, i);
 	}
@@ -804,7 +810,7 @@ ov_changed(int64_t id, int64_t account_id, const char *mac, void *ctx)
 		return -1;
 	if (e != NULL &&
 	    (want_account(ov, ov->base->accounts[e->acct].id) < 0 ||
-	     (e->mac[0] && want_mac(ov, e->mac) < 0)))
+	     (IS_PSK(e) && e->mac[0] && want_mac(ov, e->mac) < 0)))
 		return -1;
 	return 0;
 }
