@@ -17,9 +17,10 @@
  * one ring, an accounting record waited behind such batches.  So an
  * accounting batch holds only the accounting records queued, plus the
  * touches queued for the same MAC (an Accounting-Start without AVEC's
- * Class, right after its accept, must find that MAC's device), and touches
- * are written in chunks of at most TOUCH_CHUNK: an accounting record waits
- * for at most one chunk before its own commit.
+ * Class, right after its accept, must find that MAC's device), and while
+ * accounting waits touches are written in chunks of at most TOUCH_CHUNK:
+ * an accounting record waits for at most one chunk before its own commit.
+ * With no accounting waiting, every touch queued goes in one commit.
  *
  * One thread owns the write connection (its own, opened here: the
  * module's index stays read-only).  It wakes at once when an accounting
@@ -386,15 +387,20 @@ stage_acct(struct avec_writer *w, struct stage *sg)
 }
 
 /*
- * Stage up to TOUCH_CHUNK touches from the head of their ring, skipping
- * those already written.  Under the lock.  Returns the records staged.
+ * Stage touches from the head of their ring, skipping those already
+ * written: up to TOUCH_CHUNK while accounting waits (a record then waits
+ * for one short commit at most), all of them when none does (one commit
+ * for the lot: at a store's worth of devices, every authentication is a
+ * first touch within TOUCH_EVERY, and a commit per chunk would cost a
+ * sync each).  Under the lock.  Returns the records staged.
  */
 static unsigned
 stage_touches(struct avec_writer *w, struct stage *sg)
 {
 	unsigned n = 0, used = 0;
+	unsigned limit = w->acct.count > 0 ? TOUCH_CHUNK : w->touch.count;
 
-	while (used < w->touch.count && n < TOUCH_CHUNK) {
+	while (used < w->touch.count && n < limit) {
 		struct wrec *t = &w->touch.rec[(w->touch.head + used) &
 					       (w->touch.cap - 1)];
 
