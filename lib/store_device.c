@@ -64,9 +64,13 @@ static const char SQL_DEVICE_LIST_OWNER[] =
 	"SELECT " DEVICE_COLS "WHERE a.principal = ?1 "
 	"ORDER BY d.created_at, d.id";
 
+/* Two statements, so that a touch moves the MAC index only when the MAC
+ * itself changed, and writes nothing when it brings nothing newer. */
 static const char SQL_TOUCH[] =
-	"UPDATE devices SET last_seen = max(last_seen, ?2), "
-	"last_mac = CASE WHEN ?3 = '' THEN last_mac ELSE ?3 END WHERE id = ?1";
+	"UPDATE devices SET last_seen = ?2 WHERE id = ?1 AND last_seen < ?2";
+static const char SQL_TOUCH_MAC[] =
+	"UPDATE devices SET last_mac = ?2 WHERE id = ?1 AND ?2 != '' AND "
+	"last_mac != ?2";
 
 static int
 read_device(sqlite3_stmt *s, struct avec_device_rec *out)
@@ -358,24 +362,30 @@ int
 store_touch_rows(struct avec_store *st, const struct avec_touch *t, unsigned n,
 		 struct avec_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s, *m;
 	unsigned i;
 
 	if (n == 0)
 		return 0;
-	if ((s = store_stmt(st, SQL_TOUCH, err)) == NULL)
+	if ((s = store_stmt(st, SQL_TOUCH, err)) == NULL ||
+	    (m = store_stmt(st, SQL_TOUCH_MAC, err)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, t[i].device_id);
 		sqlite3_bind_int64(s, 2, t[i].seen_at);
-		sqlite3_bind_text(s, 3, t[i].mac, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(m);
+		sqlite3_bind_int64(m, 1, t[i].device_id);
+		sqlite3_bind_text(m, 2, t[i].mac, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE ||
+		    sqlite3_step(m) != SQLITE_DONE) {
 			store_done(s);
+			store_done(m);
 			return store_fail(st, err, "recording last-seen times");
 		}
 	}
 	store_done(s);
+	store_done(m);
 	return 0;
 }
 
