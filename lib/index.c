@@ -130,10 +130,9 @@ struct overlay {
 	/* load state */
 	const struct snapshot *base;
 	int64_t *want;			/* accounts to read */
-	size_t nwant, want_cap;
+	uint32_t nwant, want_cap;
 	char (*macs)[AVEC_MAC_STRLEN + 1];
-	const char **mac_ptrs;
-	size_t nmacs, macs_cap;
+	uint32_t nmacs, macs_cap;
 	uint32_t limit;
 };
 
@@ -217,7 +216,6 @@ overlay_free(struct overlay *ov)
 	free(ov->acct_in);
 	free(ov->want);
 	free(ov->macs);
-	free(ov->mac_ptrs);
 	free(ov);
 }
 
@@ -755,15 +753,9 @@ fail:
 static int
 want_account(struct overlay *ov, int64_t id)
 {
-	if (ov->nwant == ov->want_cap) {
-		size_t ncap = ov->want_cap ? ov->want_cap * 2 : 64;
-		int64_t *p = realloc(ov->want, ncap * sizeof(*p));
-
-		if (p == NULL)
-			return -1;
-		ov->want = p;
-		ov->want_cap = ncap;
-	}
+	if (grow((void **)&ov->want, &ov->want_cap, ov->nwant + 1,
+		 sizeof(*ov->want)) < 0)
+		return -1;
 	ov->want[ov->nwant++] = id;
 	return 0;
 }
@@ -773,15 +765,9 @@ want_mac(struct overlay *ov, const char *mac)
 {
 	if (strlen(mac) > AVEC_MAC_STRLEN)	/* not AVEC's: matches nothing */
 		return 0;
-	if (ov->nmacs == ov->macs_cap) {
-		size_t ncap = ov->macs_cap ? ov->macs_cap * 2 : 16;
-		void *p = realloc(ov->macs, ncap * sizeof(*ov->macs));
-
-		if (p == NULL)
-			return -1;
-		ov->macs = p;
-		ov->macs_cap = ncap;
-	}
+	if (grow((void **)&ov->macs, &ov->macs_cap, ov->nmacs + 1,
+		 sizeof(*ov->macs)) < 0)
+		return -1;
 	strcpy(ov->macs[ov->nmacs++], mac);
 	return 0;
 }
@@ -817,17 +803,11 @@ ov_changed(int64_t id, int64_t account_id, const char *mac, void *ctx)
 
 static int
 ov_want(void *ctx, const int64_t **accounts, size_t *naccounts,
-	const char *const **macs, size_t *nmacs)
+	const char (**macs)[18], size_t *nmacs)
 {
 	struct overlay *ov = ctx;
-	size_t i;
+	uint32_t i;
 
-	if (ov->nmacs > 0) {
-		if ((ov->mac_ptrs = malloc(ov->nmacs * sizeof(*ov->mac_ptrs))) == NULL)
-			return -1;
-		for (i = 0; i < ov->nmacs; i++)
-			ov->mac_ptrs[i] = ov->macs[i];
-	}
 	/* an account left with no device still hides its base devices */
 	for (i = 0; i < ov->nwant; i++) {
 		uint32_t a = find_account(ov->base, ov->want[i]);
@@ -837,7 +817,7 @@ ov_want(void *ctx, const int64_t **accounts, size_t *naccounts,
 	}
 	*accounts = ov->want;
 	*naccounts = ov->nwant;
-	*macs = ov->mac_ptrs;
+	*macs = (const char (*)[18])ov->macs;
 	*nmacs = ov->nmacs;
 	return 0;
 }
@@ -896,10 +876,8 @@ overlay_load(struct avec_index *idx, const struct snapshot *base,
 		/* the load state goes; the tables stay */
 		free(ov->want);
 		free(ov->macs);
-		free(ov->mac_ptrs);
 		ov->want = NULL;
 		ov->macs = NULL;
-		ov->mac_ptrs = NULL;
 		ov->base = NULL;
 		*out = ov;
 		return 1;

@@ -372,7 +372,7 @@ delta_rows(struct avec_store *st, const struct avec_scan_mark *since,
 	   struct avec_err *err)
 {
 	const int64_t *want = NULL;
-	const char *const *macs = NULL;
+	const char (*macs)[18] = NULL;
 	size_t nwant = 0, nmacs = 0, n = 0, cap = 0, i;
 	int64_t *accts = NULL;
 	uint32_t nchanged = 0;

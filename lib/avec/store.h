@@ -272,7 +272,7 @@ struct avec_delta_cb {
 	int (*changed)(int64_t device_id, int64_t account_id, const char *mac,
 		       void *ctx);
 	int (*want)(void *ctx, const int64_t **accounts, size_t *naccounts,
-		    const char *const **macs, size_t *nmacs);
+		    const char (**macs)[18], size_t *nmacs);
 	int (*device)(const struct avec_scan_device *d, void *ctx);
 };
 /*

@@ -11,14 +11,17 @@
 
 #include "yerr.h"
 
+/* Record "NAME:LINE:COL: [PATH: ]TEXT" (@path NULL or "": none). */
 static void
-add(struct yerr *e, size_t line, size_t col, char *text)
+add(struct yerr *e, size_t line, size_t col, const char *path,
+    const char *text)
 {
+	bool p = path != NULL && path[0] != '\0';
 	struct yerr_item *it;
 	char *msg = NULL;
 
-	if (asprintf(&msg, "%s:%zu:%zu: %s", e->name, line + 1, col + 1,
-		     text) < 0) {
+	if (asprintf(&msg, "%s:%zu:%zu: %s%s%s", e->name, line + 1, col + 1,
+		     p ? path : "", p ? ": " : "", text) < 0) {
 		e->oom = true;
 		return;
 	}
@@ -41,43 +44,40 @@ add(struct yerr *e, size_t line, size_t col, char *text)
 	it->msg = msg;
 }
 
-void
-yerr_at(struct yerr *e, size_t line, size_t col, const char *fmt, ...)
+/* Format @fmt once and record it at @line, @col, after "@path: " if any. */
+static void
+vadd(struct yerr *e, size_t line, size_t col, const char *path,
+     const char *fmt, va_list ap)
 {
 	char *text = NULL;
-	va_list ap;
 
-	va_start(ap, fmt);
 	if (vasprintf(&text, fmt, ap) < 0) {
-		va_end(ap);
 		e->oom = true;
 		return;
 	}
-	va_end(ap);
-	add(e, line, col, text);
+	add(e, line, col, path, text);
 	free(text);
+}
+
+void
+yerr_at(struct yerr *e, size_t line, size_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(e, line, col, NULL, fmt, ap);
+	va_end(ap);
 }
 
 void
 yerr_node(struct yerr *e, const yaml_node_t *n, const char *path,
 	  const char *fmt, ...)
 {
-	char *text = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0) {
-		va_end(ap);
-		e->oom = true;
-		return;
-	}
+	vadd(e, n->start_mark.line, n->start_mark.column, path, fmt, ap);
 	va_end(ap);
-	if (path != NULL && path[0] != '\0')
-		yerr_at(e, n->start_mark.line, n->start_mark.column, "%s: %s",
-			path, text);
-	else
-		add(e, n->start_mark.line, n->start_mark.column, text);
-	free(text);
 }
 
 static int

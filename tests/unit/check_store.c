@@ -490,7 +490,7 @@ delta_changed(int64_t id, int64_t account_id, const char *mac, void *ctx)
 
 static int
 delta_want(void *ctx, const int64_t **accts, size_t *naccts,
-	   const char *const **macs, size_t *nmacs)
+	   const char (**macs)[18], size_t *nmacs)
 {
 	struct delta *d = ctx;
 
