@@ -177,19 +177,22 @@ account_add() {
 	avecctl account add "$1" --role "$2" >/dev/null
 }
 
-# device_add VAR PRINCIPAL TYPE [NAME] : register a device; sets VAR_id,
-# VAR_user, and VAR_secret (ttls/peap) or VAR_cert VAR_key VAR_serial (tls).
-# The secret is remembered in $R_SECRETS, never printed.
+# device_add VAR PRINCIPAL TYPE [NAME [ARGS...]] : register a device (ARGS
+# go to avecctl: --mac for psk); sets VAR_id, VAR_user, VAR_username, and
+# VAR_secret (ttls/peap), VAR_cert VAR_key VAR_serial (tls) or VAR_psk
+# VAR_mac (psk).  The secret or key is remembered in $R_SECRETS, never
+# printed.
 device_add() {
 	local var=$1 who=$2 type=$3 name=${4:-$1} json k
 	json=$(avecctl device add "$who" --name "$name" --type "$type" \
-		--out "$R_CREDS" --json) || return 1
-	for k in id username secret cert key serial; do
+		--out "$R_CREDS" "${@:5}" --json) || return 1
+	for k in id username secret cert key serial psk mac; do
 		printf -v "${var}_${k}" '%s' "$(printf '%s' "$json" | jq -r ".$k // empty")"
 	done
 	printf -v "${var}_user" '%s' "$(printf '%s' "$json" | jq -r '.username')"
-	local s="${var}_secret"
+	local s="${var}_secret" p="${var}_psk"
 	[ -n "${!s}" ] && echo "${!s}" >> "$R_SECRETS"
+	[ -n "${!p}" ] && echo "${!p}" >> "$R_SECRETS"
 	local i="${var}_id"
 	[ -n "${!i}" ]
 }

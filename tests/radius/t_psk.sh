@@ -19,16 +19,7 @@ account_add prof.psk teacher
 account_add eleve.psk student
 avecctl policy set teacher --vlan 30 --max-devices 5 --creds tls,ttls,peap,psk >/dev/null
 
-# psk_add VAR PRINCIPAL MAC : register; sets VAR_id VAR_user VAR_psk
-psk_add() {
-	local json k
-	json=$(avecctl device add "$2" --name "console $1" --type psk --mac "$3" --json) || return 1
-	for k in id username psk mac; do
-		printf -v "${1}_${k}" '%s' "$(printf '%s' "$json" | jq -r ".$k // empty")"
-	done
-	local p="${1}_psk"
-	echo "${!p}" >> "$R_SECRETS"
-}
+psk_add() { device_add "$1" "$2" psk "console $1" --mac "$3"; }	# VAR PRINCIPAL MAC
 
 psk_add tv prof.psk 02:00:00:00:0A:01 || fail "register a PSK device"
 # shellcheck disable=SC2154 # tv_*: set by psk_add
