@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
 
 pkgs="build-essential pkg-config clang libclang-rt-14-dev check libsubunit-dev
-libsqlite3-dev sqlite3 libssl-dev openssl libcurl4-openssl-dev libtalloc-dev libpcre3-dev libxml2-dev libyaml-dev
+libsqlite3-dev sqlite3 libssl-dev openssl libcurl4-openssl-dev libmicrohttpd-dev libtalloc-dev libpcre3-dev libxml2-dev libyaml-dev
 freeradius freeradius-utils libfreeradius-dev dpkg-dev
 python3 binutils xxd
 hostapd wpasupplicant eapoltest iproute2 procps jq linux-perf
