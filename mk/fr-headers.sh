@@ -18,12 +18,19 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 # A private apt configuration with a deb-src line, leaving the system's alone.
 mkdir -p "$work/apt/lists/partial" "$work/apt/sources.list.d" "$work/src"
-src=/etc/apt/sources.list.d/debian.sources
-if [ -f "$src" ]; then
-	sed 's/^Types: deb$/Types: deb-src/' "$src" > "$work/apt/sources.list.d/src.sources"
-else
-	sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > "$work/apt/sources.list.d/src.list"
-fi
+# Every source the system uses, in either format, turned into deb-src.
+n=0
+for src in /etc/apt/sources.list.d/*.sources; do
+	[ -f "$src" ] || continue
+	n=$((n + 1))
+	sed 's/^Types: deb$/Types: deb-src/' "$src" > "$work/apt/sources.list.d/src$n.sources"
+done
+for src in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+	[ -f "$src" ] || continue
+	n=$((n + 1))
+	sed -n 's/^deb /deb-src /p' "$src" > "$work/apt/sources.list.d/src$n.list"
+done
+[ "$n" -gt 0 ] || { echo "fr-headers: no apt sources in /etc/apt" >&2; exit 1; }
 : > "$work/apt/sources.list"
 aptopt="-o Dir::Etc::SourceList=$work/apt/sources.list -o Dir::Etc::SourceParts=$work/apt/sources.list.d -o Dir::State::Lists=$work/apt/lists -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
 # shellcheck disable=SC2086

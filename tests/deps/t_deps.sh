@@ -46,6 +46,19 @@ zip	a Python builtin
 systemctl	deps.sh itself calls it only where systemd runs the machine
 "
 
+# lsf PATTERN... : the repository's files matching git pathspec globs (a
+# tree from `git archive`, as in tests/fresh/t_fresh.sh, has no git)
+lsf() {
+	local p
+	if git rev-parse --git-dir >/dev/null 2>&1; then
+		git ls-files "$@"
+	else
+		for p in "$@"; do
+			find . -path ./build -prune -o -type f -path "./$p" -print | sed 's|^\./||'
+		done | sort -u
+	fi
+}
+
 # ---- the packages: the list and its closure ----
 if [ -n "${AVEC_DEPS_LIST:-}" ]; then
 	grep -v '^[[:space:]]*#' "$AVEC_DEPS_LIST" | tr -s ' \t' '\n\n' | sed '/^$/d' \
@@ -107,11 +120,11 @@ while IFS=: read -r src h; do
 		continue
 	fi
 	use "(a) header" "<$h>" "$src" "$f"
-done < <(git ls-files '*.c' '*.h' | xargs grep -oE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<[^>]+>' |
+done < <(lsf '*.c' '*.h' | xargs grep -oE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<[^>]+>' |
 	sed -E 's/^([^:]*):.*<([^>]+)>$/\1:\2/' | sort -t: -k2,2 -u)
 
 # ---- (b) pkg-config modules and -l libraries ----
-mkfiles=$(git ls-files Makefile '*.mk')
+mkfiles=$(lsf Makefile '*.mk')
 for m in $(grep -ohE 'pkg-config( --[a-z-]+)+( [A-Za-z0-9_.+-]+)+' $mkfiles |
 	sed -E 's/pkg-config( --[a-z-]+)+//' | tr ' ' '\n' | grep -v '^[0-9]*$' | sort -u); do
 	pc=$(pkg-config --variable=pcfiledir "$m" 2>/dev/null)
@@ -140,7 +153,7 @@ done
 # The build, the demo, the tests (their scripts and programs), the
 # benchmark and the image's host side (what runs inside the image is the
 # image's own package list, images/build.sh).
-scripts=$(git ls-files Makefile '*.mk' 'mk/*.sh' 'tests/*.sh' 'tests/*.py' 'bench/*.sh' \
+scripts=$(lsf Makefile '*.mk' 'mk/*.sh' 'tests/*.sh' 'tests/*.py' 'bench/*.sh' \
 	images/build.sh images/test.sh)
 sysbin=/usr/sbin:/usr/bin:/sbin:/bin
 while read -r w where; do
@@ -162,11 +175,11 @@ done | sort -k1,1 -u | awk -v progs=<(ls /usr/sbin /usr/bin /sbin /bin | sort -u
 	$1 in p')
 
 # ---- (d) Python modules of the test programs ----
-pyfiles=$(git ls-files 'tests/*.py' 'bench/*.py')
+pyfiles=$(lsf 'tests/*.py' 'bench/*.py')
 for m in $(grep -ohE '^[[:space:]]*(import|from)[[:space:]]+[A-Za-z_][A-Za-z0-9_]*' $pyfiles |
 	awk '{ print $2 }' | sort -u); do
 	# the tests' own modules
-	git ls-files "tests/*/$m.py" "tests/*/$m/__init__.py" | grep -q . && continue
+	lsf "tests/*/$m.py" "tests/*/$m/__init__.py" | grep -q . && continue
 	f=$(/usr/bin/python3 -c "
 import importlib.util, sys
 s = importlib.util.find_spec(sys.argv[1])
