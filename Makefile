@@ -53,7 +53,7 @@ include tests/fuzz/fuzz.mk
 include bench/bench.mk
 include images/images.mk
 
-.PHONY: all deps check demo clean help
+.PHONY: all deps check demo clean help fresh-check
 all: $(ALL)
 
 deps:
@@ -69,6 +69,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/demo.sh
 
+# The README's set-up on a clean Debian 12 root (mmdebstrap): make deps,
+# make, make unit and the dependency test there; part of make check too.
+fresh-check: deps
+	@bash tests/run.sh tests/fresh/t_fresh.sh
+
 clean:
 	rm -rf $(BUILD)
 
@@ -80,6 +85,7 @@ help:
 	@echo "make deps       install build and test dependencies from Debian (root)"
 	@echo "make check      deps, build, unit tests (plain, ASan+UBSan), real-server tests"
 	@echo "make unit       unit tests only (plain and sanitized)"
+	@echo "make fresh-check make deps, make, make unit in a clean Debian 12 root (root; mmdebstrap)"
 	@echo "make demo       the whole appliance: ENT login on the portal, a device joins, is revoked"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_TIME seconds (60); make fuzz-replay"
 	@echo "make bench      rlm_avec against stock FreeRADIUS (files, rlm_sql): bench/results.json"

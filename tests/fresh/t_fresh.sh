@@ -15,7 +15,8 @@
 #   (d) tests/deps/t_deps.sh: inside that root, every header, module,
 #       library and program comes from a package that mk/deps.sh installs.
 # The Debian packages are cached in build/image-cache/apt, shared with `make
-# image`: the first run downloads them, later ones reuse them.  mmdebstrap
+# image`, and this machine's own apt cache seeds it (see below): the first
+# run on a new machine downloads them, later ones reuse them.  mmdebstrap
 # keeps the root's services from starting while it builds it (its
 # policy-rc.d), which is all that differs from a real machine.  The root is
 # removed at the end (T_KEEP=1 keeps it).
@@ -64,16 +65,31 @@ step deps make deps &&
 exit 0
 EOF
 
+# This machine's own apt cache seeds the root's: the same files from the
+# same archive, which apt checks against the archive's index before it
+# installs them (hard links where they can be).  Only what this machine does
+# not hold is kept in the shared cache.  AVEC_FRESH_COLD=1 leaves both out:
+# every package is downloaded.
+host=/var/cache/apt/archives
+if [ "${AVEC_FRESH_COLD:-0}" = 1 ]; then
+	cache=$T_SCRATCH/cold-cache; mkdir -p "$cache"
+	seed=true
+else
+	seed="for f in $host/*.deb; do [ -e \"\$f\" ] || continue; ln \"\$f\" \"\$1/var/cache/apt/archives/\" 2>/dev/null || cp \"\$f\" \"\$1/var/cache/apt/archives/\"; done"
+fi
+keep="for f in \"\$1\"/var/cache/apt/archives/*.deb; do b=\${f##*/}; [ -e '$host'/\"\$b\" ] || [ -e '$cache'/\"\$b\" ] || cp \"\$f\" '$cache'/; done"
+
 t0=$(date +%s)
 mmdebstrap --variant=minbase --include=make \
 	--aptopt='APT::Install-Recommends "false"' \
 	--skip=download/empty \
 	--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
 	--setup-hook="sync-in '$cache' /var/cache/apt/archives/" \
+	--setup-hook="$seed" \
 	--customize-hook="mkdir -p \"\$1/fresh\" && tar -x -C \"\$1/root\" -f '$T_SCRATCH/avec.tar'" \
 	--customize-hook="copy-in '$T_SCRATCH/steps.sh' /fresh" \
 	--customize-hook='chroot "$1" sh /fresh/steps.sh' \
-	--customize-hook="sync-out /var/cache/apt/archives '$cache'" \
+	--customize-hook="$keep" \
 	bookworm "$root" "$sources" > "$T_SCRATCH/mmdebstrap.log" 2>&1
 rc=$?
 check "a clean Debian 12 root (mmdebstrap minbase + make; $(( $(date +%s) - t0 )) s in all)" [ $rc = 0 ]
