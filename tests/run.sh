@@ -33,6 +33,8 @@ run_unit() {
 	f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
 	e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
 	echo "$line"
+	# checks a suite skipped (a reference file absent), each said once
+	grep '^skip: ' "$out" | sort -u | sed 's/^/  /'
 	passed=$((passed + n - f - e)); failed=$((failed + f + e))
 	if [ $((f + e)) -gt 0 ] || [ $rc -ne 0 ]; then
 		grep -E ':[FE]:' "$out" | sed 's/^/  /'

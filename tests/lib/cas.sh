@@ -4,9 +4,8 @@
 #
 # Sourced after common.sh.  cas_start builds, under the script's scratch
 # directory, a throw-away certificate authority and a server certificate
-# for 127.0.0.1/localhost, a slapd holding the reference ENT directory
-# (schemas and people from the shared reference folder, which stay where
-# they are) plus AVEC's own synthetic people (tests/cas/ldap/), and
+# for 127.0.0.1/localhost, a slapd holding AVEC's test ENT directory
+# (tests/cas/ldap/: its schema and its people, all in the repository), and
 # Debian's django-cas-server (tests/cas/django/) served by gunicorn over
 # HTTPS.  Both processes are started through spawn, so common.sh's exit
 # trap stops them by process id even when a test dies half-way; cas_stop
@@ -23,27 +22,17 @@
 #   CAS_LDAP_URI   ldap://127.0.0.1:PORT (no trailing slash: ldap3 refuses one)
 #   CAS_SLAPD_PID CAS_HTTP_PID  the two processes
 #   CAS_DIR        their files (under $T_SCRATCH)
-#
-# AVEC_SHARED names the shared folder whose reference/ent holds the ENT
-# schemas and people; it defaults to ../shared beside the repository.
 
 CAS_SRC=$AVEC_TOP/tests/cas
-if [ -z "${AVEC_SHARED:-}" ]; then
-	AVEC_SHARED=$(git -C "$AVEC_TOP" rev-parse --show-toplevel 2>/dev/null || echo "$AVEC_TOP")/../shared
-fi
-CAS_REF=$AVEC_SHARED/reference/ent
 CAS_SUFFIX=dc=esco-centre,dc=fr
 # Debian's python, the one its django-cas-server and gunicorn belong to
 CAS_PYTHON=${CAS_PYTHON:-/usr/bin/python3}
 
-# cas_need : skip without the programs or the reference directory data
+# cas_need : skip without the programs
 cas_need() {
 	need slapd slapadd ldapsearch openssl curl "$CAS_PYTHON"
 	"$CAS_PYTHON" -c 'import cas_server, ldap3, django, gunicorn' 2>/dev/null ||
 		skip "python3-django-cas-server, python3-ldap3 or gunicorn is not installed (make deps)"
-	if [ ! -d "$CAS_REF/ldap-schema" ] || [ ! -d "$CAS_REF/ldap-data" ]; then
-		skip "no ENT reference data in $CAS_REF (set AVEC_SHARED)"
-	fi
 }
 
 # cas_fail MSG [LOG] : say why the server did not start, show the end of
@@ -81,15 +70,14 @@ cas_pki() {
 	) >"$d/pki.log" 2>&1
 }
 
-# cas_slapd_conf : slapd.conf for a private mdb database of the ENT suffix
+# cas_slapd_conf : slapd.conf for a private mdb database of the ENT suffix:
+# the standard schemas, then the test ENT attributes (tests/cas/ldap/)
 cas_slapd_conf() {
 	local s
 	for s in core cosine inetorgperson; do
 		echo "include /etc/ldap/schema/$s.schema"
 	done
-	for s in "$CAS_REF"/ldap-schema/*.schema; do
-		echo "include $s"
-	done
+	echo "include $CAS_SRC/ldap/avec-ent.schema"
 	cat <<-EOF
 		pidfile $CAS_DIR/slapd.pid
 		argsfile $CAS_DIR/slapd.args
@@ -105,12 +93,12 @@ cas_slapd_conf() {
 	EOF
 }
 
-# cas_ldif : every entry, in load order, as one LDIF stream.  The files are
-# read where they lie; "version:" and "changetype: add" lines are dropped
-# because slapadd takes plain entries only.
+# cas_ldif : every entry of tests/cas/ldap/NN-*.ldif, in the order of
+# their numbers, as one LDIF stream.  "version:" and "changetype: add"
+# lines are dropped because slapadd takes plain entries only.
 cas_ldif() {
 	local f
-	for f in "$CAS_SRC/ldap/00-base.ldif" "$CAS_REF"/ldap-data/*.ldif "$CAS_SRC"/ldap/[1-9]*.ldif; do
+	for f in "$CAS_SRC"/ldap/[0-9][0-9]-*.ldif; do
 		grep -Ev '^(version|changetype):' "$f"
 		echo
 	done

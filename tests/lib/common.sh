@@ -15,6 +15,12 @@ AVEC_TOP=${AVEC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 AVEC_BUILD=${AVEC_BUILD:-$AVEC_TOP/build}
 AVECCTL=${AVECCTL:-$AVEC_BUILD/bin/avecctl}
 export AVEC_TOP AVEC_BUILD AVECCTL
+# The developers' folder of reference files beside the checkout.  Optional:
+# a clone without it runs every test, and the few checks against its
+# files say "skip: ..." (skip_check) instead of running.
+AVEC_SHARED=${AVEC_SHARED:-$AVEC_TOP/../shared}
+# the EAP metadata schema eap-config files are validated against
+EAP_XSD=${AVEC_PROFILE_XSD:-$AVEC_SHARED/reference/profiles/eap-metadata.xsd}
 
 T_NAME=$(basename "${0%.sh}")
 T_SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/avec-$T_NAME.XXXXXX")
@@ -83,10 +89,24 @@ netns_add() {
 ok()   { T_COUNT=$((T_COUNT + 1)); echo "ok - $*"; }
 fail() { T_COUNT=$((T_COUNT + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok - $*"; }
 skip() { echo "skip: $*"; exit 77; }
+# skip_check DESC WHY : one check this machine cannot run, reported as
+# skipped; neither a failure nor the end of the script (that is skip)
+skip_check() { echo "skip: $1 ($2)"; }
 # check DESC CMD... : ok if CMD succeeds
 check() {
 	local desc=$1; shift
 	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+# xsd_check DESC FILE : FILE validates against the EAP metadata schema
+# ($EAP_XSD); skipped, not failed, when that reference file is absent
+xsd_check() {
+	if [ ! -r "$EAP_XSD" ]; then
+		skip_check "$1" "no $EAP_XSD: a check against a reference file of the developers' shared folder"
+	elif xmllint --noout --schema "$EAP_XSD" "$2" >"$T_SCRATCH/xsd.log" 2>&1; then
+		ok "$1"
+	else
+		fail "$1: $(head -c 400 "$T_SCRATCH/xsd.log")"
+	fi
 }
 # finish : the script's exit status
 finish() {

@@ -153,9 +153,8 @@ pcurl -b "$J1" -D "$H" -o "$T_SCRATCH/one.eap-config" "$P_URL/dl/$tok"
 check "the owner downloads the eap-config once" grep -q '^HTTP/1.1 200' "$H"
 check "... served no-store, as an attachment" \
 	bash -c "grep -qi '^Cache-Control: no-store' '$H' && grep -qi '^Content-Disposition: attachment' '$H'"
-check "... and it validates against the EAP metadata schema" \
-	xmllint --noout --schema "${AVEC_SHARED:-$AVEC_TOP/../shared}/reference/profiles/eap-metadata.xsd" \
-	"$T_SCRATCH/one.eap-config"
+check "... a well-formed eap-config" xmllint --noout "$T_SCRATCH/one.eap-config"
+xsd_check "... and it validates against the EAP metadata schema" "$T_SCRATCH/one.eap-config"
 code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' "$P_URL/dl/$tok")
 check "the same link a second time is refused (410)" [ "$code" = 410 ]
 

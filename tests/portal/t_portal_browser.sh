@@ -26,8 +26,6 @@ need python3 xmllint openssl curl
 [ -x /usr/bin/chromedriver ] || skip "chromedriver is not installed (make deps)"
 [ -x /usr/lib/chromium/chromium ] || [ -x /usr/bin/chromium ] ||
 	skip "chromium is not installed (make deps)"
-XSD=$AVEC_SHARED/reference/profiles/eap-metadata.xsd
-[ -r "$XSD" ] || skip "no $XSD (set AVEC_SHARED)"
 
 DRIVER=$AVEC_TOP/tests/portal/portal_browser.py
 export PYTHONDONTWRITEBYTECODE=1
@@ -104,8 +102,8 @@ eapol_from_config() {
 # step 1, while the device still exists: its eap-config, then 802.1X with it
 sync_android() {
 	local ec=$OUT/android.eap-config
-	check "1: the eap-config validates against eap-metadata.xsd" \
-		xmllint --noout --schema "$XSD" "$ec"
+	check "1: the eap-config is well-formed XML" xmllint --noout "$ec"
+	xsd_check "1: the eap-config validates against eap-metadata.xsd" "$ec"
 	facts android "$ec" || { fail "1: the eap-config can be read"; return; }
 	check "1: the eap-config is EAP-TLS with ServerID radius.avec.test" \
 		[ "$(fact android method)" = 13 -a "$(fact android server_id)" = radius.avec.test ]
@@ -262,8 +260,8 @@ teacher() {
 	check "4: the Windows profile pins the CA (TrustedRootCA or TrustedRootCAHash)" \
 		grep -Eq '<TrustedRootCA(Hash)?>[0-9a-fA-F ]+</TrustedRootCA(Hash)?>' "$wx"
 	ec=$OUT/windows.eap-config
-	check "4: the teacher's eap-config validates against eap-metadata.xsd" \
-		xmllint --noout --schema "$XSD" "$ec"
+	check "4: the teacher's eap-config is well-formed XML" xmllint --noout "$ec"
+	xsd_check "4: the teacher's eap-config validates against eap-metadata.xsd" "$ec"
 	if facts windows "$ec"; then
 		check "4: the teacher's eap-config is TTLS/PAP (the policy allows only ttls)" \
 			[ "$(fact windows method)" = 21 -a "$(fact windows inner)" = 1 -a -n "$(fact windows password)" ]

@@ -1,7 +1,9 @@
 /*
- * check_aaf.c - the AAF reader: the shared sample files, encodings,
- * line ends, modifications and deletions, malformed files (each with the
- * line named), and an external entity that must never be read.
+ * check_aaf.c - the AAF reader: the repository's sample files
+ * (tests/data/aaf/), the shared reference samples when the developers'
+ * shared folder is there, encodings, line ends, modifications and
+ * deletions, malformed files (each with the line named), and an external
+ * entity that must never be read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 #include "avec/aaf.h"
 #include "unit.h"
 
-#define SHARED_AAF "../shared/reference/ent/aaf"
+#define REPO_AAF "tests/data/aaf"
 
 /* What the callback saw: a few records' fields, copied. */
 struct seen {
@@ -88,18 +90,58 @@ parse(const char *path, struct seen *s, struct avec_err *err)
 	"<identifier><id>" id "</id></identifier>\n<attributes>\n" inner \
 	"</attributes>\n</addRequest>\n"
 
-START_TEST(shared_samples)
+/* The repository's own samples (run from the repository's top). */
+START_TEST(repo_samples)
 {
 	struct avec_err err;
 	struct seen s;
 
-	if (access(SHARED_AAF "/ENT_Complet_20200101_Eleve_0000.xml", R_OK) != 0) {
-		fprintf(stderr, "check_aaf: %s absent, shared sample checks "
-			"skipped\n", SHARED_AAF);
-		return;
-	}
+	/* declared ISO-8859-15, CRLF, a leading AAF-VE comment, two schools */
 	memset(&s, 0, sizeof(s));
-	ck_assert_msg(parse(SHARED_AAF "/ENT_Complet_20200101_Eleve_0000.xml",
+	ck_assert_msg(parse(REPO_AAF "/ENT_0290009C_Complet_20250901_"
+			    "EtabEducNat_0000.xml", &s, &err) == 0,
+		      "%s (run from the repository)", err.msg);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_str_eq(s.cat[0], "EtabEducNat");
+	ck_assert_str_eq(s.id[0], "7001");
+	ck_assert_int_eq(s.op[0], AVEC_AAF_ADD);
+	ck_assert_uint_eq(s.nattrs[0], 4);
+	ck_assert_int_eq(s.line[0], 5);
+	ck_assert_str_eq(s.id[1], "7002");
+	ck_assert_int_eq(s.line[1], 15);
+
+	/* no XML declaration, UTF-8 accents, add, modify and delete */
+	memset(&s, 0, sizeof(s));
+	ck_assert_msg(parse(REPO_AAF "/ENT_0290009C_Delta_20250902_"
+			    "PersRelEleve_0000.xml", &s, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_str_eq(s.cat[0], "PersRelEleve");
+	ck_assert_str_eq(s.id[0], "9301");
+	ck_assert_str_eq(s.sn[0], "PARENT");
+	ck_assert_str_eq(s.given[0], "H\xc3\xa9l\xc3\xa8ne");
+	ck_assert_int_eq(s.op[1], AVEC_AAF_MODIFY);
+	ck_assert_str_eq(s.sn[1], "PARENT-DEUX");
+	ck_assert_int_eq(s.mod_sn[1], AVEC_AAF_REPLACE);
+	ck_assert_int_eq(s.op[2], AVEC_AAF_DELETE);
+	ck_assert_str_eq(s.id[2], "9303");
+	ck_assert_int_eq(s.line[2], 19);
+}
+END_TEST
+
+/* The shared folder's reference samples, when it is there. */
+START_TEST(shared_samples)
+{
+	struct avec_err err;
+	struct seen s;
+	char dir[512], p[768];
+
+	if (!unit_shared(dir, sizeof(dir), "reference/ent/aaf",
+			 "check_aaf: the shared AAF reference samples"))
+		return;
+#define SHARED(name) (snprintf(p, sizeof(p), "%s/%s", dir, name), p)
+	memset(&s, 0, sizeof(s));
+	ck_assert_msg(parse(SHARED("ENT_Complet_20200101_Eleve_0000.xml"),
 			    &s, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(s.n, 1);
 	ck_assert_str_eq(s.id[0], "2000000");
@@ -111,7 +153,7 @@ START_TEST(shared_samples)
 
 	/* declared ISO-8859-15, a structure */
 	memset(&s, 0, sizeof(s));
-	ck_assert_msg(parse(SHARED_AAF "/ENT_Complet_20200101_EtabEducNat_0000.xml",
+	ck_assert_msg(parse(SHARED("ENT_Complet_20200101_EtabEducNat_0000.xml"),
 			    &s, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(s.n, 1);
 	ck_assert_str_eq(s.cat[0], "EtabEducNat");
@@ -119,19 +161,20 @@ START_TEST(shared_samples)
 
 	/* CRLF, a leading AAF-VE comment, several requests */
 	memset(&s, 0, sizeof(s));
-	ck_assert_msg(parse(SHARED_AAF "/FULL_ENTTSSERVICES_Complet_20130117_"
-			    "EtabEducNat_0000.xml", &s, &err) == 0, "%s", err.msg);
+	ck_assert_msg(parse(SHARED("FULL_ENTTSSERVICES_Complet_20130117_"
+			    "EtabEducNat_0000.xml"), &s, &err) == 0, "%s", err.msg);
 	ck_assert_int_gt(s.n, 3);
 	ck_assert_str_eq(s.id[0], "52000");
 	ck_assert_int_eq(s.line[0], 6);
 
 	/* no XML declaration, UTF-8 accents, CRLF */
 	memset(&s, 0, sizeof(s));
-	ck_assert_msg(parse(SHARED_AAF "/clean-FULL_ENTTSSERVICES_Complet_20130117_"
-			    "PersRelEleve_0002.xml", &s, &err) == 0, "%s", err.msg);
+	ck_assert_msg(parse(SHARED("clean-FULL_ENTTSSERVICES_Complet_20130117_"
+			    "PersRelEleve_0002.xml"), &s, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(s.n, 1);
 	ck_assert_str_eq(s.cat[0], "PersRelEleve");
 	ck_assert_str_eq(s.given[0], "S\xc3\xa9l\xc3\xa8ne");
+#undef SHARED
 }
 END_TEST
 
@@ -331,6 +374,7 @@ aaf_suite(void)
 	Suite *s = suite_create("aaf");
 	TCase *tc = tcase_create("aaf");
 
+	tcase_add_test(tc, repo_samples);
 	tcase_add_test(tc, shared_samples);
 	tcase_add_test(tc, encodings);
 	tcase_add_test(tc, requests);

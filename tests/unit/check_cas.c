@@ -1,6 +1,7 @@
 /*
- * check_cas.c - the CAS v3 client: the shared sample answers, the three
- * attribute shapes, hostile answers (DTD, entities, sizes, encodings),
+ * check_cas.c - the CAS v3 client: the repository's sample answers
+ * (tests/data/cas/), the shared reference answers when the developers'
+ * shared folder is there, the three attribute shapes, hostile answers (DTD, entities, sizes, encodings),
  * the mapping to an AVEC identity, tickets and URLs, and validation
  * against an HTTP server on loopback run by the test itself (and a TLS
  * one whose certificate the client must refuse under a foreign CA).
@@ -27,7 +28,7 @@
 #include "avec/ident.h"
 #include "unit.h"
 
-#define SHARED_CAS "../shared/reference/ent/cas"
+#define REPO_CAS "tests/data/cas"
 #define NS "xmlns:cas=\"http://www.yale.edu/tp/cas\""
 
 static const char GOOD[] =
@@ -48,20 +49,17 @@ parse(const char *xml, struct avec_cas_response *r, struct avec_err *err)
 	return avec_cas_parse(xml, strlen(xml), r, err);
 }
 
-/* The answer read from the shared reference folder; NULL if absent. */
+/* The whole file @path, NUL-terminated; its length in @len. */
 static char *
-slurp(const char *name, size_t *len)
+read_all(const char *path, size_t *len)
 {
-	char path[512];
 	FILE *f;
 	char *s;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/%s", SHARED_CAS, name);
-	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "check_cas: %s absent, skipped\n", path);
-		return NULL;
-	}
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot read %s (run from the repository)",
+		      path);
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	rewind(f);
@@ -72,6 +70,20 @@ slurp(const char *name, size_t *len)
 	fclose(f);
 	*len = (size_t)n;
 	return s;
+}
+
+/* An answer of the shared reference folder; NULL (skipped) if absent. */
+static char *
+slurp(const char *name, size_t *len)
+{
+	char rel[256], what[320], path[768];
+
+	snprintf(rel, sizeof(rel), "reference/ent/cas/%s", name);
+	snprintf(what, sizeof(what), "check_cas: the reference answer %s",
+		 name);
+	if (!unit_shared(path, sizeof(path), rel, what))
+		return NULL;
+	return read_all(path, len);
 }
 
 static unsigned
@@ -89,6 +101,60 @@ value(const struct avec_cas_response *r, const char *name, unsigned i)
 
 	return a != NULL && i < a->nvalues ? a->values[i] : NULL;
 }
+
+/* The repository's test CAS server's answer: both shapes at once. */
+START_TEST(repo_django)
+{
+	struct avec_cas_response r;
+	struct avec_cas_identity id;
+	struct avec_cas_map m;
+	struct avec_err err;
+	size_t len;
+	char *x = read_all(REPO_CAS "/django-p3-test1.xml", &len);
+
+	ck_assert_int_eq(avec_cas_parse(x, len, &r, &err), 0);
+	ck_assert(r.success);
+	ck_assert_str_eq(r.user, "F1abc");
+	/* sent in two shapes: each value kept once */
+	ck_assert_uint_eq(nvalues(&r, "ENTPersonProfils"), 2);
+	ck_assert_str_eq(value(&r, "ENTPersonProfils", 1), "National_1");
+	ck_assert_uint_eq(nvalues(&r, "isMemberOf"), 4);
+	ck_assert_uint_eq(nvalues(&r, "ESCOUAI"), 1);
+	ck_assert_str_eq(value(&r, "ESCOUAICourant", 0), "0290009C");
+	ck_assert_str_eq(value(&r, "isFromNewLogin", 0), "true");
+	avec_cas_map_default(&m);
+	ck_assert_int_eq(avec_cas_identify(&r, &m, "0290009c", &id, &err),
+			 AVEC_CAS_ADMITTED);
+	ck_assert_str_eq(id.principal, "F1abc");
+	ck_assert_int_eq(id.role, AVEC_ROLE_STUDENT);
+	ck_assert_uint_eq(id.ngroups, 1);
+	ck_assert_str_eq(id.groups[0], "0290009C$TS2");
+	ck_assert_str_eq(id.join_key, "AC-RENNES$1");
+	ck_assert_str_eq(id.display_name, "Un ELEVE");
+	ck_assert_int_eq(avec_cas_identify(&r, &m, "0379999Z", &id, &err),
+			 AVEC_CAS_OTHER_SCHOOL);
+	avec_cas_response_clear(&r);
+	free(x);
+}
+END_TEST
+
+/* A failure quoting the ticket: the ticket never comes out. */
+START_TEST(repo_failure)
+{
+	struct avec_cas_response r;
+	struct avec_err err;
+	size_t len;
+	char *x = read_all(REPO_CAS "/failure-echoed-ticket.xml", &len);
+
+	ck_assert_int_eq(avec_cas_parse(x, len, &r, &err), 0);
+	ck_assert(!r.success);
+	ck_assert_str_eq(r.code, "INVALID_TICKET");
+	ck_assert_str_eq(r.user, "");
+	ck_assert_str_eq(r.message, "Ticket ST-*** not recognized");
+	avec_cas_response_clear(&r);
+	free(x);
+}
+END_TEST
 
 START_TEST(reference_netocentre)
 {
@@ -1068,6 +1134,8 @@ cas_suite(void)
 	TCase *tc = tcase_create("cas");
 
 	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, repo_django);
+	tcase_add_test(tc, repo_failure);
 	tcase_add_test(tc, reference_netocentre);
 	tcase_add_test(tc, reference_django);
 	tcase_add_test(tc, reference_failure);

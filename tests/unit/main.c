@@ -50,6 +50,20 @@ unit_path(const char *name)
 	return path;
 }
 
+bool
+unit_shared(char *path, size_t size, const char *rel, const char *what)
+{
+	const char *dir = getenv("AVEC_SHARED");
+
+	snprintf(path, size, "%s/%s", dir != NULL && dir[0] != '\0' ? dir :
+		 "../shared", rel);
+	if (access(path, R_OK) == 0)
+		return true;
+	fprintf(stderr, "skip: %s (no %s: a check against a reference file "
+		"of the developers' shared folder)\n", what, path);
+	return false;
+}
+
 struct avec_store *
 unit_store(void)
 {

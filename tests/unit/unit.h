@@ -6,6 +6,8 @@
 #define AVEC_UNIT_H
 
 #include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "avec/model.h"
@@ -34,6 +36,15 @@ Suite *cas_suite(void) __attribute__((weak));
 Suite *school_suite(void) __attribute__((weak));
 Suite *avecd_suite(void) __attribute__((weak));
 Suite *token_suite(void);
+
+/*
+ * A reference file (or folder) of the developers' shared folder, which may
+ * be absent: writes $AVEC_SHARED/@rel (by default ../shared/@rel, beside
+ * the checkout the suites run from) into @path and returns true when it
+ * can be read.  Otherwise says on stderr that @what is skipped, and why,
+ * and returns false: the caller skips those checks only.
+ */
+bool unit_shared(char *path, size_t size, const char *rel, const char *what);
 
 /* A fresh directory for this test, removed at exit; returns DIR/name. */
 const char *unit_path(const char *name);
