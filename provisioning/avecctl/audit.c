@@ -1,6 +1,8 @@
 /*
  * audit.c - the audit trail of avecctl: who changed what, from where, and
- * how it ended; and `avecctl audit list`.
+ * how it ended; `avecctl audit list`; and what a command run for avecd's
+ * admin API may not do (ctl_api_check, ctl_api_check_option: the one
+ * place where the API's refusals are listed).
  *
  * It owns the one place where a state-changing command is recorded, and
  * the list of those commands (changing[] below: a new command that
@@ -58,14 +60,43 @@ static const char *const changing[] = {
 };
 
 /*
- * What the admin API (avecd runs avecctl for it) may not do at all: the
- * commands that read or write files of the appliance by a path given in
- * the request, or make the store and CA themselves.  Administrators run
- * them on the appliance.
+ * What avecctl does when avecd runs it for its admin API (avecctl
+ * --api-child, AVEC_API_SCOPE set): one command, on avecd's store and CA,
+ * with the caller's arguments, and nothing that names a file.  Everything
+ * it refuses is here, checked by ctl_api_check before the command runs
+ * and by ctl_api_check_option as the command reads its options
+ * (ctl_getopt):
+ *
+ * - the commands the API may not run at all: those that read or write
+ *   files of the appliance by a path given in the request (as an
+ *   argument), or make the store, the CA or tokens themselves.
+ *   Administrators run them on the appliance.
  */
 static const char *const api_denied[] = {
-	"init", "ca init", "policy apply", "ent import", "nas add",
-	"token add", "token revoke", "provision",
+	"init", "ca init", "policy apply", "policy check", "ent import",
+	"nas add", "token add", "token revoke", "provision",
+	NULL,
+};
+
+/*
+ * - avecctl's global options, anywhere in the arguments: avecd gives the
+ *   store and the CA, and the command never runs as an API client
+ *   (--api-child ends the global options, so these could only reach the
+ *   command, which has none of them: they are refused by name, plainly).
+ */
+static const char *const api_global_opts[] = {
+	"db", "ca-dir", "api", "api-ca", "token-file", "api-child",
+	NULL,
+};
+
+/*
+ * - the command options whose value is a file or a folder of the
+ *   appliance (by their long name; a short form or an abbreviation is
+ *   the same option to getopt).
+ */
+static const char *const api_path_opts[] = {
+	"out", "secret-file", "root", "module-dir", "templates", "units",
+	"freeradius",
 	NULL,
 };
 
@@ -80,11 +111,36 @@ listed(const char *const *list, const char *action)
 	return false;
 }
 
+/* The name of avecctl's global option @a ("-d", "--db", "--db=X", ...),
+ * in @out; false when @a is none. */
+static bool
+global_opt(const char *a, char *out, size_t len)
+{
+	size_t n;
+
+	if (a[0] == '-' && a[1] == 'd') {		/* -d, -dDB */
+		snprintf(out, len, "-d");
+		return true;
+	}
+	if (strncmp(a, "--", 2) != 0)
+		return false;
+	n = strcspn(a + 2, "=");
+	for (size_t i = 0; api_global_opts[i] != NULL; i++)
+		if (strlen(api_global_opts[i]) == n &&
+		    strncmp(api_global_opts[i], a + 2, n) == 0) {
+			snprintf(out, len, "--%s", api_global_opts[i]);
+			return true;
+		}
+	return false;
+}
+
 int
-ctl_api_check(const char *group, const struct ctl_cmd *cmd)
+ctl_api_check(const char *group, const struct ctl_cmd *cmd, int argc,
+	      char **argv)
 {
 	const char *scope = getenv("AVEC_API_SCOPE");
-	char action[AVEC_AUDIT_ACTION_MAX + 1];
+	char action[AVEC_AUDIT_ACTION_MAX + 1], opt[32];
+	int i;
 
 	if (scope == NULL)
 		return CTL_OK;		/* not through the API */
@@ -95,10 +151,25 @@ ctl_api_check(const char *group, const struct ctl_cmd *cmd)
 	if (listed(api_denied, action))
 		return ctl_fail(CTL_REFUSED, "%s is not available through the "
 				"admin API: run it on the appliance", action);
+	for (i = 1; i < argc; i++)
+		if (global_opt(argv[i], opt, sizeof(opt)))
+			return ctl_fail(CTL_REFUSED, "%s is a global option: "
+					"through the admin API a command runs "
+					"on the appliance's own store and CA, "
+					"never as an API client", opt);
 	if (strcmp(scope, "write") != 0 && listed(changing, action))
 		return ctl_fail(CTL_REFUSED, "this token may only read: %s "
 				"changes the appliance", action);
 	return CTL_OK;
+}
+
+int
+ctl_api_check_option(const char *name)
+{
+	if (getenv("AVEC_API_SCOPE") == NULL || !listed(api_path_opts, name))
+		return CTL_OK;
+	return ctl_fail(CTL_REFUSED, "--%s names a file on the appliance: "
+			"not available through the admin API", name);
 }
 
 /* Long options that take a value, over every command (a missing one only

@@ -86,10 +86,20 @@ struct ctl_audit *ctl_audit_begin(const char *group, const struct ctl_cmd *cmd,
 int ctl_audit_end(struct ctl *c, struct ctl_audit *a, int rc);
 /*
  * ctl_api_check - when avecd runs this command for its admin API
- * (AVEC_API_SCOPE set), refuse what the API may not do, and any change
- * for a read-only token.  Returns CTL_OK, or CTL_REFUSED (message printed).
+ * (avecctl --api-child, AVEC_API_SCOPE set), refuse what the API may not
+ * do (a command that names files, avecctl's global options anywhere in
+ * @argv, the command's own arguments), and any change for a read-only
+ * token.  Returns CTL_OK, or CTL_REFUSED (message printed).
  */
-int ctl_api_check(const char *group, const struct ctl_cmd *cmd);
+int ctl_api_check(const char *group, const struct ctl_cmd *cmd, int argc,
+		  char **argv);
+/*
+ * ctl_api_check_option - under the admin API, refuse the command option
+ * called @name (its long name) when its value is a path on the appliance.
+ * ctl_getopt calls it for each option it returns.  Returns CTL_OK, or
+ * CTL_REFUSED (message printed).
+ */
+int ctl_api_check_option(const char *name);
 /*
  * ctl_api_run - run the command @argv on the appliance through avecd's
  * admin API at @url ("unix:PATH" or "https://HOST:PORT"), relaying its
@@ -113,8 +123,16 @@ int ctl_parse_time(const char *what, const char *s, bool zone_required,
 		   int64_t *out);
 
 /*
- * ctl_dispatch - run the subcommand of @group named by argv[1] from @cmds
- * (NULL-terminated); handles "-h" and unknown names.
+ * ctl_run - run one command: its audit note, the admin API's checks, then
+ * @cmd->run(@c, @argc, @argv) with argv[0] its own name.  An option the
+ * admin API refuses (ctl_getopt) makes it CTL_REFUSED.  Returns the exit
+ * status.
+ */
+int ctl_run(struct ctl *c, const char *group, const struct ctl_cmd *cmd,
+	    int argc, char **argv);
+/*
+ * ctl_dispatch - run (ctl_run) the subcommand of @group named by argv[1]
+ * from @cmds (NULL-terminated); handles "-h" and unknown names.
  */
 int ctl_dispatch(struct ctl *c, const char *group, const struct ctl_cmd *cmds,
 		 int argc, char **argv);
@@ -126,7 +144,8 @@ int ctl_help(const struct ctl_cmd *cmd);
 /*
  * ctl_getopt - getopt_long over a command's own arguments, with avecctl's
  * messages: returns the option, -1 at the end, or '?' after printing what
- * was wrong (the caller returns CTL_USAGE).
+ * was wrong (the caller returns CTL_USAGE; ctl_run makes it CTL_REFUSED
+ * when the admin API refused the option: ctl_api_check_option).
  */
 struct option;
 int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,

@@ -1,9 +1,18 @@
 /*
  * main.c - avecctl, the administrator's command line for an AVEC appliance.
  *
- * This file owns the global options (-d, --ca-dir, -q), their defaults
- * from the environment, dispatching to a command, and the program's exit:
- * the store is closed and stdout flushed before the status is returned.
+ * This file owns the global options (-d, --ca-dir, -q, the --api client's
+ * options), their defaults from the environment, dispatching to a
+ * command, and the program's exit: the store is closed and stdout flushed
+ * before the status is returned.
+ *
+ * When avecd runs a command for its admin API, it gives the store and the
+ * CA, then --api-child, then the caller's command and arguments.
+ * --api-child ends the global options: nothing after it is read as one,
+ * so a caller can name a command and its arguments and nothing else; the
+ * command then runs here, never as an API client, under the caller's
+ * scope ($AVEC_API_SCOPE, which avecd sets, and which means nothing
+ * without --api-child), and audit.c refuses what the API may not do.
  *
  * stdout writes through a buffer of ours, which is wiped at exit: device
  * secrets and PKCS#12 passwords are deliberately printed there, once, and
@@ -96,12 +105,15 @@ main(int argc, char **argv)
 		{ "api", required_argument, NULL, 'A' },
 		{ "token-file", required_argument, NULL, 'T' },
 		{ "api-ca", required_argument, NULL, 'K' },
+		{ "api-child", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c;
 	const struct group *g = NULL;
 	const char *env, *api = NULL, *token_file = NULL, *api_ca = NULL;
+	const char *scope = getenv("AVEC_API_SCOPE");
+	bool api_child = false;
 	size_t i;
 	int ch, rc;
 
@@ -113,8 +125,10 @@ main(int argc, char **argv)
 	c.ca_dir = env != NULL && *env != '\0' ? env : CTL_DEFAULT_CA_DIR;
 
 	opterr = 0;
-	/* '+': stop at the command; its options are its own. */
-	while ((ch = getopt_long(argc, argv, "+:d:qh", longopts, NULL)) != -1) {
+	/* '+': stop at the command; its options are its own.  --api-child
+	 * stops here too: what follows is the API caller's. */
+	while (!api_child &&
+	       (ch = getopt_long(argc, argv, "+:d:qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			c.db_path = optarg;
@@ -133,6 +147,9 @@ main(int argc, char **argv)
 			break;
 		case 'K':
 			api_ca = optarg;
+			break;
+		case 'X':
+			api_child = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -161,8 +178,25 @@ main(int argc, char **argv)
 		rc = CTL_USAGE;
 		goto out;
 	}
-	if (api == NULL)
+	if (api_child || scope != NULL) {
+		/* run by avecd for its admin API: a command here, no client */
+		if (!api_child || (strcmp(scope ? scope : "", "read") != 0 &&
+				   strcmp(scope ? scope : "", "write") != 0)) {
+			rc = ctl_fail(CTL_USAGE, "--api-child and "
+				      "$AVEC_API_SCOPE (read or write) are "
+				      "avecd's, set together when it runs a "
+				      "command for its admin API");
+			goto out;
+		}
+		if (api != NULL || token_file != NULL || api_ca != NULL) {
+			rc = ctl_fail(CTL_USAGE, "--api-child: a command of "
+				      "the admin API never runs as an API "
+				      "client");
+			goto out;
+		}
+	} else if (api == NULL) {
 		api = getenv("AVEC_API");
+	}
 	if (api != NULL && *api != '\0') {
 		rc = ctl_api_run(api, token_file, api_ca, argc, argv);
 		goto out;
@@ -177,19 +211,10 @@ main(int argc, char **argv)
 			      avec_text_safe(argv[0], safe, sizeof(safe)));
 		goto out;
 	}
-	if (g->single) {
-		struct ctl_audit *a;
-
-		a = ctl_audit_begin(g->name, &g->cmds[0], argc, argv);
-		rc = ctl_api_check(g->name, &g->cmds[0]);
-		optind = 0;
-		if (rc == CTL_OK)
-			rc = g->cmds[0].run(&c, argc, argv);
-		if (a != NULL)
-			rc = ctl_audit_end(&c, a, rc);
-	} else {
+	if (g->single)
+		rc = ctl_run(&c, g->name, &g->cmds[0], argc, argv);
+	else
 		rc = ctl_dispatch(&c, g->name, g->cmds, argc, argv);
-	}
 out:
 	avec_store_close(c.st);
 	if (fflush(stdout) != 0 && rc == CTL_OK)

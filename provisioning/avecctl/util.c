@@ -72,17 +72,43 @@ ctl_note(const struct ctl *c, const char *fmt, ...)
 	putchar('\n');
 }
 
+/* Set by ctl_getopt when the admin API refused an option; read by ctl_run
+ * (one command per process). */
+static bool api_refused;
+
+/* The long name of option @ch just returned by getopt_long (@index: its
+ * long option's index, or -1 for a short one); NULL when it has none. */
+static const char *
+opt_name(const struct option *longopts, int ch, int index)
+{
+	const struct option *o;
+
+	if (index >= 0)
+		return longopts[index].name;
+	for (o = longopts; o != NULL && o->name != NULL; o++)
+		if (o->flag == NULL && o->val == ch)
+			return o->name;
+	return NULL;
+}
+
 int
 ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
 	   const char *shortopts, const struct option *longopts)
 {
+	const char *name;
 	char opts[64];
-	int ch;
+	int ch, index = -1;
 
 	/* ':' first: a missing value is ':' and unknown options are '?'. */
 	snprintf(opts, sizeof(opts), ":%s", shortopts);
 	opterr = 0;
-	ch = getopt_long(argc, argv, opts, longopts, NULL);
+	ch = getopt_long(argc, argv, opts, longopts, &index);
+	if (ch != -1 && ch != '?' && ch != ':' &&
+	    (name = opt_name(longopts, ch, index)) != NULL &&
+	    ctl_api_check_option(name) != CTL_OK) {
+		api_refused = true;
+		return '?';
+	}
 	if (ch == '?') {
 		if (optopt != 0)
 			ctl_usage_fail(cmd, "unknown option -%c", optopt);
@@ -108,6 +134,25 @@ print_help(FILE *f, const struct ctl_cmd *cmd)
 }
 
 int
+ctl_run(struct ctl *c, const char *group, const struct ctl_cmd *cmd,
+	int argc, char **argv)
+{
+	struct ctl_audit *a;
+	int rc;
+
+	a = ctl_audit_begin(group, cmd, argc, argv);
+	/* an attempt the API refuses is recorded too */
+	rc = ctl_api_check(group, cmd, argc, argv);
+	optind = 0;	/* glibc: start a fresh scan */
+	if (rc == CTL_OK) {
+		rc = cmd->run(c, argc, argv);
+		if (api_refused)
+			rc = CTL_REFUSED;
+	}
+	return a != NULL ? ctl_audit_end(c, a, rc) : rc;
+}
+
+int
 ctl_dispatch(struct ctl *c, const char *group, const struct ctl_cmd *cmds,
 	     int argc, char **argv)
 {
@@ -124,20 +169,9 @@ ctl_dispatch(struct ctl *c, const char *group, const struct ctl_cmd *cmds,
 			ctl_cmd_usage(f, cmd);
 		return argc < 2 ? CTL_USAGE : CTL_OK;
 	}
-	for (cmd = cmds; cmd->name != NULL; cmd++) {
-		if (strcmp(cmd->name, argv[1]) != 0)
-			continue;
-		struct ctl_audit *a;
-		int rc;
-
-		a = ctl_audit_begin(group, cmd, argc - 1, argv + 1);
-		/* an attempt the API refuses is recorded too */
-		rc = ctl_api_check(group, cmd);
-		optind = 0;	/* glibc: start a fresh scan */
-		if (rc == CTL_OK)
-			rc = cmd->run(c, argc - 1, argv + 1);
-		return a != NULL ? ctl_audit_end(c, a, rc) : rc;
-	}
+	for (cmd = cmds; cmd->name != NULL; cmd++)
+		if (strcmp(cmd->name, argv[1]) == 0)
+			return ctl_run(c, group, cmd, argc - 1, argv + 1);
 	fflush(stdout);
 	fprintf(stderr, "avecctl: %s: unknown command; one of:\n", group);
 	for (cmd = cmds; cmd->name != NULL; cmd++)

@@ -2,12 +2,21 @@
  * admin.c - avecd's admin API: one avecctl command run on the appliance
  * for an administrator who is not at its console.
  *
- * The API has one verb: POST /v1/avecctl with the command line as
- * repeated "arg" form fields; the answer carries the command's exit
+ * The API has one verb: POST /v1/avecctl with a command and its arguments
+ * as repeated "arg" form fields; the answer carries the command's exit
  * status, its stderr and its stdout (provisioning/avecctl/api_client.c
  * is the client).  Every command exists once, in avecctl; avecd runs it
- * under the caller's scope, with the caller named for the audit trail,
- * and avecctl itself refuses what the API may not do (ctl_api_check).
+ * under the caller's scope, with the caller named for the audit trail.
+ *
+ * A caller names a command and that command's arguments, never one of
+ * avecctl's global options: the first arg must be a command word the API
+ * runs (api_commands below, checked here before anything is run), and
+ * avecctl is run as "avecctl -d STORE --ca-dir CA --api-child ARGS...",
+ * where --api-child ends its global options.  avecctl then refuses what
+ * the API may not do (provisioning/avecctl/audit.c, ctl_api_check): a
+ * global option anywhere, an option or argument that names a file, a
+ * change with a read token.  So the store and the CA are avecd's, the
+ * command never runs as an API client, and no path comes from a caller.
  *
  * Two doors.  The local socket (admin.socket, mode 0600) is served here,
  * in the engine: whoever can open it is an administrator of this machine,
@@ -39,10 +48,31 @@
 #include "avec/log.h"
 #include "avecd.h"
 #include "common/buf.h"
+#include "common/text.h"
 
 #define EXEC_TIMEOUT_MS	60000
 #define STDERR_MAX	(64u << 10)
 #define BODY_MAX	(32u << 10)
+
+/*
+ * The commands the admin API runs: avecctl's command words, less init,
+ * token and provision (the store, the CA and tokens are made on the
+ * appliance; avecctl refuses them under the API too).
+ */
+static const char *const api_commands[] = {
+	"account", "audit", "block", "ca", "device", "ent", "log", "nas",
+	"policy", "report", "settings", "status",
+	NULL,
+};
+
+static bool
+api_command(const char *word)
+{
+	for (size_t i = 0; api_commands[i] != NULL; i++)
+		if (strcmp(api_commands[i], word) == 0)
+			return true;
+	return false;
+}
 
 /* ---- running avecctl ---- */
 
@@ -69,6 +99,9 @@ child(const struct avecd_conf *c, char *const *args, unsigned nargs,
 	argv[k++] = (char *)c->store;
 	argv[k++] = (char *)"--ca-dir";
 	argv[k++] = (char *)c->ca_dir;
+	/* the end of avecctl's global options: what follows is the
+	 * command; for the API, the caller's (see the top of this file) */
+	argv[k++] = (char *)(scope != NULL ? "--api-child" : "--");
 	for (i = 0; i < nargs && i < AVECD_ADMIN_ARGS; i++)
 		argv[k++] = args[i];
 	argv[k] = NULL;
@@ -76,6 +109,40 @@ child(const struct avecd_conf *c, char *const *args, unsigned nargs,
 	fprintf(stderr, "avecd: cannot run %s: %s\n", c->admin_avecctl,
 		strerror(errno));
 	_exit(127);
+}
+
+/* The wire result (api_client.c): the exit status, @e (stderr), @o. */
+static void
+result(struct avec_buf *out, int ex, const struct avec_buf *e,
+       const struct avec_buf *o)
+{
+	avec_buf_printf(out, "avecctl-result 1\nexit %d\nstderr %zu\n", ex,
+			e->len);
+	avec_buf_append(out, e->data ? e->data : "", e->len);
+	avec_buf_append(out, o->data ? o->data : "", o->len);
+}
+
+/* A first arg that is not a command the API runs: refused, exit 3 (as
+ * avecctl refuses), nothing run. */
+static void
+refuse(struct avec_buf *out, const char *word, const char *actor,
+       const char *origin)
+{
+	struct avec_buf e = { 0 }, o = { 0 };
+	char safe[64];
+
+	avec_text_safe(word, safe, sizeof(safe));
+	avec_buf_printf(&e, "avecd: '%s' is not a command the admin API "
+			"runs: it takes a command (", safe);
+	for (size_t i = 0; api_commands[i] != NULL; i++)
+		avec_buf_printf(&e, "%s%s", i ? ", " : "", api_commands[i]);
+	avec_buf_puts(&e, ") and that command's arguments, never a global "
+		      "option\n");
+	result(out, 3, &e, &o);
+	/* the caller's words stay out of the log: they could be anything */
+	avec_info("admin API: %s from %s: refused, the first arg is not a "
+		  "command it runs", actor, origin);
+	avec_buf_free(&e);
 }
 
 int
@@ -90,6 +157,10 @@ avecd_admin_exec(const struct avecd_conf *c, char *const *args,
 	pid_t pid;
 	char chunk[4096];
 
+	if (scope != NULL && (nargs == 0 || !api_command(args[0]))) {
+		refuse(out, nargs > 0 ? args[0] : "", actor, origin);
+		return avec_buf_failed(out) ? -1 : 0;
+	}
 	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
 		goto fail;
 	if ((pid = fork()) < 0)
@@ -136,10 +207,7 @@ avecd_admin_exec(const struct avecd_conf *c, char *const *args,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	ex = WIFEXITED(status) ? WEXITSTATUS(status) : 4;
-	avec_buf_printf(out, "avecctl-result 1\nexit %d\nstderr %zu\n", ex,
-			e.len);
-	avec_buf_append(out, e.data ? e.data : "", e.len);
-	avec_buf_append(out, o.data ? o.data : "", o.len);
+	result(out, ex, &e, &o);
 	avec_info("admin API: %s ran \"%s%s%s\" from %s: exit %d", actor,
 		  nargs > 0 ? args[0] : "", nargs > 1 ? " " : "",
 		  nargs > 1 ? args[1] : "", origin, ex);

