@@ -89,6 +89,7 @@ help:
 	@echo "make demo       the whole appliance: ENT login on the portal, a device joins, is revoked"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_TIME seconds (60); make fuzz-replay"
 	@echo "make bench      rlm_avec against stock FreeRADIUS (files, rlm_sql): bench/results.json"
+	@echo "make stress     SIGTERM during an accounting burst, STRESS_N times (20) under load"
 	@echo "make image      the appliance image (build/image: root.img, disk.img, manifest; root)"
 	@echo "make image-test boot the image in qemu with simulated radios (root; ~3 min)"
 	@echo "make clean      remove build/"

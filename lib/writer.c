@@ -42,6 +42,18 @@
  *
  * It also runs one periodic job of its owner's (avec_writer_set_hook) on
  * this thread and connection, between batches and once more at stop.
+ *
+ * Two ways to stop.  avec_writer_stop drains: everything queued is
+ * written, then the writer is freed; its owner calls it once no caller is
+ * left (rlm_avec: from mod_detach, after FreeRADIUS joined its threads).
+ * avec_writer_halt is bounded and leaves the object in place: the batch
+ * being written finishes and its callers learn its outcome, every
+ * accounting record still queued is failed at once (not committed: no
+ * answer goes out and the NAS sends it again), touches are dropped, and
+ * every later call is refused; callers may still be racing in, so nothing
+ * is freed until avec_writer_stop.  rlm_avec halts the writer when
+ * FreeRADIUS has not reached mod_detach soon enough after SIGTERM
+ * (docs/freeradius-notes.md).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -101,7 +113,9 @@ struct avec_writer {
 	uint64_t enqueued_seq;		/* records accepted so far */
 	uint64_t done_seq;		/* records handled (written or failed) */
 	struct avec_writer_stats stats;
-	int stopping;
+	int stopping;			/* refuse records; drain, then end */
+	int halting;			/* ... or fail what is queued, and end */
+	bool joined;			/* the thread ended, the store is closed */
 	int flush_wanted;		/* avec_writer_flush() is waiting */
 	pthread_t thread;
 	avec_writer_hook hook;		/* see avec_writer_set_hook() */
@@ -313,6 +327,8 @@ fail_queued(struct avec_writer *w)
 {
 	unsigned i;
 
+	if (w->acct.count == 0 && w->touch.count == 0)
+		return;
 	for (i = 0; i < w->acct.count; i++) {
 		struct wrec *r = &w->acct.rec[(w->acct.head + i) & (w->acct.cap - 1)];
 
@@ -460,6 +476,11 @@ drain(void *arg)
 		       !touch_due(w))
 			if (pthread_cond_timedwait(&w->wake, &w->lock, &until) == ETIMEDOUT)
 				break;
+		if (w->halting) {	/* whatever is left is refused */
+			fail_queued(w);
+			pthread_cond_broadcast(&w->drained);
+			break;
+		}
 		run_hook(w, false);
 		if (w->acct.count == 0 && w->touch.count == 0) {
 			w->touch_drain = false;
@@ -579,17 +600,45 @@ avec_writer_set_hook(struct avec_writer *w, unsigned every_ms,
 	pthread_mutex_unlock(&w->lock);
 }
 
+/*
+ * Set the stop flags (@halt: fail what is queued rather than write it),
+ * wake the thread, wait for its end and close the store; once.  The
+ * caller is the writer's one owner (it never races another stop).
+ */
+static void
+end_thread(struct avec_writer *w, bool halt)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->joined) {
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
+	w->stopping = 1;
+	if (halt)
+		w->halting = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	avec_store_close(w->st);
+	pthread_mutex_lock(&w->lock);
+	w->st = NULL;
+	w->joined = true;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+avec_writer_halt(struct avec_writer *w)
+{
+	if (w != NULL)
+		end_thread(w, true);
+}
+
 void
 avec_writer_stop(struct avec_writer *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = 1;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	avec_store_close(w->st);
+	end_thread(w, false);
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->drained);
 	pthread_mutex_destroy(&w->lock);

@@ -19,7 +19,7 @@ $(UNIT_SAN): $(UNIT_SRCS:%.c=$(SAN)/obj/%.o) $(UNIT_EXTRA_SAN) $(LIBAVEC_SAN)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(UNIT_LIBS)
 
-.PHONY: unit integration
+.PHONY: unit integration stress
 # Each binary runs every suite in forked children; the runner reads Check's
 # summary line, so a failure names its suite, test and line.
 unit: $(UNIT) $(UNIT_SAN)
@@ -27,6 +27,13 @@ unit: $(UNIT) $(UNIT_SAN)
 
 integration: all
 	@bash tests/run.sh $(TESTS)
+
+# Not part of `make check`: FreeRADIUS stopped with SIGTERM in the middle
+# of an accounting burst, STRESS_N times (20), beside two busy loops
+# (tests/stress/sigterm.sh, docs/freeradius-notes.md).
+STRESS_N ?= 20
+stress: all
+	@STRESS_N=$(STRESS_N) bash tests/stress/sigterm.sh
 
 # The scripts that drive avecctl hardest run a second time with its
 # ASan+UBSan build.

@@ -40,8 +40,22 @@ struct avec_writer;
  */
 struct avec_writer *avec_writer_start(const char *path, unsigned capacity,
 				      unsigned flush_ms, struct avec_err *err);
-/* Drain what is queued, stop the thread, close the store. */
+/*
+ * Drain what is queued, stop the thread, close the store, and free the
+ * writer (after avec_writer_halt too).  No caller may still use it.
+ */
 void avec_writer_stop(struct avec_writer *w);
+/*
+ * avec_writer_halt - stop now, bounded: the batch being written finishes
+ * (its callers learn its outcome), every accounting record still queued
+ * is failed at once (AVEC_WRITER_FAILED: not committed), queued touches
+ * are dropped, the periodic job runs a last time, the thread ends and the
+ * store is closed.  From then on every call is refused (AVEC_WRITER_FULL,
+ * touches dropped), so callers still racing in are safe: the writer stays
+ * allocated until avec_writer_stop() frees it.  Idempotent; called by the
+ * writer's owner, never concurrently with avec_writer_stop().
+ */
+void avec_writer_halt(struct avec_writer *w);
 
 /*
  * Queue a last-seen update; never blocks.  A device already queued within

@@ -7,7 +7,7 @@
 # object links libavec in statically and hides its symbols: the server
 # sees one export, `rlm_avec`.
 
-RLM_AVEC_SRCS := plugins/rlm_avec/rlm_avec.c
+RLM_AVEC_SRCS := plugins/rlm_avec/rlm_avec.c plugins/rlm_avec/exit_guard.c
 RLM_AVEC_OBJS := $(RLM_AVEC_SRCS:%.c=$(BUILD)/obj/%.o)
 RLM_AVEC      := $(BUILD)/plugins/rlm_avec.so
 

@@ -49,9 +49,14 @@
  * reason code); or let an Access-Reject go out still carrying the
  * EAP-Success and keys of the Access-Accept it replaced.
  *
- * Memory: FreeRADIUS allocates and frees the instance structure; the index
- * and the writer are the only things this file frees itself (mod_detach,
- * which drains the writer first).  Every pair added
+ * Stopping: FreeRADIUS calls mod_detach once its request threads are
+ * joined.  FreeRADIUS 3.2.1 sometimes never gets there after SIGTERM (a
+ * thread of its own spins in its queue); exit_guard.c bounds that wait
+ * and is this file's only dealing with it (docs/freeradius-notes.md).
+ *
+ * Memory: FreeRADIUS allocates and frees the instance structure; the index,
+ * the writer and the exit guard are the only things this file frees itself
+ * (mod_detach, which ends the guard, then drains the writer).  Every pair added
  * to a request is talloc-parented to the list it joins (the reply packet,
  * or the request for control pairs), so the request frees it.
  *
@@ -84,6 +89,7 @@
 #include "avec/report.h"
 #include "avec/secret.h"
 #include "avec/writer.h"
+#include "exit_guard.h"
 
 #define AVEC_REFRESH_MIN	10	/* ms */
 #define AVEC_REFRESH_MAX	10000	/* ms */
@@ -122,6 +128,7 @@ typedef struct rlm_avec_t {
 	struct avec_auth_counter counts; /* outcomes (atomic, report.h) */
 	struct avec_index	*index;		/* NULL until instantiated */
 	struct avec_writer	*writer;	/* NULL until instantiated */
+	struct exit_guard	*guard;		/* NULL until instantiated */
 } rlm_avec_t;
 
 static const CONF_PARSER module_config[] = {
@@ -214,6 +221,12 @@ static void stats_log_totals(rlm_avec_t *inst)
 	     len ? line : " none");
 }
 
+/* The exit guard's last words, before it ends a stuck server (its thread). */
+static void stats_log_last(void *ctx)
+{
+	stats_log_totals(ctx);
+}
+
 /*
  * Check the settings once, at start-up, and open the index, then the
  * writer (its own read-write connection to the store).  A bad value
@@ -279,11 +292,22 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	memset(&inst->counts, 0, sizeof(inst->counts));
 	avec_writer_set_hook(inst->writer, inst->stats_interval * 1000,
 			     stats_flush, inst);
+	inst->guard = exit_guard_start(inst->writer, stats_log_last, inst);
+	if (!inst->guard) {
+		ERROR("rlm_avec: cannot start the exit guard (FreeRADIUS's "
+		      "main_config not found, or no thread)");
+		avec_writer_stop(inst->writer);
+		inst->writer = NULL;
+		avec_index_close(inst->index);
+		inst->index = NULL;
+		return -1;
+	}
 	return 0;
 }
 
 /*
- * Drains the writer (everything queued is committed), stops its thread,
+ * Ends the exit guard (the server got here), drains the writer (everything
+ * queued is committed, unless the guard halted it), stops its thread,
  * then the index's refresher; called once, at exit, after FreeRADIUS has
  * stopped its request threads.
  */
@@ -291,6 +315,8 @@ static int mod_detach(void *instance)
 {
 	rlm_avec_t *inst = instance;
 
+	exit_guard_stop(inst->guard);
+	inst->guard = NULL;
 	if (inst->writer) {
 		avec_writer_stop(inst->writer);	/* flushes the counts */
 		stats_log_totals(inst);

@@ -197,6 +197,42 @@ device_add() {
 	[ -n "${!i}" ]
 }
 
+# ---- accounting bursts --------------------------------------------------
+
+# acct_burst TAG SIGNAL [GONE_WAIT] : 2,000 Accounting-Request Starts
+# (Acct-Session-Id TAG-NNNNN), 100 in flight, to the running server
+# (R_PID), which gets SIGNAL after 1,000 acknowledgements (tests/lib/burst.py).
+# Sets BURST_SENT, BURST_ACKED (the acknowledged ids are in
+# $T_SCRATCH/acked-TAG), BURST_MS (the whole burst) and BURST_EXIT_MS (how
+# long the server took to exit after the signal; -1 if it had not within
+# GONE_WAIT seconds, default 10).  Leaves the server to the caller.
+# shellcheck disable=SC2034 # BURST_*: read by the caller
+acct_burst() {
+	local tag=$1 sig=$2 wait=${3:-10} t0 t1 res
+	t0=$(date +%s%N)
+	res=$(python3 "$AVEC_TOP/tests/lib/burst.py" "$R_HOST" "$R_ACCT_PORT" \
+		"$R_SECRET" 2000 100 "$tag" "$R_PID" "$sig" 1000 \
+		"$T_SCRATCH/acked-$tag" "$wait")
+	t1=$(date +%s%N)
+	BURST_MS=$(( (t1 - t0) / 1000000 ))
+	read -r _ BURST_SENT _ BURST_ACKED _ BURST_EXIT_MS <<<"$res"
+	BURST_SENT=${BURST_SENT:-0} BURST_ACKED=${BURST_ACKED:-0} BURST_EXIT_MS=${BURST_EXIT_MS:--1}
+}
+
+# acct_burst_tally TAG : once the server is stopped, compare the
+# acknowledged ids of acct_burst TAG with the store: sets BURST_STORED
+# (records of TAG in the store) and BURST_MISSING (acknowledged, not
+# stored: must be 0)
+# shellcheck disable=SC2034 # BURST_*: read by the caller
+acct_burst_tally() {
+	local tag=$1
+	sqlite3 -readonly "$R_DB" \
+		"SELECT acct_session_id FROM sessions WHERE acct_session_id LIKE '$tag-%'" \
+		| sort > "$T_SCRATCH/stored-$tag"
+	BURST_STORED=$(wc -l < "$T_SCRATCH/stored-$tag")
+	BURST_MISSING=$(sort "$T_SCRATCH/acked-$tag" | comm -23 - "$T_SCRATCH/stored-$tag" | wc -l)
+}
+
 # ---- eapol_test ---------------------------------------------------------
 
 # eapol_conf_ttls FILE USER SECRET / eapol_conf_peap FILE USER SECRET /

@@ -1,9 +1,14 @@
 /*
  * check_writer.c - the request path's writer: queued last-seen updates
  * reach the store, a full queue drops instead of blocking, accounting
- * never waits behind touches, and a stalled store is seen as such.
+ * never waits behind touches, a stalled store is seen as such, and a halt
+ * releases every caller waiting for a commit (the batch being written
+ * with its outcome, the rest with a failure) without a deadlock.
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -181,6 +186,180 @@ START_TEST(a_stalled_store_is_not_healthy)
 }
 END_TEST
 
+/* One accounting caller on its own thread, as a FreeRADIUS worker. */
+struct acct_call {
+	struct avec_writer *w;
+	struct avec_acct a;
+	unsigned wait_ms;
+	int rc;
+	pthread_t th;
+};
+
+static void *
+acct_call_run(void *arg)
+{
+	struct acct_call *c = arg;
+
+	c->rc = avec_writer_acct(c->w, &c->a, c->wait_ms);
+	return NULL;
+}
+
+static void
+acct_call_start(struct acct_call *c, struct avec_writer *w, const char *sid)
+{
+	memset(c, 0, sizeof(*c));
+	c->w = w;
+	c->a = interim(sid, "");
+	c->wait_ms = 30000;	/* far beyond the test: only a result ends it */
+	ck_assert_int_eq(pthread_create(&c->th, NULL, acct_call_run, c), 0);
+}
+
+/* Poll until @w has queued @n records (their callers wait on them). */
+static void
+wait_queued(struct avec_writer *w, uint64_t n)
+{
+	struct avec_writer_stats ws;
+	const struct timespec ms = { 0, 1000000 };
+
+	for (;;) {
+		avec_writer_stats(w, &ws);
+		if (ws.queued >= n)
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
+/* Ends the store's lock once the writer is halting (it then refuses). */
+struct unlocker {
+	struct avec_writer *w;
+	sqlite3 *lockdb;
+	pthread_t th;
+};
+
+static void *
+unlock_when_halting(void *arg)
+{
+	struct unlocker *u = arg;
+	const struct timespec ms = { 0, 1000000 };
+
+	/* healthy within a minute unless stopping: the halt has begun */
+	while (avec_writer_healthy(u->w, 60000))
+		nanosleep(&ms, NULL);
+	sqlite3_exec(u->lockdb, "ROLLBACK", 0, 0, 0);
+	return NULL;
+}
+
+static int
+sessions_stored(const char *sids)
+{
+	char sql[256];
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions "
+		 "WHERE acct_session_id IN (%s)", sids);
+	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+count_hook(struct avec_store *st, void *ctx)
+{
+	(void)st;
+	__atomic_add_fetch((int *)ctx, 1, __ATOMIC_RELAXED);
+}
+
+START_TEST(halt_releases_every_waiter)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct acct_call first, second, third;
+	struct avec_writer_stats ws;
+	struct timespec t0, t1;
+	struct avec_writer *w;
+	struct unlocker u;
+	struct avec_acct a;
+	struct avec_touch t;
+	int hooked = 0;
+
+	w = avec_writer_start(unit_path("avec.db"), 16, 10000, &err);
+	ck_assert_msg(w != NULL, "%s", err.msg);
+	avec_writer_set_hook(w, 3600000, count_hook, &hooked);
+	ck_assert_int_eq(sqlite3_open(unit_path("avec.db"), &u.lockdb), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(u.lockdb, "BEGIN IMMEDIATE", 0, 0, 0), SQLITE_OK);
+	/* the first is taken and its commit waits on the lock ... */
+	acct_call_start(&first, w, "h1");
+	wait_queued(w, 1);
+	while (!avec_writer_healthy(w, 0))	/* taken: none queued */
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	/* ... the two others wait in the queue behind it */
+	acct_call_start(&second, w, "h2");
+	acct_call_start(&third, w, "h3");
+	wait_queued(w, 3);
+
+	u.w = w;
+	ck_assert_int_eq(pthread_create(&u.th, NULL, unlock_when_halting, &u), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	avec_writer_halt(w);	/* returns once the first batch is settled */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(u.th, NULL);
+	pthread_join(first.th, NULL);
+	pthread_join(second.th, NULL);
+	pthread_join(third.th, NULL);
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 5);	/* one batch, no busy wait */
+
+	/* the batch being written finished and says so; the queued failed */
+	ck_assert_int_eq(first.rc, AVEC_WRITER_COMMITTED);
+	ck_assert_int_eq(second.rc, AVEC_WRITER_FAILED);
+	ck_assert_int_eq(third.rc, AVEC_WRITER_FAILED);
+	ck_assert_int_eq(sessions_stored("'h1'"), 1);
+	ck_assert_int_eq(sessions_stored("'h2', 'h3'"), 0);
+	ck_assert_int_eq(__atomic_load_n(&hooked, __ATOMIC_RELAXED), 1);
+	avec_writer_stats(w, &ws);
+	ck_assert_uint_eq(ws.acct_committed, 1);
+	ck_assert_uint_eq(ws.acct_failed, 2);
+
+	/* halted: callers still racing in are refused, not blocked */
+	a = interim("h4", "");
+	ck_assert_int_eq(avec_writer_acct(w, &a, 30000), AVEC_WRITER_FULL);
+	memset(&t, 0, sizeof(t));
+	t.device_id = 1;
+	ck_assert_int_eq(avec_writer_touch(w, &t), -1);
+	ck_assert(!avec_writer_healthy(w, 60000));
+	ck_assert_int_eq(avec_writer_flush(w), -1);	/* a batch failed */
+	avec_writer_halt(w);				/* again: nothing */
+	avec_writer_stop(w);
+	ck_assert_int_eq(sessions_stored("'h4'"), 0);
+	sqlite3_close(u.lockdb);
+	avec_store_close(st);
+}
+END_TEST
+
+START_TEST(stop_after_an_idle_halt)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	struct avec_writer *w;
+	struct avec_acct a;
+
+	w = avec_writer_start(unit_path("avec.db"), 16, 10, &err);
+	ck_assert_msg(w != NULL, "%s", err.msg);
+	a = interim("i1", "");
+	ck_assert_int_eq(avec_writer_acct(w, &a, 5000), AVEC_WRITER_COMMITTED);
+	avec_writer_halt(w);
+	ck_assert_int_eq(avec_writer_flush(w), 0);	/* nothing failed */
+	avec_writer_stop(w);
+	ck_assert_int_eq(sessions_stored("'i1'"), 1);
+	avec_store_close(st);
+}
+END_TEST
+
 START_TEST(start_refuses_a_missing_store)
 {
 	struct avec_err err = { "" };
@@ -202,6 +381,8 @@ writer_suite(void)
 	tcase_add_test(tc, start_refuses_a_missing_store);
 	tcase_add_test(tc, accounting_does_not_wait_for_touches);
 	tcase_add_test(tc, a_stalled_store_is_not_healthy);
+	tcase_add_test(tc, halt_releases_every_waiter);
+	tcase_add_test(tc, stop_after_an_idle_halt);
 	suite_add_tcase(s, tc);
 	return s;
 }
