@@ -232,6 +232,14 @@ unsigned avecd_admin_args(char *body, char **args, unsigned max);
 int avecd_admin_socket_start(const struct avecd_conf *c);
 void avecd_admin_socket_stop(void);
 
+/*
+ * redirect.c: where a request may send the browser back to.  Returns @s
+ * itself when it is a plain local path ("/devices", "/devices?x=1"), else
+ * the constant "/"; never allocates (nothing to free).  @s is the value as
+ * received, already percent-decoded once by libmicrohttpd.
+ */
+const char *avecd_local_path(const char *s);
+
 /* set by the signal handlers */
 extern volatile int avecd_stop;
 

@@ -12,7 +12,8 @@
  * This file owns the checks in front of every state change: a session
  * for anything personal, the form's CSRF token and Origin on every POST,
  * the login nonce that binds a CAS ticket to the browser that asked for
- * it, the rate limit on logins, local-only redirect targets.  It never
+ * it, the rate limits on logins and on the admin API, local-only
+ * redirect targets (redirect.c, the one rule for them).  It never
  * logs a ticket, a token, a cookie or a secret.
  */
 #include <inttypes.h>
@@ -841,21 +842,11 @@ ca_cert(struct req *r, bool pem)
 	return ret;
 }
 
-/* A local path to go back to: "/..." but not "//host" or "/\host". */
-static const char *
-local_path(const char *s)
-{
-	if (s == NULL || s[0] != '/' || s[1] == '/' || s[1] == '\\' ||
-	    strpbrk(s, "\r\n\\") != NULL || strlen(s) > 200)
-		return "/";
-	return s;
-}
-
 static enum MHD_Result
 set_lang(struct req *r)
 {
 	const char *l = req_arg(r, "l");
-	const char *next = local_path(req_arg(r, "next"));
+	const char *next = avecd_local_path(req_arg(r, "next"));
 
 	return respond_redirect(r, 303, next, l && strcmp(l, "en") == 0
 		? "avec_lang=en; Path=/; Secure; SameSite=Lax; Max-Age=31536000"

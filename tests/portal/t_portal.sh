@@ -181,6 +181,22 @@ for next in //evil.example 'https://evil.example/' '/\evil.example' '%2F%2Fevil.
 	check "no open redirect through next=$next" \
 		[ "$(pcurl -o /dev/null -w '%{redirect_url}' "$P_URL/lang?l=en&next=$next")" = "$P_URL/" ]
 done
+# location NEXT : the exact Location header /lang?next=NEXT answers with
+location() {
+	pcurl -D - -o /dev/null "$P_URL/lang?l=en&next=$1" |
+		sed -n 's/^[Ll]ocation: //p' | sed 's/\r$//'
+}
+check "the Location of a local path is that path" [ "$(location /devices/ready)" = /devices/ready ]
+# browsers drop tab, CR, LF from a URL and read "\" as "/": each of these
+# would be //evil.example, another site; so would their encoded forms
+for next in /%09/evil.example /%0b/evil.example /%0B/evil.example /%0a/evil.example \
+	/%0d%0a/evil.example %09//evil.example /%0c/evil.example /%01/evil.example \
+	/%1f/evil.example /%7f/evil.example /%5c/evil.example /%5C%5Cevil.example \
+	/%2F/evil.example /%252F/evil.example /%2509/evil.example /%250b/evil.example \
+	/%25252F/evil.example '/%E2%80%8B/evil.example' '/%EF%BC%8F/evil.example' \
+	'http:evil.example' 'javascript:alert(1)' '/devices%0d%0aSet-Cookie:%20x=1'; do
+	check "no open redirect through next=$next (Location: /)" [ "$(location "$next")" = / ]
+done
 check "an unknown page is 404" [ "$(pcurl -o /dev/null -w '%{http_code}' "$P_URL/nope")" = 404 ]
 check "a wrong method is 405" \
 	[ "$(pcurl -b "$J1" -X PUT -o /dev/null -w '%{http_code}' "$P_URL/devices")" = 405 ]
