@@ -298,7 +298,7 @@ session_drop(struct portal *p, const char *sid)
 /* ---- rate limits and the captive registry ---- */
 
 bool
-rate_allow(struct portal *p, const char *addr)
+rate_allow(struct portal *p, enum rate_door door, const char *addr)
 {
 	int64_t now = (int64_t)time(NULL);
 	struct rate *e = NULL, *oldest = NULL;
@@ -309,7 +309,7 @@ rate_allow(struct portal *p, const char *addr)
 	for (i = 0; i < RATE_MAX; i++) {
 		struct rate *x = &p->rates[i];
 
-		if (strcmp(x->addr, addr) == 0) {
+		if (x->door == door && strcmp(x->addr, addr) == 0) {
 			e = x;
 			break;
 		}
@@ -319,6 +319,7 @@ rate_allow(struct portal *p, const char *addr)
 	if (e == NULL) {
 		e = oldest;
 		snprintf(e->addr, sizeof(e->addr), "%s", addr);
+		e->door = door;
 		e->tokens = p->c->login_burst;
 		e->at = now;
 	}

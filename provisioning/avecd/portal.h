@@ -73,8 +73,14 @@ struct pending {
 	unsigned nfiles;
 };
 
+/* The doors that guess secrets, each with its own bucket per address: a
+ * class logging in behind one NAT address must not lock the administrators
+ * out of the admin API, nor token guessing lock the pupils out. */
+enum rate_door { RATE_LOGIN = 0, RATE_ADMIN };
+
 struct rate {
 	char addr[48];
+	enum rate_door door;
 	double tokens;
 	int64_t at;
 };
@@ -145,7 +151,8 @@ enum MHD_Result respond_data(struct req *r, unsigned status,
 struct session *session_new(struct portal *p, const char *principal,
 			    const char *display_name, int32_t role);
 void session_drop(struct portal *p, const char *sid);
-bool rate_allow(struct portal *p, const char *addr);
+/* One attempt at @door from @addr: false when its bucket is empty. */
+bool rate_allow(struct portal *p, enum rate_door door, const char *addr);
 void registered_add(struct portal *p, const char *addr);
 bool registered_has(struct portal *p, const char *addr);
 

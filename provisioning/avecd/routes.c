@@ -258,7 +258,7 @@ do_callback(struct req *r)
 	enum avec_cas_result res;
 	int verdict;
 
-	if (!rate_allow(r->p, r->addr))
+	if (!rate_allow(r->p, RATE_LOGIN, r->addr))
 		return message(r, 429, T(r, "Trop de tentatives",
 					 "Too many attempts"),
 			       T(r, "Trop de connexions depuis cet appareil. "
@@ -1005,8 +1005,8 @@ route_admin(struct req *r)
 
 	if (strcmp(r->method, "POST") != 0 || strcmp(r->url, "/v1/avecctl") != 0)
 		return admin_text(r, 404, "no such API call\n");
-	/* token guessing costs the same budget as logins */
-	if (!rate_allow(r->p, r->addr))
+	/* token guessing has a bucket of its own, sized like the logins' */
+	if (!rate_allow(r->p, RATE_ADMIN, r->addr))
 		return admin_text(r, 429, "too many attempts\n");
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
 	    strlen(auth + 7) >= sizeof(m->token))

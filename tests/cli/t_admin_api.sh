@@ -105,4 +105,8 @@ for _ in $(seq 1 30); do
 		-H 'Authorization: Bearer avt_guess' -d arg=policy "$P_ADMIN/v1/avecctl")"
 done
 check "guessing tokens is cut off (429)" grep -q 429 <<<"$codes"
+# logins have a bucket of their own: the admin API's being empty does not
+# refuse a pupil's login from the same address (400 here: no login nonce)
+code=$(curl -s --cacert "$P_CA_FILE" -o /dev/null -w '%{http_code}' "$P_URL/cas?n=x&ticket=ST-1-x")
+check "... and logins from that address are still answered (400, not 429)" [ "$code" = 400 ]
 finish
