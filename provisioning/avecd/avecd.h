@@ -47,6 +47,8 @@ struct avecd_conf {
 	char support_url[AVECD_URL_MAX];
 	char support_email[AVECD_NAME_MAX];
 	uint32_t client_timeout;		/* seconds a quiet client is kept */
+	uint32_t request_timeout;		/* seconds for a request's headers
+						 * and body, in all */
 	uint32_t login_burst;			/* logins in a row per address */
 	uint32_t login_refill;			/* seconds per login regained */
 	/* cas */
