@@ -10,10 +10,25 @@
  * own one subject each (accounts, policies, devices, the index's bulk
  * reads); none builds SQL text from data, none logs, and none returns with
  * a transaction open, whatever the path.
+ *
+ * The store holds password hashes, PSK keys and pupils' personal data, so
+ * this file also owns its permissions, whatever the umask of whoever
+ * makes it (store_make_private): a missing directory is made 0750, a new
+ * store file 0640 (made here, empty, before SQLite opens it; SQLite gives
+ * its -wal and -shm files the main file's mode when it creates them), and
+ * an existing store loses any permission for others.  Group permissions
+ * of existing files, and the mode of an existing directory, are left
+ * alone: the appliance gives FreeRADIUS's group write access on purpose,
+ * and a directory may be shared (avecctl init warns when others may write
+ * in it).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -207,6 +222,86 @@ migrate(struct avec_store *st, struct avec_err *err)
 	return rc;
 }
 
+/* Make each missing directory of @dir (modified, restored), mode 0750. */
+static int
+make_dirs(char *dir)
+{
+	char *s;
+
+	for (s = dir + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (s[-1] != '/') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+				*s = c;
+				return -1;
+			}
+			*s = c;
+		}
+		if (*s == '\0')
+			return 0;
+	}
+}
+
+/* Take away any permission for others from @path, a file of ours. */
+static int
+no_others(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
+	    (sb.st_mode & S_IRWXO) == 0)
+		return 0;
+	return chmod(path, sb.st_mode & 07770);
+}
+
+/*
+ * Before a store is opened with AVEC_STORE_CREATE: its directory made if
+ * missing (0750), the file made if missing (0640 at most, never wider
+ * than the umask allows either), and an existing file's (and its -wal's
+ * and -shm's) permissions for others removed.
+ */
+static int
+store_make_private(const char *path, struct avec_err *err)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char buf[4096];
+	char *slash;
+	unsigned i;
+	int fd;
+
+	if (strlen(path) + 5 > sizeof(buf))
+		return avec_err_set(err, "store %s: path too long", path);
+	snprintf(buf, sizeof(buf), "%s", path);
+	if ((slash = strrchr(buf, '/')) != NULL && slash != buf) {
+		*slash = '\0';
+		if (make_dirs(buf) < 0)
+			return avec_err_set(err, "store %s: cannot make its "
+					    "directory %s: %s", path, buf,
+					    strerror(errno));
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0640);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
+		return avec_err_set(err, "store %s: cannot create: %s", path,
+				    strerror(errno));
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", path, sfx[i]);
+		if (no_others(buf) < 0)
+			return avec_err_set(err, "store %s: cannot make it "
+					    "private: %s", buf,
+					    strerror(errno));
+	}
+	return 0;
+}
+
 struct avec_store *
 avec_store_open(const char *path, int flags, struct avec_err *err)
 {
@@ -221,6 +316,9 @@ avec_store_open(const char *path, int flags, struct avec_err *err)
 	}
 	st->readonly = !!(flags & AVEC_STORE_READONLY);
 	st->data_version = -1;
+	if (!st->readonly && (flags & AVEC_STORE_CREATE) &&
+	    store_make_private(path, err) < 0)
+		goto fail;
 	oflags = SQLITE_OPEN_NOMUTEX;
 	if (st->readonly)
 		oflags |= SQLITE_OPEN_READONLY;

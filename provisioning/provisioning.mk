@@ -105,7 +105,8 @@ AVECD_SRCS := provisioning/avecd/main.c provisioning/avecd/conf.c \
 	provisioning/avecd/msg.c provisioning/avecd/engine.c \
 	provisioning/avecd/portal.c provisioning/avecd/routes.c \
 	provisioning/avecd/pages.c provisioning/avecd/admin.c \
-	provisioning/avecd/schedule.c provisioning/avecd/priv.c
+	provisioning/avecd/schedule.c provisioning/avecd/priv.c \
+	provisioning/avecd/redirect.c
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 AVECD     := $(BUILD)/bin/avecd
 AVECD_SAN := $(SAN)/bin/avecd
@@ -131,8 +132,11 @@ avecd: $(AVECD)
 avecd-san: $(AVECD_SAN)
 ALL += $(AVECD)
 
-# The unit suite checks the portal-engine wire (tests/unit/check_avecd.c).
-UNIT_EXTRA     += $(BUILD)/obj/provisioning/avecd/msg.o
-UNIT_EXTRA_SAN += $(SAN)/obj/provisioning/avecd/msg.o
+# The unit suite checks the portal-engine wire and the redirect rule
+# (tests/unit/check_avecd.c).
+UNIT_EXTRA     += $(BUILD)/obj/provisioning/avecd/msg.o \
+	$(BUILD)/obj/provisioning/avecd/redirect.o
+UNIT_EXTRA_SAN += $(SAN)/obj/provisioning/avecd/msg.o \
+	$(SAN)/obj/provisioning/avecd/redirect.o
 $(BUILD)/obj/tests/unit/check_avecd.o $(SAN)/obj/tests/unit/check_avecd.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS) $(LIBXML_CFLAGS)

@@ -365,7 +365,8 @@ avecd_admin_socket_start(const struct avecd_conf *c)
 {
 	struct sockaddr_un sa;
 	struct stat sb;
-	int fd;
+	mode_t old_mask;
+	int fd, rc;
 
 	if (c->admin_socket[0] == '\0')
 		return 0;
@@ -386,8 +387,13 @@ avecd_admin_socket_start(const struct avecd_conf *c)
 		unlink(c->admin_socket);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(c->admin_socket, 0600) < 0 || listen(fd, 16) < 0) {
+	/* made 0600 by bind itself, whatever the umask: never another mode,
+	 * not even between a bind and a chmod (the engine has one thread
+	 * here, so the umask changes for nobody else) */
+	old_mask = umask(0177);
+	rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc < 0 || listen(fd, 16) < 0) {
 		avec_err_log("admin.socket %s: %s", c->admin_socket,
 			     strerror(errno));
 		if (fd >= 0)

@@ -47,6 +47,8 @@ struct avecd_conf {
 	char support_url[AVECD_URL_MAX];
 	char support_email[AVECD_NAME_MAX];
 	uint32_t client_timeout;		/* seconds a quiet client is kept */
+	uint32_t request_timeout;		/* seconds for a request's headers
+						 * and body, in all */
 	uint32_t login_burst;			/* logins in a row per address */
 	uint32_t login_refill;			/* seconds per login regained */
 	/* cas */
@@ -236,6 +238,14 @@ unsigned avecd_admin_args(char *body, char **args, unsigned max);
 /* The engine's local admin socket (admin.socket); 0 when none is set. */
 int avecd_admin_socket_start(const struct avecd_conf *c);
 void avecd_admin_socket_stop(void);
+
+/*
+ * redirect.c: where a request may send the browser back to.  Returns @s
+ * itself when it is a plain local path ("/devices", "/devices?x=1"), else
+ * the constant "/"; never allocates (nothing to free).  @s is the value as
+ * received, already percent-decoded once by libmicrohttpd.
+ */
+const char *avecd_local_path(const char *s);
 
 /* set by the signal handlers */
 extern volatile int avecd_stop;

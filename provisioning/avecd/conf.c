@@ -88,6 +88,7 @@ static const struct key keys[] = {
 	{ "cas", "allow_http", K_BOOL, offsetof(struct avecd_conf, cas_allow_http), sizeof(bool), false, 0, 0 },
 	{ "cas", "timeout_ms", K_UINT, offsetof(struct avecd_conf, cas_timeout_ms), sizeof(uint32_t), false, 100, 60000 },
 	{ "portal", "client_timeout", K_UINT, offsetof(struct avecd_conf, client_timeout), sizeof(uint32_t), false, 2, 300 },
+	{ "portal", "request_timeout", K_UINT, offsetof(struct avecd_conf, request_timeout), sizeof(uint32_t), false, 2, 600 },
 	{ "portal", "login_burst", K_UINT, offsetof(struct avecd_conf, login_burst), sizeof(uint32_t), false, 1, 10000 },
 	{ "portal", "login_refill", K_UINT, offsetof(struct avecd_conf, login_refill), sizeof(uint32_t), false, 1, 3600 },
 	MAPS("role", role),
@@ -284,6 +285,7 @@ defaults(struct avecd_conf *c, const char *path)
 	snprintf(c->ent_import_at, sizeof(c->ent_import_at), "05:00");
 	c->login_burst = 10;
 	c->client_timeout = 15;
+	c->request_timeout = 30;
 	c->login_refill = 6;
 	c->method = AVEC_CRED_TLS;
 	avec_cas_map_default(&c->cas_map);

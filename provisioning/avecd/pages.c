@@ -71,7 +71,8 @@ page_begin(struct req *r, struct avec_buf *b, const char *title)
 	avec_buf_xml(b, r->p->c->school_name);
 	avec_buf_puts(b, " · Wi-Fi</span><span>");
 	avec_buf_printf(b, "<a href=\"/lang?l=%s&amp;next=", other);
-	avec_buf_xml(b, r->url ? r->url : "/");
+	/* the same rule /lang applies: a strange URL is not echoed back */
+	avec_buf_xml(b, avecd_local_path(r->url));
 	avec_buf_printf(b, "\" lang=\"%s\">%s</a>", other,
 			r->lang == LANG_EN ? "Français" : "English");
 	avec_buf_puts(b, "</span></header><main>");

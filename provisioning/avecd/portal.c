@@ -6,9 +6,17 @@
  * It owns the process's life (bind, load the TLS pair, drop privileges,
  * serve, stop), the plumbing every route uses (arguments, form fields,
  * cookies, responses with their security headers), and the state tables:
- * sessions, pending downloads, per-address login rate limits, and the
- * addresses that just registered a device (for the probes).  The routes
- * themselves are routes.c; the HTML is pages.c.
+ * sessions, pending downloads, per-address rate limits (one bucket per
+ * door: logins, admin API), and the addresses that just registered a
+ * device (for the probes).  The routes themselves are routes.c; the HTML
+ * is pages.c.
+ *
+ * It also bounds what a client may hold.  libmicrohttpd drops a client
+ * that stays silent for client_timeout, and keeps at most 32 connections
+ * per address on each door; a client that trickles (one byte a second)
+ * is never silent, so every connection is tracked from its accept, and a
+ * request whose headers and body are not all in after request_timeout
+ * seconds has its socket shut down by the main loop (deadline_sweep).
  *
  * It must never hold the CA key or open the store: whatever needs them is
  * a message to the engine (portal_engine_call).  Every response carries
@@ -298,7 +306,7 @@ session_drop(struct portal *p, const char *sid)
 /* ---- rate limits and the captive registry ---- */
 
 bool
-rate_allow(struct portal *p, const char *addr)
+rate_allow(struct portal *p, enum rate_door door, const char *addr)
 {
 	int64_t now = (int64_t)time(NULL);
 	struct rate *e = NULL, *oldest = NULL;
@@ -309,7 +317,7 @@ rate_allow(struct portal *p, const char *addr)
 	for (i = 0; i < RATE_MAX; i++) {
 		struct rate *x = &p->rates[i];
 
-		if (strcmp(x->addr, addr) == 0) {
+		if (x->door == door && strcmp(x->addr, addr) == 0) {
 			e = x;
 			break;
 		}
@@ -319,6 +327,7 @@ rate_allow(struct portal *p, const char *addr)
 	if (e == NULL) {
 		e = oldest;
 		snprintf(e->addr, sizeof(e->addr), "%s", addr);
+		e->door = door;
 		e->tokens = p->c->login_burst;
 		e->at = now;
 	}
@@ -369,6 +378,128 @@ registered_has(struct portal *p, const char *addr)
 			p->registered[i].until > now;
 	pthread_mutex_unlock(&p->lock);
 	return found;
+}
+
+/* ---- the request deadline ---- */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void client_addr(struct MHD_Connection *conn, char *out, size_t len);
+
+/* The connection's tracker, made at accept (NULL for the test daemons). */
+static struct conn_track *
+track_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* MHD's notify-connection callback: a tracker per open connection.  MHD
+ * calls it with CLOSED before it closes the socket, so the sweep, which
+ * holds conn_lock, never shuts down a descriptor already reused. */
+static void
+conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+	    enum MHD_ConnectionNotificationCode code)
+{
+	struct portal *p = cls;
+	struct conn_track *t = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL)
+			return;
+		if ((t = calloc(1, sizeof(*t))) == NULL) {
+			/* no deadline without a tracker: not kept at all */
+			shutdown(ci->connect_fd, SHUT_RDWR);
+			return;
+		}
+		t->fd = ci->connect_fd;
+		client_addr(conn, t->addr, sizeof(t->addr));
+		pthread_mutex_lock(&p->conn_lock);
+		t->since_ms = now_ms();
+		t->next = p->conns;
+		if (p->conns != NULL)
+			p->conns->prev = t;
+		p->conns = t;
+		pthread_mutex_unlock(&p->conn_lock);
+		*socket_context = t;
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED || t == NULL)
+		return;
+	pthread_mutex_lock(&p->conn_lock);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		p->conns = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&p->conn_lock);
+	free(t);
+	*socket_context = NULL;
+}
+
+/* Is the request on @t past its deadline (or already cut)? */
+static bool
+past_deadline(struct portal *p, struct conn_track *t)
+{
+	bool late;
+
+	if (t == NULL)
+		return false;
+	pthread_mutex_lock(&p->conn_lock);
+	late = t->cut || (!t->answering && now_ms() - t->since_ms >
+			  (int64_t)p->c->request_timeout * 1000);
+	pthread_mutex_unlock(&p->conn_lock);
+	return late;
+}
+
+/* The request on @t is all in (true: no deadline while it is answered),
+ * or answered (false: the next request's clock starts now). */
+static void
+track_answering(struct portal *p, struct conn_track *t, bool answering)
+{
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&p->conn_lock);
+	t->answering = answering;
+	if (!answering)
+		t->since_ms = now_ms();
+	pthread_mutex_unlock(&p->conn_lock);
+}
+
+/*
+ * Every second, from the main loop: shut down the socket of each request
+ * that is not all in after request_timeout seconds.  libmicrohttpd sees
+ * the socket end, and closes and frees the connection in its own thread.
+ */
+static void
+deadline_sweep(struct portal *p)
+{
+	int64_t now = now_ms(), limit = (int64_t)p->c->request_timeout * 1000;
+	struct conn_track *t;
+
+	pthread_mutex_lock(&p->conn_lock);
+	for (t = p->conns; t != NULL; t = t->next) {
+		if (t->answering || t->cut || now - t->since_ms <= limit)
+			continue;
+		t->cut = true;
+		shutdown(t->fd, SHUT_RDWR);
+		avec_warn("a client at %s did not send its request within "
+			  "%u s: dropped", t->addr, p->c->request_timeout);
+	}
+	pthread_mutex_unlock(&p->conn_lock);
 }
 
 /* ---- the servers ---- */
@@ -427,9 +558,13 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		r->p = d->p;
 		r->conn = conn;
 		r->https = https;
+		r->track = track_of(conn);
 		*con_cls = r;
-		return MHD_YES;
+		/* headers that took too long: closed, not answered */
+		return past_deadline(r->p, r->track) ? MHD_NO : MHD_YES;
 	}
+	if (past_deadline(r->p, r->track))
+		return MHD_NO;		/* and so is a body */
 	if (*upload_size > 0) {
 		if (r->body.len + *upload_size > BODY_MAX)
 			r->too_big = true;
@@ -438,6 +573,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	track_answering(r->p, r->track, true);
 	r->method = method;
 	r->url = url;
 	client_addr(conn, r->addr, sizeof(r->addr));
@@ -468,9 +604,11 @@ static void
 completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	  enum MHD_RequestTerminationCode toe)
 {
+	struct portal *p = cls;
 	struct req *r = *con_cls;
 
-	(void)cls; (void)conn; (void)toe;
+	(void)toe;
+	track_answering(p, track_of(conn), false);
 	if (r != NULL) {
 		avec_buf_free(&r->body);
 		free(r);
@@ -545,6 +683,7 @@ start(struct portal *p, const char *listen, enum door door)
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->c->client_timeout,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 			MHD_OPTION_NOTIFY_COMPLETED, completed, p,
+			MHD_OPTION_NOTIFY_CONNECTION, conn_notify, p,
 			https ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 			p->cert_pem,
 			MHD_OPTION_HTTPS_MEM_KEY, p->key_pem,
@@ -583,6 +722,7 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 	p->c = c;
 	p->engine_fd = fd;
 	pthread_mutex_init(&p->engine_lock, NULL);
+	pthread_mutex_init(&p->conn_lock, NULL);
 	pthread_mutex_init(&p->lock, NULL);
 	/* the CAS origin: scheme://host[:port] of the CAS URL */
 	slash = strchr(c->cas_url + (strncmp(c->cas_url, "https", 5) == 0 ? 8 : 7), '/');
@@ -658,6 +798,7 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 			avec_err_log("the engine went away: stopping");
 			break;
 		}
+		deadline_sweep(p);
 	}
 	rc = 0;
 out:

@@ -73,10 +73,32 @@ struct pending {
 	unsigned nfiles;
 };
 
+/* The doors that guess secrets, each with its own bucket per address: a
+ * class logging in behind one NAT address must not lock the administrators
+ * out of the admin API, nor token guessing lock the pupils out. */
+enum rate_door { RATE_LOGIN = 0, RATE_ADMIN };
+
 struct rate {
 	char addr[48];
+	enum rate_door door;
 	double tokens;
 	int64_t at;
+};
+
+/*
+ * One open connection of any door, made at accept by MHD's
+ * notify-connection callback and freed when MHD closes it: the request
+ * deadline (portal.request_timeout) runs from @since_ms (the accept, or
+ * the end of the previous answer on a kept-alive connection) until the
+ * request's headers and body are all in.  Guarded by portal.conn_lock.
+ */
+struct conn_track {
+	struct conn_track *prev, *next;
+	int fd;				/* MHD's; only ever shut down here */
+	int64_t since_ms;		/* CLOCK_MONOTONIC */
+	bool answering;			/* all in: no deadline until answered */
+	bool cut;			/* shut down by the deadline */
+	char addr[48];
 };
 
 struct registered {
@@ -98,6 +120,8 @@ struct portal {
 	struct portal_door doors[DOOR__COUNT];
 	int engine_fd;
 	pthread_mutex_t engine_lock;
+	pthread_mutex_t conn_lock;	/* conns and what they point to */
+	struct conn_track *conns;	/* every open connection */
 	pthread_mutex_t lock;		/* everything below */
 	struct session sessions[SESSIONS_MAX];
 	struct pending pending[PENDING_MAX];
@@ -121,6 +145,7 @@ struct req {
 	struct session *s;		/* copy in sess when logged in */
 	struct session sess;
 	struct avec_buf body;		/* POST body */
+	struct conn_track *track;	/* its connection's; NULL in tests */
 	bool too_big;
 	bool https;
 };
@@ -145,7 +170,8 @@ enum MHD_Result respond_data(struct req *r, unsigned status,
 struct session *session_new(struct portal *p, const char *principal,
 			    const char *display_name, int32_t role);
 void session_drop(struct portal *p, const char *sid);
-bool rate_allow(struct portal *p, const char *addr);
+/* One attempt at @door from @addr: false when its bucket is empty. */
+bool rate_allow(struct portal *p, enum rate_door door, const char *addr);
 void registered_add(struct portal *p, const char *addr);
 bool registered_has(struct portal *p, const char *addr);
 

@@ -12,7 +12,8 @@
  * This file owns the checks in front of every state change: a session
  * for anything personal, the form's CSRF token and Origin on every POST,
  * the login nonce that binds a CAS ticket to the browser that asked for
- * it, the rate limit on logins, local-only redirect targets.  It never
+ * it, the rate limits on logins and on the admin API, local-only
+ * redirect targets (redirect.c, the one rule for them).  It never
  * logs a ticket, a token, a cookie or a secret.
  */
 #include <inttypes.h>
@@ -257,7 +258,7 @@ do_callback(struct req *r)
 	enum avec_cas_result res;
 	int verdict;
 
-	if (!rate_allow(r->p, r->addr))
+	if (!rate_allow(r->p, RATE_LOGIN, r->addr))
 		return message(r, 429, T(r, "Trop de tentatives",
 					 "Too many attempts"),
 			       T(r, "Trop de connexions depuis cet appareil. "
@@ -841,21 +842,11 @@ ca_cert(struct req *r, bool pem)
 	return ret;
 }
 
-/* A local path to go back to: "/..." but not "//host" or "/\host". */
-static const char *
-local_path(const char *s)
-{
-	if (s == NULL || s[0] != '/' || s[1] == '/' || s[1] == '\\' ||
-	    strpbrk(s, "\r\n\\") != NULL || strlen(s) > 200)
-		return "/";
-	return s;
-}
-
 static enum MHD_Result
 set_lang(struct req *r)
 {
 	const char *l = req_arg(r, "l");
-	const char *next = local_path(req_arg(r, "next"));
+	const char *next = avecd_local_path(req_arg(r, "next"));
 
 	return respond_redirect(r, 303, next, l && strcmp(l, "en") == 0
 		? "avec_lang=en; Path=/; Secure; SameSite=Lax; Max-Age=31536000"
@@ -1014,8 +1005,8 @@ route_admin(struct req *r)
 
 	if (strcmp(r->method, "POST") != 0 || strcmp(r->url, "/v1/avecctl") != 0)
 		return admin_text(r, 404, "no such API call\n");
-	/* token guessing costs the same budget as logins */
-	if (!rate_allow(r->p, r->addr))
+	/* token guessing has a bucket of its own, sized like the logins' */
+	if (!rate_allow(r->p, RATE_ADMIN, r->addr))
 		return admin_text(r, 429, "too many attempts\n");
 	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
 	    strlen(auth + 7) >= sizeof(m->token))

@@ -4,21 +4,54 @@
 # tokens (hashed in the store, scoped read or write), the audit trail of
 # what came through it, and what it refuses: bad, revoked or missing
 # tokens, changes with a read token, commands that touch the appliance's
-# files, avecctl's global options and path options sent as arguments (the
-# argument injections of issue 13: another store, the engine's child as
-# an API client), token guessing.
+# files, avecctl's global options and path options sent as arguments
+# (another store, the engine's child as an API client), token guessing
+# (with a bucket of its own, apart from logins').  The admin socket's mode
+# is read the moment bind() made it, by a small LD_PRELOAD library built
+# here (bind_mode.so), not only after start-up.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/radius.sh"
 . "$(dirname "$0")/../lib/cas.sh"
 . "$(dirname "$0")/../lib/portal.sh"
-need curl jq sqlite3
+need curl jq sqlite3 cc
 radius_setup
 # no CAS server is needed here: nothing logs in through the portal
 CAS_URL=https://127.0.0.1:9/cas
 CAS_CA_FILE=$R_CA/ca.pem
 avecctl policy set student --vlan 20 --max-devices 3 --creds tls,ttls >/dev/null
 avecctl account add F1abc --role student >/dev/null
-P_LOGIN_BURST=20 portal_start || { fail "avecd starts"; finish; }
+# bind_mode.so: after each bind() of a Unix socket, its path's mode
+cat > "$T_SCRATCH/bind_mode.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+int bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int (*real)(int, const struct sockaddr *, socklen_t) =
+		(int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "bind");
+	const char *log = getenv("AVEC_T_BIND_LOG");
+	const char *path = ((const struct sockaddr_un *)(const void *)sa)->sun_path;
+	int rc = real(fd, sa, len);
+	struct stat sb;
+	FILE *f;
+
+	if (rc == 0 && log != NULL && sa->sa_family == AF_UNIX && path[0] != '\0' &&
+	    lstat(path, &sb) == 0 && (f = fopen(log, "a")) != NULL) {
+		fprintf(f, "%o %s\n", (unsigned)(sb.st_mode & 07777), path);
+		fclose(f);
+	}
+	return rc;
+}
+EOF
+cc -shared -fPIC -o "$T_SCRATCH/bind_mode.so" "$T_SCRATCH/bind_mode.c" -ldl ||
+	{ fail "build bind_mode.so"; finish; }
+LD_PRELOAD=$T_SCRATCH/bind_mode.so AVEC_T_BIND_LOG=$T_SCRATCH/bind.log \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	P_LOGIN_BURST=20 portal_start || { fail "avecd starts"; finish; }
 LOG=$T_SCRATCH/avecd.log
 ERR=$T_SCRATCH/api.err
 
@@ -26,6 +59,11 @@ api() { "$AVECCTL" --api "$@" 2>"$ERR"; }
 
 # ---- the local socket ----
 check "the admin socket is private (0600)" [ "$(stat -c %a "$P_SOCK")" = 600 ]
+# made with that mode, not chmod-ed to it after bind (a window where it
+# was another mode); avecd itself runs under umask 077, so a later chmod
+# would show as 700 here
+bound=$(awk -v s="$P_SOCK" '$2 == s { print $1 }' "$T_SCRATCH/bind.log" 2>/dev/null)
+check "... from the moment bind() made it (${bound:-not seen})" [ "$bound" = 600 ]
 local_out=$(api "unix:$P_SOCK" policy list --json)
 check "policy list through the local socket equals the store's" \
 	[ "$local_out" = "$(avecctl policy list --json)" ]
@@ -229,4 +267,8 @@ for _ in $(seq 1 30); do
 		-H 'Authorization: Bearer avt_guess' -d arg=policy "$P_ADMIN/v1/avecctl")"
 done
 check "guessing tokens is cut off (429)" grep -q 429 <<<"$codes"
+# logins have a bucket of their own: the admin API's being empty does not
+# refuse a pupil's login from the same address (400 here: no login nonce)
+code=$(curl -s --cacert "$P_CA_FILE" -o /dev/null -w '%{http_code}' "$P_URL/cas?n=x&ticket=ST-1-x")
+check "... and logins from that address are still answered (400, not 429)" [ "$code" = 400 ]
 finish

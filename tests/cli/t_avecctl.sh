@@ -95,6 +95,50 @@ expect 1 "init with an argument exits 1" init extra
 expect 0 "-d overrides AVEC_DB" -d "$T_SCRATCH/other.db" init
 check "... the other store was created" test -f "$T_SCRATCH/other.db"
 
+# the store holds password hashes, PSK keys and pupils' data: private
+# whatever the umask.  modes FILE... : "MODE NAME" of each, NAME relative
+# to $T_SCRATCH; held_modes DB : the modes of DB, -wal and -shm while a
+# connection holds them open (SQLite removes -wal and -shm at the last
+# close), and of its directory
+modes() { local f; for f in "$@"; do stat -c "%a ${f#"$T_SCRATCH"/}" "$f"; done; }
+held_modes() {
+	(umask 022; python3 - "$1" <<'PY'
+import os, sqlite3, stat, sys
+db = sys.argv[1]
+c = sqlite3.connect(db)
+c.execute("select count(*) from sqlite_master").fetchall()
+for f in (db, db + "-wal", db + "-shm", os.path.dirname(db)):
+    print(oct(stat.S_IMODE(os.stat(f).st_mode))[2:], os.path.basename(f))
+c.close()
+PY
+)
+}
+ctl_022() { local m; m=$(umask); umask 022; ctl "$@"; umask "$m"; }
+ctl_022 -d "$T_SCRATCH/fresh/store/avec.db" init
+check "init under umask 022 makes a missing store directory (exit ${RC})" \
+	test -f "$T_SCRATCH/fresh/store/avec.db"
+got=$(held_modes "$T_SCRATCH/fresh/store/avec.db" 2>&1 | tr '\n' ' ')
+check "... avec.db, -wal, -shm 0640 and the directory 0750 ($got)" \
+	[ "$got" = "640 avec.db 640 avec.db-wal 640 avec.db-shm 750 store " ]
+mkdir -m 0755 "$T_SCRATCH/shared"
+ctl_022 -d "$T_SCRATCH/shared/avec.db" init
+check "in an existing directory, under umask 022, the store is 0640 ($(modes "$T_SCRATCH/shared/avec.db"))" \
+	[ "$(stat -c %a "$T_SCRATCH/shared/avec.db")" = 640 ]
+check "... and the directory keeps its mode (0755, documented)" \
+	[ "$(stat -c %a "$T_SCRATCH/shared")" = 755 ]
+chmod 0644 "$T_SCRATCH/shared/avec.db"	# a store made by an older avecctl
+ctl_022 -d "$T_SCRATCH/shared/avec.db" init
+check "init takes the others' permissions from an existing store ($(modes "$T_SCRATCH/shared/avec.db"))" \
+	[ "$(stat -c %a "$T_SCRATCH/shared/avec.db")" = 640 ]
+chmod 0660 "$T_SCRATCH/shared/avec.db"	# the appliance's: FreeRADIUS's group writes
+ctl_022 -d "$T_SCRATCH/shared/avec.db" init
+check "... and leaves its group permissions as they are (0660)" \
+	[ "$(stat -c %a "$T_SCRATCH/shared/avec.db")" = 660 ]
+mkdir -m 0777 "$T_SCRATCH/open"
+ctl_022 -d "$T_SCRATCH/open/avec.db" init
+check "init warns when others may write in the store's directory" \
+	bash -c "[ $RC = 0 ] && grep -q 'other users may write in .*/open' '$ERRF'"
+
 # ---------------------------------------------------------------- CA
 expect 2 "ca show without a CA: exit 2" ca show
 expect 1 "ca init with a bad server name: exit 1" ca init --server-name 'bad name'

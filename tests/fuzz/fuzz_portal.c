@@ -257,6 +257,7 @@ make_conf(struct avecd_conf *c)
 	snprintf(c->support_email, sizeof(c->support_email),
 		 "wifi@lycee.test");
 	c->client_timeout = 5;
+	c->request_timeout = 30;
 	c->login_burst = 1000;
 	c->login_refill = 1;
 	snprintf(c->cas_url, sizeof(c->cas_url), "https://cas.test/cas");
@@ -308,6 +309,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	P->c = &conf;
 	pthread_mutex_init(&P->engine_lock, NULL);
+	pthread_mutex_init(&P->conn_lock, NULL);
 	pthread_mutex_init(&P->lock, NULL);
 	snprintf(P->cas_origin, sizeof(P->cas_origin), "https://cas.test");
 	/* validation goes where nothing listens: refused at once */

@@ -61,6 +61,10 @@ portal_conf() {
 		  purge_at: "${P_PURGE_AT:-03:30}"
 		  ent_import_dir: "${P_ENT_DIR:-}"
 	EOF
+	# only when asked: avecd's default otherwise (docs/avecd.md)
+	if [ -n "${P_REQUEST_TIMEOUT:-}" ]; then
+		sed -i "/^  client_timeout:/a\\  request_timeout: $P_REQUEST_TIMEOUT" "$f"
+	fi
 }
 
 # portal_ports : fresh loopback ports for the portal, its probes and API

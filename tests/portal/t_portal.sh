@@ -17,7 +17,7 @@ radius_setup
 avecctl policy set student --vlan 20 --max-devices 3 --creds tls,ttls >/dev/null
 avecctl policy set teacher --vlan 30 --max-devices 3 --creds ttls >/dev/null
 cas_start || { fail "the CAS server starts"; finish; }
-P_CLIENT_TIMEOUT=3 portal_start || { fail "avecd starts"; finish; }
+P_CLIENT_TIMEOUT=3 P_REQUEST_TIMEOUT=6 portal_start || { fail "avecd starts"; finish; }
 ok "avecd starts and answers over HTTPS"
 LOG=$T_SCRATCH/avecd.log
 H=$T_SCRATCH/headers
@@ -180,6 +180,22 @@ for next in //evil.example 'https://evil.example/' '/\evil.example' '%2F%2Fevil.
 	check "no open redirect through next=$next" \
 		[ "$(pcurl -o /dev/null -w '%{redirect_url}' "$P_URL/lang?l=en&next=$next")" = "$P_URL/" ]
 done
+# location NEXT : the exact Location header /lang?next=NEXT answers with
+location() {
+	pcurl -D - -o /dev/null "$P_URL/lang?l=en&next=$1" |
+		sed -n 's/^[Ll]ocation: //p' | sed 's/\r$//'
+}
+check "the Location of a local path is that path" [ "$(location /devices/ready)" = /devices/ready ]
+# browsers drop tab, CR, LF from a URL and read "\" as "/": each of these
+# would be //evil.example, another site; so would their encoded forms
+for next in /%09/evil.example /%0b/evil.example /%0B/evil.example /%0a/evil.example \
+	/%0d%0a/evil.example %09//evil.example /%0c/evil.example /%01/evil.example \
+	/%1f/evil.example /%7f/evil.example /%5c/evil.example /%5C%5Cevil.example \
+	/%2F/evil.example /%252F/evil.example /%2509/evil.example /%250b/evil.example \
+	/%25252F/evil.example '/%E2%80%8B/evil.example' '/%EF%BC%8F/evil.example' \
+	'http:evil.example' 'javascript:alert(1)' '/devices%0d%0aSet-Cookie:%20x=1'; do
+	check "no open redirect through next=$next (Location: /)" [ "$(location "$next")" = / ]
+done
 check "an unknown page is 404" [ "$(pcurl -o /dev/null -w '%{http_code}' "$P_URL/nope")" = 404 ]
 check "a wrong method is 405" \
 	[ "$(pcurl -b "$J1" -X PUT -o /dev/null -w '%{http_code}' "$P_URL/devices")" = 405 ]
@@ -197,6 +213,11 @@ for _ in $(seq 1 60); do
 	codes="$codes $(pcurl -b "$J3" -o /dev/null -w '%{http_code}' "$P_URL/cas?n=${s3##*n=}&ticket=ST-flood")"
 done
 check "a login flood from one address is cut off (429)" grep -q 429 <<<"$codes"
+# the admin API has a bucket of its own: a class logging in behind the
+# school's one NAT address does not lock the administrators out
+code=$(curl -s --cacert "$P_CA_FILE" -o /dev/null -w '%{http_code}' \
+	-H 'Authorization: Bearer avt_nothing' -d arg=policy -d arg=list "$P_ADMIN/v1/avecctl")
+check "... and the admin API still answers that address (401, not 429)" [ "$code" = 401 ]
 
 # ---- slow clients ----
 # a client that connects and says nothing is dropped after client_timeout
@@ -222,6 +243,63 @@ wait "$slow"
 secs=$(cat "$T_SCRATCH/slow.out")
 check "a silent client is dropped after the client timeout (${secs} s)" \
 	python3 -c "import sys; sys.exit(not 2.5 <= float('$secs') <= 8)"
+# a client that trickles its request, one byte a second over TLS, is
+# never silent for client_timeout (3 s); request_timeout (6 s) bounds the
+# whole request.  It sends for at most 30 s; "30+" means never dropped.
+python3 - "$P_PORT" "$P_CA_FILE" > "$T_SCRATCH/trickle.out" <<'PY'
+import select, socket, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+ctx.check_hostname = False
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+t = time.time()
+req = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 200
+dropped = None
+for c in req:
+    try:
+        s.send(bytes([c]))
+        if select.select([s], [], [], 1.0)[0] and s.recv(100) == b"":
+            dropped = time.time() - t
+    except (OSError, ssl.SSLError):
+        dropped = time.time() - t
+    if dropped is not None or time.time() - t > 30:
+        break
+print(round(dropped, 1) if dropped is not None else "30+")
+PY
+secs=$(cat "$T_SCRATCH/trickle.out")
+check "a trickling TLS client is dropped at the request deadline (${secs} s)" \
+	python3 -c "import sys; sys.exit(not 5 <= float('$secs') <= 16)"
+check "... and avecd's log says so" grep -q 'did not send its request within 6 s: dropped' "$LOG"
+# at most 32 connections per address on the plain-http probe listener, as
+# on HTTPS: the 33rd from 127.0.0.1 is closed at once, the first 32 stay
+python3 - "$P_HTTP_PORT" > "$T_SCRATCH/perip.out" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(32)]
+time.sleep(0.5)
+extra = socket.create_connection(("127.0.0.1", port))
+extra.settimeout(5)
+try:
+    refused = extra.recv(100) == b""
+except ConnectionResetError:
+    refused = True
+except socket.timeout:
+    refused = False
+open_ = 0
+for s in held:
+    s.settimeout(0.05)
+    try:
+        open_ += s.recv(100) != b""
+    except socket.timeout:
+        open_ += 1
+    except OSError:
+        pass
+print("refused" if refused else "kept", open_)
+PY
+check "32 probe connections from one address are kept, the 33rd refused ($(cat "$T_SCRATCH/perip.out"))" \
+	[ "$(cat "$T_SCRATCH/perip.out")" = "refused 32" ]
+# (204: this address registered a device above)
+probe_answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$P_HTTP/generate_204")" = 204 ]; }
+check "... and once they are gone, the probes answer again" wait_for 10 probe_answers
 
 # ---- secrets and privileges ----
 sid=$(awk '$6 == "avec_session" { print $7 }' "$J2" | tail -n 1)

@@ -2,7 +2,8 @@
  * check_avecd.c - the wire between avecd's portal and engine (msg.c):
  * a message is read only when its header announces exactly the struct the
  * reader expects; anything else (a short, long, unknown or truncated
- * message) is refused rather than read as a struct.
+ * message) is refused rather than read as a struct.  And the portal's
+ * redirect rule (redirect.c): "next" is a plain local path, or "/".
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -130,6 +131,66 @@ START_TEST(msg_refuses_truncation)
 }
 END_TEST
 
+/* ---- redirect.c: where "next" may send the browser ---- */
+
+START_TEST(local_path_accepts_plain_paths)
+{
+	static const char *const good[] = {
+		"/", "/devices", "/devices/ready", "/devices?removed=1",
+		"/devices/ready?id=12", "/a-b_c.d~e", "/x/y/z", "/%20name",
+		"/%41%42", "/a:b@c", "/?q=a%2Bb&r=1", "/dev#top",
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(avecd_local_path(good[i]) == good[i],
+			      "refused the local path %s", good[i]);
+}
+END_TEST
+
+START_TEST(local_path_refuses_hostile_targets)
+{
+	/* every one of these reaches us already decoded once by
+	 * libmicrohttpd: "%09" in the URL is a tab here, "%2509" is "%09" */
+	static const char *const bad[] = {
+		NULL, "", "devices", "evil.example", "//evil.example",
+		"///evil.example", "/\\evil.example", "\\\\evil.example",
+		"https://evil.example/", "http:evil.example",
+		"javascript:alert(1)", "data:text/html,x", " /devices",
+		/* control characters: browsers drop tab, CR, LF in URLs */
+		"/\t/evil.example", "\t//evil.example", "/\v/evil.example",
+		"/\n/evil.example", "/\r/evil.example", "/\r\n/evil.example",
+		"/devices\r\nSet-Cookie: x=1", "/\f/evil.example",
+		"/\x01/evil.example", "/\x1f/evil.example",
+		"/\x7f/evil.example", "/\x1b", "/devices\x7f",
+		/* backslash, "//" anywhere */
+		"/a\\b", "/devices//x", "/a/..//evil.example",
+		/* the same, still percent-encoded once more */
+		"/%09/evil.example", "/%0b/evil.example", "/%0B/evil.example",
+		"/%0a/evil.example", "/%0d%0a/evil.example",
+		"/%7f/evil.example", "/%7F/evil.example", "/%00/evil.example",
+		"/%5c/evil.example", "/%5C/evil.example", "/%2f/evil.example",
+		"/%2F/evil.example", "%2F%2Fevil.example", "/%2F%2Fevil.example",
+		"/%252F/evil.example", "/%2509/evil.example",
+		"/%25252F/evil.example", "/%u002F/evil", "/%",
+		/* not plain ASCII: no byte above 0x7e, no space */
+		"/\xef\xbc\x8f/evil.example", "/\xc0\xaf", "/a b",
+		"/%c0%af/evil.example", "/%e2%80%8b/evil.example",
+		"/<script>", "/\"x", "/a`b", "/{x}", "/a|b", "/a^b",
+	};
+	char longpath[300];
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(strcmp(avecd_local_path(bad[i]), "/") == 0,
+			      "accepted the hostile target #%u", i);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	ck_assert_str_eq(avecd_local_path(longpath), "/");
+}
+END_TEST
+
 Suite *
 avecd_suite(void)
 {
@@ -141,6 +202,10 @@ avecd_suite(void)
 	tcase_add_test(tc, msg_refuses_wrong_size);
 	tcase_add_test(tc, msg_refuses_wrong_type);
 	tcase_add_test(tc, msg_refuses_truncation);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("redirect");
+	tcase_add_test(tc, local_path_accepts_plain_paths);
+	tcase_add_test(tc, local_path_refuses_hostile_targets);
 	suite_add_tcase(s, tc);
 	return s;
 }
