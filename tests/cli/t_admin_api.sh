@@ -138,8 +138,8 @@ check "no token, session or secret in avecd's log" \
 	bash -c "! grep -qF -e '${read_tok#avt_}' -e '${write_tok#avt_}' '$LOG'"
 check "the log says who ran what" grep -q 'admin API: token helpdesk ran "device revoke" from admin api 127.0.0.1: exit 0' "$LOG"
 
-# ---- a caller names a command and its arguments, nothing else (issue 13) ----
-# Each attack of issue 13 is sent as raw arg fields (the client's "--" ends
+# ---- a caller names a command and its arguments, nothing else ----
+# Each attack is sent as raw arg fields (the client's "--" ends
 # its own options) with a read token over HTTPS, or through the local
 # socket: avecd runs avecctl on its own store and CA only, never as a
 # client of an admin API, never on a file the caller names.
