@@ -18,7 +18,8 @@
 # image`, and this machine's own apt cache seeds it (see below): the first
 # run on a new machine downloads them, later ones reuse them.  mmdebstrap
 # keeps the root's services from starting while it builds it (its
-# policy-rc.d), which is all that differs from a real machine.  The root is
+# policy-rc.d), and dpkg there skips its fsync calls (force-unsafe-io: the
+# root is thrown away); that is all that differs from a real machine.  The root is
 # removed at the end (T_KEEP=1 keeps it).
 #
 # AVEC_FRESH_REV=REV tests another commit than HEAD.
@@ -88,6 +89,7 @@ mmdebstrap --variant=minbase --include=make \
 	--setup-hook="$seed" \
 	--customize-hook="mkdir -p \"\$1/fresh\" && tar -x -C \"\$1/root\" -f '$T_SCRATCH/avec.tar'" \
 	--customize-hook="copy-in '$T_SCRATCH/steps.sh' /fresh" \
+	--customize-hook='echo force-unsafe-io > "$1/etc/dpkg/dpkg.cfg.d/avec-fresh"' \
 	--customize-hook='chroot "$1" sh /fresh/steps.sh' \
 	--customize-hook="$keep" \
 	bookworm "$root" "$sources" > "$T_SCRATCH/mmdebstrap.log" 2>&1
