@@ -12,6 +12,14 @@
  * the feed suspended it.  An import is ONE transaction; any error rolls it
  * all back and leaves only a 'failed' row in ent_imports.
  *
+ * It also owns which source an account's schools and groups come from.
+ * The feed's, when the feed knows the account's person (a row of
+ * ent_people with its join key): they are copied at link and at each
+ * import, and a login leaves them alone.  Otherwise (no feed imported
+ * yet, a join key the feed does not hold, no key at all) they are the
+ * login's, and neither a link nor an import touches them.  Memberships a
+ * person of the feed gave go when the account is linked elsewhere.
+ *
  * It must never parse XML itself (aaf.c does), print anything, or keep a
  * person's data beyond what the decision and the listing need (names are
  * for display only; no address, birth date or INE is stored).
@@ -121,10 +129,17 @@ static const char SQL_SYNC_ROLE[] =
 	"WHERE p.join_key = accounts.join_key), updated_at = ?1 "
 	"WHERE join_key IS NOT NULL AND role <> coalesce((SELECT p.role FROM "
 	"ent_people p WHERE p.join_key = accounts.join_key), role)";
-/* ?1: one account id, or NULL for every linked account */
+/*
+ * The accounts whose memberships are the feed's: linked to a person the
+ * feed knows.  CROSS JOIN: from the linked accounts out.  ?1: one account
+ * id, or NULL for all of them.
+ */
+#define FEED_OWNED_ACCOUNTS \
+	"SELECT a.id FROM accounts a CROSS JOIN ent_people p ON " \
+	"p.join_key = a.join_key WHERE a.join_key IS NOT NULL AND " \
+	"(?1 IS NULL OR a.id = ?1)"
 static const char SQL_SYNC_SCHOOLS_CLEAR[] =
-	"DELETE FROM account_schools WHERE account_id IN (SELECT id FROM "
-	"accounts WHERE join_key IS NOT NULL AND (?1 IS NULL OR id = ?1))";
+	"DELETE FROM account_schools WHERE account_id IN (" FEED_OWNED_ACCOUNTS ")";
 /* CROSS JOIN: from the linked accounts out (SQLite keeps that order), not
  * from every person's structures in to the few that have an account */
 static const char SQL_SYNC_SCHOOLS[] =
@@ -134,8 +149,7 @@ static const char SQL_SYNC_SCHOOLS[] =
 	"s.person_id = p.id CROSS JOIN ent_structures st ON st.id = s.struct_id "
 	"WHERE a.join_key IS NOT NULL AND (?1 IS NULL OR a.id = ?1)";
 static const char SQL_SYNC_GROUPS_CLEAR[] =
-	"DELETE FROM account_groups WHERE account_id IN (SELECT id FROM "
-	"accounts WHERE join_key IS NOT NULL AND (?1 IS NULL OR id = ?1))";
+	"DELETE FROM account_groups WHERE account_id IN (" FEED_OWNED_ACCOUNTS ")";
 #define GROUP_RESOLVED(g) \
 	"CASE WHEN instr(" g ", '$') > 1 THEN coalesce((SELECT st.uai FROM " \
 	"ent_structures st WHERE st.id = substr(" g ", 1, instr(" g ", '$') - 1)) " \
@@ -156,10 +170,10 @@ static const char SQL_EXPIRE_LOG[] =
 	"INSERT INTO ent_imports (started_at, finished_at, kind, revoked, result) "
 	"VALUES (?1, ?1, 'expire', ?2, 'ok')";
 
-static const char SQL_UNLINK_SCHOOLS[] =
-	"DELETE FROM account_schools WHERE account_id = ?1";
-static const char SQL_UNLINK_GROUPS[] =
-	"DELETE FROM account_groups WHERE account_id = ?1";
+/* an account's id, and whether the feed knows its person */
+static const char SQL_ACCOUNT_FEED[] =
+	"SELECT a.id, p.id IS NOT NULL FROM accounts a LEFT JOIN ent_people p "
+	"ON p.join_key = a.join_key WHERE a.principal = ?1";
 /* linked to a person who has already left: suspended as the feed would */
 static const char SQL_LINK_LEFT[] =
 	"UPDATE accounts SET status = 'suspended', suspended_by = '" FEED_MARK "', "
@@ -168,7 +182,7 @@ static const char SQL_LINK_LEFT[] =
 	"WHERE id = ?1 AND status = 'active' AND join_key IN "
 	"(SELECT join_key FROM ent_people WHERE status = 'left')";
 static const char SQL_LINK[] =
-	"UPDATE accounts SET join_key = ?2 WHERE principal = ?1 RETURNING id";
+	"UPDATE accounts SET join_key = ?2 WHERE id = ?1";
 
 static const char SQL_KEY_OWNER[] =
 	"SELECT principal FROM accounts WHERE join_key = ?1";
@@ -889,17 +903,14 @@ expire_devices(struct avec_store *st, int64_t now, int days, uint64_t *revoked,
 	return 0;
 }
 
-/* Schools and groups of linked accounts (@account 0: all of them). */
+/* Run the @n statements @sqls, ?1 bound to @account (0: NULL). */
 static int
-sync_accounts(struct avec_store *st, int64_t account, struct avec_err *err)
+run_for_account(struct avec_store *st, const char *const *sqls, unsigned n,
+		int64_t account, struct avec_err *err)
 {
-	static const char *const sqls[] = {
-		SQL_SYNC_SCHOOLS_CLEAR, SQL_SYNC_SCHOOLS,
-		SQL_SYNC_GROUPS_CLEAR, SQL_SYNC_GROUPS,
-	};
 	unsigned i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < n; i++) {
 		sqlite3_stmt *s = store_stmt(st, sqls[i], err);
 
 		if (s == NULL)
@@ -910,6 +921,62 @@ sync_accounts(struct avec_store *st, int64_t account, struct avec_err *err)
 			return store_fail(st, err, "copying schools and groups to accounts");
 	}
 	return 0;
+}
+
+/*
+ * The feed's schools and groups to the accounts linked to a person it
+ * knows (@account 0: all of them); the others keep theirs.
+ */
+static int
+sync_accounts(struct avec_store *st, int64_t account, struct avec_err *err)
+{
+	static const char *const sqls[] = {
+		SQL_SYNC_SCHOOLS_CLEAR, SQL_SYNC_SCHOOLS,
+		SQL_SYNC_GROUPS_CLEAR, SQL_SYNC_GROUPS,
+	};
+
+	return run_for_account(st, sqls, 4, account, err);
+}
+
+/* Drop @account's schools and groups if they are its person's (the feed's). */
+static int
+unsync_account(struct avec_store *st, int64_t account, struct avec_err *err)
+{
+	static const char *const sqls[] = {
+		SQL_SYNC_SCHOOLS_CLEAR, SQL_SYNC_GROUPS_CLEAR,
+	};
+
+	return run_for_account(st, sqls, 2, account, err);
+}
+
+/*
+ * The id of @principal's account and whether the feed knows its person
+ * (*known may be NULL): 0, AVEC_STORE_NOTFOUND or -1.
+ */
+static int
+account_feed(struct avec_store *st, const char *principal, int64_t *id,
+	     bool *known, struct avec_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_ACCOUNT_FEED, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		if (known != NULL)
+			*known = sqlite3_column_int(s, 1) != 0;
+	}
+	store_done(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		avec_err_set(err, "no account %s", principal);
+		return AVEC_STORE_NOTFOUND;
+	}
+	return store_fail(st, err, "reading an account");
 }
 
 static int
@@ -1173,18 +1240,21 @@ avec_ent_link(struct avec_store *st, const char *principal, const char *key,
 
 	if (store_exec(st, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
+	if ((rc = account_feed(st, principal, &id, NULL, err)) != 0) {
+		store_rollback(st);
+		return rc;
+	}
+	/* the previous person's schools and groups go (only the feed's) */
+	if (unsync_account(st, id, err) < 0)
+		goto fail;
 	if ((s = store_stmt(st, SQL_LINK, err)) == NULL)
 		goto fail;
-	sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 1, id);
 	if (key != NULL)
 		sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 2);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_step(s);
 	store_done(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		store_rollback(st);
@@ -1195,30 +1265,47 @@ avec_ent_link(struct avec_store *st, const char *principal, const char *key,
 		store_fail(st, err, "linking an account to its person");
 		goto fail;
 	}
-	if (id == 0) {
-		store_rollback(st);
-		avec_err_set(err, "no account %s", principal);
-		return AVEC_STORE_NOTFOUND;
+	if ((s = store_stmt(st, SQL_LINK_LEFT, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, id);
+	if (step_done(s) < 0) {
+		store_fail(st, err, "linking an account to its person");
+		goto fail;
 	}
-	/* the previous person's schools and groups go, the new one's come */
-	for (rc = 0; rc < 3; rc++) {
-		static const char *const sqls[] = {
-			SQL_UNLINK_SCHOOLS, SQL_UNLINK_GROUPS, SQL_LINK_LEFT,
-		};
-		if ((s = store_stmt(st, sqls[rc], err)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(s, 1, id);
-		if (step_done(s) < 0) {
-			store_fail(st, err, "linking an account to its person");
-			goto fail;
-		}
-	}
+	/* the new person's come, if the feed knows it */
 	if (sync_accounts(st, id, err) < 0 || store_exec(st, "COMMIT", err) < 0)
 		goto fail;
 	return 0;
 fail:
 	store_rollback(st);
 	return -1;
+}
+
+int
+avec_ent_login_memberships(struct avec_store *st, const char *principal,
+			   const char *const *schools, unsigned nschools,
+			   const char *const *groups, unsigned ngroups,
+			   bool *applied, struct avec_err *err)
+{
+	int64_t id;
+	bool known;
+	int rc;
+
+	if (applied != NULL)
+		*applied = false;
+	if (store_exec(st, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	rc = account_feed(st, principal, &id, &known, err);
+	if (rc == 0 && !known)
+		rc = store_put_memberships(st, id, schools, nschools, groups,
+					   ngroups, err);
+	if (rc == 0 && (rc = store_exec(st, "COMMIT", err)) == 0) {
+		if (applied != NULL)
+			*applied = !known;
+		return 0;
+	}
+	store_rollback(st);
+	return rc;
 }
 
 int

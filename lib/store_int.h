@@ -50,6 +50,15 @@ int store_touch_rows(struct avec_store *st, const struct avec_touch *t,
 int store_read_policy(sqlite3_stmt *s, int col, struct avec_policy *p);
 /* A policy_overrides row selected with OVERRIDE_COLS (store_policy.c). */
 int store_read_override(sqlite3_stmt *s, struct avec_override *o);
+/*
+ * Replace account @id's schools and class groups with the lists given (a
+ * NULL list is left as it is), inside the caller's transaction
+ * (store_policy.c).  0 or -1; nothing is kept or freed.
+ */
+int store_put_memberships(struct avec_store *st, int64_t id,
+			  const char *const *schools, unsigned nschools,
+			  const char *const *groups, unsigned ngroups,
+			  struct avec_err *err);
 /* The resolved policy of one account, inside the caller's transaction. */
 int store_effective_policy(struct avec_store *st, int64_t account_id,
 			   enum avec_role role, const char *principal,

@@ -561,6 +561,23 @@ put_members(struct avec_store *st, const char *del_sql, const char *put_sql,
 }
 
 int
+store_put_memberships(struct avec_store *st, int64_t id,
+		      const char *const *schools, unsigned nschools,
+		      const char *const *groups, unsigned ngroups,
+		      struct avec_err *err)
+{
+	if (schools != NULL &&
+	    put_members(st, SQL_SCHOOLS_DEL, SQL_SCHOOL_PUT, id, schools,
+			nschools, err) < 0)
+		return -1;
+	if (groups != NULL &&
+	    put_members(st, SQL_GROUPS_DEL, SQL_GROUP_PUT, id, groups,
+			ngroups, err) < 0)
+		return -1;
+	return 0;
+}
+
+int
 avec_store_account_memberships(struct avec_store *st, const char *principal,
 			       const char *const *schools, unsigned nschools,
 			       const char *const *groups, unsigned ngroups,
@@ -573,12 +590,9 @@ avec_store_account_memberships(struct avec_store *st, const char *principal,
 	if (store_exec(st, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
 	rc = account_role(st, principal, &id, &role, err);
-	if (rc == 0 && schools != NULL)
-		rc = put_members(st, SQL_SCHOOLS_DEL, SQL_SCHOOL_PUT, id, schools,
-				 nschools, err);
-	if (rc == 0 && groups != NULL)
-		rc = put_members(st, SQL_GROUPS_DEL, SQL_GROUP_PUT, id, groups,
-				 ngroups, err);
+	if (rc == 0)
+		rc = store_put_memberships(st, id, schools, nschools, groups,
+					   ngroups, err);
 	if (rc == 0 && (rc = store_exec(st, "COMMIT", err)) == 0)
 		return 0;
 	store_rollback(st);

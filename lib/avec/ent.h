@@ -70,12 +70,31 @@ int avec_ent_import(struct avec_store *st, const char *const *files,
 int avec_ent_expire(struct avec_store *st, int64_t now, int grace_days,
 		    uint64_t *revoked, struct avec_err *err);
 
-/* Link the account of @principal to join key @key (NULL unlinks) and copy
- * its person's schools and groups; an active account linked to a person
- * who has left is suspended as the feed would have done.  AVEC_STORE_NOTFOUND (no account),
- * AVEC_STORE_EXISTS (another account has the key). */
+/*
+ * Link the account of @principal to join key @key (NULL unlinks), in one
+ * transaction.  Schools and groups the previous person gave (the feed
+ * knew it) go; if the feed knows the new person, its schools and groups
+ * replace the account's, else the account keeps its own (the login's or
+ * the administrator's).  An active account linked to a person who has
+ * left is suspended as the feed would have done.  AVEC_STORE_NOTFOUND
+ * (no account), AVEC_STORE_EXISTS (another account has the key).
+ */
 int avec_ent_link(struct avec_store *st, const char *principal,
 		  const char *key, struct avec_err *err);
+
+/*
+ * avec_ent_login_memberships - the schools and class groups a login
+ * released for @principal replace the account's (as
+ * avec_store_account_memberships: a NULL list is left as it is), unless
+ * the ENT feed knows the account's person: then the feed's stand, and
+ * the lists are not used.  The check and the write are one transaction.
+ * *applied (may be NULL) says whether the lists were written.  Nothing is
+ * kept or freed.  0, AVEC_STORE_NOTFOUND (no account) or -1.
+ */
+int avec_ent_login_memberships(struct avec_store *st, const char *principal,
+			       const char *const *schools, unsigned nschools,
+			       const char *const *groups, unsigned ngroups,
+			       bool *applied, struct avec_err *err);
 
 /* The principal of the account linked to @key into @principal (at least
  * AVEC_PRINCIPAL_MAX + 1 bytes): 0, AVEC_STORE_NOTFOUND or -1. */

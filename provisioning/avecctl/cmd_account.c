@@ -41,7 +41,8 @@ const struct ctl_cmd ctl_account_cmds[] = {
 	  "--school and --group (each repeatable) replace the account's\n"
 	  "schools, or its class groups, whichever is given; they decide the\n"
 	  "policy overrides that apply to it (docs/policy-file.md).  For an\n"
-	  "account linked to the ENT feed, each import rewrites both." },
+	  "account linked to a person the ENT feed knows, each import\n"
+	  "rewrites both; relinking drops those that person gave." },
 	{ "suspend", run_status, "account suspend PRINCIPAL [--no-disconnect]",
 	  "Refuse the account's devices until 'account activate'.\n"
 	  "Their open sessions are ended with Disconnect-Requests (RFC 5176)\n"

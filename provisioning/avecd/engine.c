@@ -159,9 +159,7 @@ do_login(struct engine *e, struct avecd_login *m, struct avecd_login_reply *r)
 	snprintf(a.display_name, sizeof(a.display_name), "%s",
 		 id->display_name);
 	if (avec_store_account_put(e->st, &a, (int64_t)time(NULL), NULL,
-				   &err) != 0 ||
-	    avec_store_account_memberships(e->st, id->principal, schools, 1,
-					   groups, id->ngroups, &err) != 0) {
+				   &err) != 0) {
 		status_set(&r->st, AVECD_FAILED, err.msg);
 		return;
 	}
@@ -187,6 +185,13 @@ do_login(struct engine *e, struct avecd_login *m, struct avecd_login_reply *r)
 				   avec_account_status_name(a.a.status));
 			return;
 		}
+	}
+	/* after the link: the login's school and classes, unless the feed
+	 * knows this person (then its own stand, docs/avecd.md) */
+	if (avec_ent_login_memberships(e->st, id->principal, schools, 1,
+				       groups, id->ngroups, NULL, &err) != 0) {
+		status_set(&r->st, AVECD_FAILED, err.msg);
+		return;
 	}
 	status_set(&r->st, AVECD_OK, NULL);
 	audit(e, id->principal, m->addr, "portal login", id->principal,

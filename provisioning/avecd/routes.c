@@ -313,16 +313,20 @@ do_callback(struct req *r)
 				 "later."));
 	case AVEC_CAS_GARBAGE:
 	default:
+		/* the ENT answered: not "unavailable", and a retry gets the
+		 * same answer; the reason is for the log, not the page */
 		avec_warn("CAS answer unreadable: %s", err.msg);
 		avec_cas_response_clear(&cr);
-		return message(r, 502, T(r, "ENT indisponible",
-					 "ENT unavailable"),
-			       T(r, "La réponse de l'ENT est illisible. Vos "
-				 "appareils déjà inscrits continuent de "
-				 "fonctionner. Réessayez plus tard.",
-				 "The ENT's answer cannot be read. Devices "
-				 "already registered keep working. Try again "
-				 "later."));
+		return message(r, 502, T(r, "Réponse de l'ENT illisible",
+					 "Unreadable ENT answer"),
+			       T(r, "AVEC n'a pas pu lire la réponse de l'ENT. "
+				 "Réessayer n'y changera rien : prévenez le "
+				 "service informatique. Vos appareils déjà "
+				 "inscrits continuent de fonctionner.",
+				 "AVEC could not read the ENT's answer. "
+				 "Trying again will not help: tell the "
+				 "school's IT staff. Devices already "
+				 "registered keep working."));
 	}
 
 	memset(&q, 0, sizeof(q));

@@ -41,6 +41,8 @@ struct avec_cas_attr {
 	char *name;
 	char **values;
 	unsigned nvalues;
+	bool markup;	/* an element of this name held elements: skipped,
+			   its content not read (nvalues may be 0) */
 };
 
 struct avec_cas_response {
@@ -60,10 +62,14 @@ struct avec_cas_response {
  * and <cas:attribute name="X" value="Y"/>.  Repeated elements give
  * several values; a value repeated verbatim under the same name is kept
  * once (servers that emit two shapes send everything twice).  Elements
- * outside the CAS namespace (matched by URI) are ignored.  No DTD, no
- * entity, no network; answers over AVEC_CAS_BODY_MAX are refused, as are
- * more than AVEC_CAS_ATTRS_MAX attributes, AVEC_CAS_VALUES_MAX values or
- * values over AVEC_CAS_VALUE_MAX bytes or not valid UTF-8.
+ * outside the CAS namespace (matched by URI) are ignored.  An attribute
+ * element that holds elements (a structured value, whatever its depth)
+ * is skipped: its name is listed with markup set and no value taken from
+ * it; avec_cas_identify() refuses it only if it is one AVEC reads.  No
+ * DTD, no entity, no network; answers over AVEC_CAS_BODY_MAX or nested
+ * deeper than libxml2's limit (256) are refused, as are more than
+ * AVEC_CAS_ATTRS_MAX attributes, AVEC_CAS_VALUES_MAX values or values
+ * over AVEC_CAS_VALUE_MAX bytes or not valid UTF-8.
  *
  * @out is overwritten (clear it before reuse); the caller releases it with
  * avec_cas_response_clear() whatever the result.
@@ -114,7 +120,7 @@ struct avec_cas_identity {
  * known profile, no school released, not this school.  @out is filled in
  * every case (role meaningful only when roles != 0).
  * Returns: the verdict, or -1 with @err (not a success, principal invalid,
- * @uai not a UAI).
+ * @uai not a UAI, an attribute named in @m held markup).
  */
 int avec_cas_identify(const struct avec_cas_response *r,
 		      const struct avec_cas_map *m, const char *uai,

@@ -10,8 +10,12 @@
  * It must never admit on a school it cannot read: a structure reference
  * counts only when it plainly names a UAI (the bare code, or a DN whose
  * first component is ENTStructureUAI=); anything else (a SIREN DN, an AAF
- * id) is ignored.  It takes no decision on parents (the policy does) and
- * copies nothing that failed its validator.
+ * id) is ignored.  An attribute it maps that came as markup (a structured
+ * value the parser skipped) refuses the identity: its meaning is unknown,
+ * and guessing could admit or class someone wrongly.  Attributes it does
+ * not map are not its business, whatever they held.  It takes no
+ * decision on parents (the policy does) and copies nothing that failed
+ * its validator.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -187,6 +191,28 @@ display_name(const struct avec_cas_response *r, const struct avec_cas_map *m,
 		copy_text(id->display_name, sizeof(id->display_name), d);
 }
 
+/* The first attribute named in @m that held markup, or NULL. */
+static const char *
+mapped_markup(const struct avec_cas_response *r, const struct avec_cas_map *m)
+{
+	const char *names[1 + 4 + 4 + 1 + 1];	/* role, schools, classes, join, display */
+	const struct avec_cas_attr *a;
+	unsigned i, n = 0;
+
+	names[n++] = m->role;
+	for (i = 0; i < 4; i++)
+		names[n++] = m->schools[i];
+	for (i = 0; i < 4; i++)
+		names[n++] = m->classes[i];
+	names[n++] = m->join;
+	names[n++] = m->display;
+	for (i = 0; i < n; i++)
+		if (names[i][0] != '\0' &&
+		    (a = avec_cas_attr_get(r, names[i])) != NULL && a->markup)
+			return names[i];
+	return NULL;
+}
+
 int
 avec_cas_identify(const struct avec_cas_response *r,
 		  const struct avec_cas_map *m, const char *uai,
@@ -210,6 +236,9 @@ avec_cas_identify(const struct avec_cas_response *r,
 				    "1 to %d of A-Z a-z 0-9 . _ @ $ : -",
 				    AVEC_PRINCIPAL_MAX);
 	snprintf(out->principal, sizeof(out->principal), "%s", r->user);
+	if ((v = mapped_markup(r, m)) != NULL)
+		return avec_err_set(err, "CAS identity: attribute %s holds "
+				    "markup, not text", v);
 
 	if (m->role[0] != '\0' && (a = avec_cas_attr_get(r, m->role)) != NULL)
 		for (i = 0; i < a->nvalues; i++) {

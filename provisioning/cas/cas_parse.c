@@ -157,11 +157,46 @@ printable_copy(char *dst, size_t size, const char *s)
 	dst[o] = '\0';
 }
 
+/*
+ * The attribute named @name in @r, added (without values) if absent.
+ * NULL with @err past AVEC_CAS_ATTRS_MAX names or out of memory.
+ */
+static struct avec_cas_attr *
+attr_slot(struct avec_cas_response *r, const char *name, struct avec_err *err)
+{
+	struct avec_cas_attr *a, *na;
+	unsigned i;
+
+	for (i = 0; i < r->nattrs; i++)
+		if (strcmp(r->attrs[i].name, name) == 0)
+			return &r->attrs[i];
+	if (r->nattrs >= AVEC_CAS_ATTRS_MAX) {
+		avec_err_set(err, "CAS answer: more than %d attributes",
+			     AVEC_CAS_ATTRS_MAX);
+		return NULL;
+	}
+	na = realloc(r->attrs, (r->nattrs + 1) * sizeof(*na));
+	if (na == NULL) {
+		avec_err_set(err, "CAS answer: out of memory");
+		return NULL;
+	}
+	r->attrs = na;
+	a = &r->attrs[r->nattrs];
+	memset(a, 0, sizeof(*a));
+	if ((a->name = strdup(name)) == NULL) {
+		avec_err_set(err, "CAS answer: out of memory");
+		return NULL;
+	}
+	r->nattrs++;
+	return a;
+}
+
+/* Add @value (taken: freed here whatever happens) to attribute @name. */
 static int
 add_value(struct avec_cas_response *r, const char *name, char *value,
 	  struct avec_err *err)
 {
-	struct avec_cas_attr *a = NULL, *na;
+	struct avec_cas_attr *a;
 	char **nv;
 	unsigned i;
 
@@ -174,27 +209,9 @@ add_value(struct avec_cas_response *r, const char *name, char *value,
 		return avec_err_set(err, "CAS answer: attribute %s has a value "
 				    "that is not printable UTF-8", name);
 	}
-	for (i = 0; i < r->nattrs; i++) {
-		if (strcmp(r->attrs[i].name, name) == 0) {
-			a = &r->attrs[i];
-			break;
-		}
-	}
-	if (a == NULL) {
-		if (r->nattrs >= AVEC_CAS_ATTRS_MAX) {
-			free(value);
-			return avec_err_set(err, "CAS answer: more than %d "
-					    "attributes", AVEC_CAS_ATTRS_MAX);
-		}
-		na = realloc(r->attrs, (r->nattrs + 1) * sizeof(*na));
-		if (na == NULL)
-			goto oom;
-		r->attrs = na;
-		a = &r->attrs[r->nattrs];
-		memset(a, 0, sizeof(*a));
-		if ((a->name = strdup(name)) == NULL)
-			goto oom;
-		r->nattrs++;
+	if ((a = attr_slot(r, name, err)) == NULL) {
+		free(value);
+		return -1;
 	}
 	for (i = 0; i < a->nvalues; i++) {
 		if (strcmp(a->values[i], value) == 0) {
@@ -208,27 +225,52 @@ add_value(struct avec_cas_response *r, const char *name, char *value,
 				    "than %d values", name, AVEC_CAS_VALUES_MAX);
 	}
 	nv = realloc(a->values, (a->nvalues + 1) * sizeof(*nv));
-	if (nv == NULL)
-		goto oom;
+	if (nv == NULL) {
+		free(value);
+		return avec_err_set(err, "CAS answer: out of memory");
+	}
 	a->values = nv;
 	a->values[a->nvalues++] = value;
 	return 0;
-oom:
-	free(value);
-	return avec_err_set(err, "CAS answer: out of memory");
 }
 
-/* An attribute element of shapes 1 and 2: its local name and text. */
+/* true if @n has an element among its children: a structured value */
+static bool
+holds_elements(const xmlNode *n)
+{
+	const xmlNode *c;
+
+	for (c = n->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return true;
+	return false;
+}
+
+/*
+ * An attribute element of shapes 1 and 2: its local name and text.  One
+ * that holds elements (a vendor's structured value, at any depth) is
+ * skipped: its name is recorded with markup set and its content is not
+ * read, so that an attribute AVEC does not use never stops a login
+ * (cas_identity.c refuses the ones it maps).  The document's size and
+ * depth stay bounded by AVEC_CAS_BODY_MAX and libxml2's nesting limit.
+ */
 static int
 add_element(struct avec_cas_response *r, const xmlNode *n,
 	    struct avec_err *err)
 {
 	const char *name = (const char *)n->name;
+	struct avec_cas_attr *a;
 	char *v;
 
 	if (strlen(name) > 128 || !avec_text_valid(name, 128))
 		return avec_err_set(err, "CAS answer: an attribute name is "
 				    "not acceptable");
+	if (holds_elements(n)) {
+		if ((a = attr_slot(r, name, err)) == NULL)
+			return -1;
+		a->markup = true;
+		return 0;
+	}
 	if ((v = text_of(n, AVEC_CAS_VALUE_MAX, "an attribute value",
 			 err)) == NULL)
 		return -1;

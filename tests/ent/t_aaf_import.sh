@@ -8,6 +8,7 @@
 # deletes; a pupil dropped from the next Complet has their account
 # suspended at once and their devices revoked after the grace period; a
 # returning person's account comes back only if the feed had suspended it;
+# an account linked to a key the feed does not hold keeps its memberships;
 # a broken file changes nothing at all and names file and line.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -36,7 +37,8 @@ A account add eleve.c --role student --join-key 'AC-OT$1000007' &&
 A account add eleve.e --role student --join-key 'AC-OT$1000008' &&
 A account add prof.p --role student --join-key 'AC-OT$2000001' &&
 A account add cpe.s --role teacher --join-key 'AC-OT$2000031' &&
-A account add libre --role student
+A account add libre --role student &&
+A account add eleve.x --role student --join-key 'AC-OT$9999999' --school 0290009C --group '0290009C$TS2'
 check "accounts linked by --join-key" [ $? -eq 0 ]
 A account add autre --role student --join-key 'AC-OT$1000005' 2>/dev/null
 check "a join key links one account only (exit 3)" [ $? -eq 3 ]
@@ -75,6 +77,9 @@ check "an unlinked account's export has no feed record" \
 	[ "$(A account add solo --role student >/dev/null && A account export solo | jq -r '.ent_feed | length')" = 0 ]
 check "National_EVS profile: staff" [ "$(acct cpe.s role)" = staff ]
 check "unlinked account untouched" [ "$(q "SELECT count(*) FROM account_schools s JOIN accounts a ON a.id = s.account_id WHERE a.principal = 'libre'")" = 0 ]
+# issue 13 item 11: the feed rewrites only the accounts of people it knows
+check "an account linked to a key the feed does not hold keeps its school and class" \
+	[ "$(A account export eleve.x | jq -c '[.schools, .groups]')" = '[["0290009C"],["0290009C$TS2"]]' ]
 
 out=$(A ent import --now $((T0 + 60)) "$c1"/*.xml 2>&1)
 check "the same Complet again: 435 unchanged" grep -q 'added 0, changed 0, left 0, unchanged 435' <<<"$out"

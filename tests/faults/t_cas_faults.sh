@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2154,SC2317 # d1_*: set by device_add; spawn sets PID_*; functions run through check
+# shellcheck disable=SC2154,SC2317,SC2016 # d1_*: set by device_add; spawn sets PID_*; functions run through check; groups hold a literal $
 # t_cas_faults.sh - the ENT's CAS server down, slow, or answering garbage.
 #
 # avecd's portal is pointed at a small HTTPS server on loopback (Python's
@@ -8,10 +8,16 @@
 # "garbage" answers 200 with a truncated CAS document, "binary" with
 # random bytes, "error" with a 500; "down" is the server stopped (the
 # connection refused).  For each, a login callback (/cas with the
-# browser's nonce and a ticket) gets the portal's clear page, 503 when the
-# ENT does not answer and 502 when its answer cannot be read, within the
-# timeout plus a margin; the portal keeps serving; and a device registered
-# earlier keeps being accepted by FreeRADIUS.
+# browser's nonce and a ticket) gets the portal's clear page within the
+# timeout plus a margin: 503 "ENT indisponible" when the ENT does not
+# answer, 502 "AVEC n'a pas pu lire la réponse de l'ENT" (not "try again
+# later": a retry gets the same answer) when it answered something AVEC
+# cannot read; the portal keeps serving; and a device registered earlier
+# keeps being accepted by FreeRADIUS.  "nested" answers a success that
+# carries a vendor's structured attributes (elements inside elements,
+# issue 13 item 10): the pupil is logged in, with the school and class the
+# answer released even though her join key names no person of a feed
+# (item 11).
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/radius.sh
@@ -20,7 +26,7 @@
 . "$(dirname "$0")/../lib/cas.sh"
 # shellcheck source=tests/lib/portal.sh
 . "$(dirname "$0")/../lib/portal.sh"
-need curl python3 openssl
+need curl jq python3 openssl
 radius_setup
 account_add eleve.cf student && avecctl policy set student --vlan 20 --max-devices 3 --creds ttls,tls >/dev/null &&
 	device_add d1 eleve.cf ttls || { fail "a device registered earlier"; finish; }
@@ -45,6 +51,17 @@ class H(http.server.BaseHTTPRequestHandler):
         elif mode == "garbage":
             body = (b"<cas:serviceResponse xmlns:cas='http://www.yale.edu/tp/cas'>"
                     b"<cas:authenticationSuccess><cas:user>F1ab")
+        elif mode == "nested":
+            body = (b"<cas:serviceResponse xmlns:cas='http://www.yale.edu/tp/cas'>"
+                    b"<cas:authenticationSuccess><cas:user>F9nested</cas:user>"
+                    b"<cas:vendorThing><nested>x</nested></cas:vendorThing>"
+                    b"<cas:attributes>"
+                    b"<cas:vendorThing><nested><deeper a='1'>x</deeper></nested></cas:vendorThing>"
+                    b"<cas:ENTPersonProfils>National_ELV</cas:ENTPersonProfils>"
+                    b"<cas:ESCOUAI>0290009C</cas:ESCOUAI>"
+                    b"<cas:ENTEleveClasses>0290009C$TS2</cas:ENTEleveClasses>"
+                    b"<cas:ENTPersonJointure>AC-TEST$99</cas:ENTPersonJointure>"
+                    b"</cas:attributes></cas:authenticationSuccess></cas:serviceResponse>")
         elif mode == "binary":
             body = os.urandom(3000)
         elif mode == "error":
@@ -114,10 +131,26 @@ expect() {
 	check "CAS $mode: a device registered earlier is still accepted" pap_ok "$mode"
 }
 
+# unreadable MODE : the page says AVEC could not read the answer, not that
+# the ENT is down or that trying again would help
+unreadable() {
+	check "CAS $1: ... not the ENT-down page" \
+		bash -c "! grep -Eq 'ENT indisponible|Réessayez plus tard' '$T_SCRATCH/$1.html'"
+}
+
 expect slow 503 'ENT indisponible'
 check "the slow server was really asked (p3/serviceValidate)" grep -q '^slow /cas/p3/serviceValidate' "$F/requests"
-expect garbage 502 'illisible'
-expect binary 502 'illisible'
+expect garbage 502 "AVEC n&#39;a pas pu lire la réponse de l&#39;ENT"
+unreadable garbage
+expect binary 502 "AVEC n&#39;a pas pu lire la réponse de l&#39;ENT"
+unreadable binary
+echo nested > "$F/mode"
+callback nested
+check "CAS nested: a success with structured unknown attributes logs in (303)" [ "$CODE" = 303 ]
+check "... the account is created, a student" \
+	[ "$(avecctl account show F9nested --json | jq -r '"\(.role) \(.status)"')" = "student active" ]
+check "... with the school and class of the answer, though its join key is no feed's" \
+	[ "$(avecctl account export F9nested | jq -c '[.schools, .groups]')" = '[["0290009C"],["0290009C$TS2"]]' ]
 expect error 503 'ENT indisponible'
 stop_pid "$FPID"
 expect down 503 'ENT indisponible'

@@ -1,7 +1,10 @@
 #!/bin/bash
+# shellcheck disable=SC2016 # join keys and groups hold a literal $
 # t_portal.sh - avecd's portal over HTTP, without a browser: its
 # configuration check, the captive-portal probes and RFC 8908 API, the
-# CAS login and what it refuses, and an attacker's tour (CSRF, session
+# CAS login (a first login with a join key and no ENT feed yet keeps its
+# school and class, so a class override applies at once) and what it
+# refuses, and an attacker's tour (CSRF, session
 # fixation, open redirects, replayed or forged tickets, another user's
 # device, reused or guessed download links, oversized bodies, login
 # flooding), then privilege separation: the portal process runs as
@@ -11,7 +14,7 @@
 . "$(dirname "$0")/../lib/radius.sh"
 . "$(dirname "$0")/../lib/cas.sh"
 . "$(dirname "$0")/../lib/portal.sh"
-need curl jq python3 xmllint
+need curl jq python3 xmllint sqlite3
 cas_need
 radius_setup
 avecctl policy set student --vlan 20 --max-devices 3 --creds tls,ttls >/dev/null
@@ -82,6 +85,22 @@ check "the same ticket a second time is refused (403)" [ "$code" = 403 ]
 check "... with a clear page" grep -q 'déjà servi ou a expiré' "$T_SCRATCH/replay.html"
 acct=$(avecctl account list --json | jq -r '.[] | select(.principal == "F1abc") | "\(.role) \(.status)"')
 check "account F1abc created at login as an active student" [ "$acct" = "student active" ]
+# issue 13 item 11: her answer carries ENTPersonJointure, no feed was ever
+# imported; the link to that key must not wipe what the login released
+check "... linked to her join key (ENTPersonJointure), no feed imported" \
+	[ "$(sqlite3 -batch -readonly "$R_DB" "SELECT join_key FROM accounts WHERE principal = 'F1abc'")|$(avecctl ent status --json | jq -c '[.present, .left]')" = 'AC-RENNES$2|[0,0]' ]
+check "... with her school and class from that first login" \
+	[ "$(avecctl account export F1abc | jq -c '[.schools, .groups]')" = '[["0290009C"],["0290009C$TS2"]]' ]
+cat > "$T_SCRATCH/policy.yaml" <<'EOF'
+roles:
+  student: { vlan: 20, max_devices: 3, credentials: [tls, ttls] }
+  teacher: { vlan: 30, max_devices: 3, credentials: [ttls] }
+overrides:
+  - { group: "0290009C$TS2", vlan: 25 }
+EOF
+avecctl policy apply "$T_SCRATCH/policy.yaml" >/dev/null
+check "... so her class's override applies to her at once (vlan 25)" \
+	[ "$(avecctl policy effective F1abc --json | jq -c '[.groups, .vlan]')" = '[["0290009C$TS2"],25]' ]
 
 J0=$T_SCRATCH/nonce.jar
 s0=$(portal_service "$J0")

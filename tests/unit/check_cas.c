@@ -38,6 +38,20 @@ static const char GOOD[] =
 	"<cas:ESCOUAI>0290009C</cas:ESCOUAI>"
 	"</cas:attributes></cas:authenticationSuccess></cas:serviceResponse>";
 
+/* GOOD with a vendor's structured attributes, in cas:attributes and
+ * directly under authenticationSuccess, and known ones around them. */
+static const char NESTED[] =
+	"<cas:serviceResponse " NS "><cas:authenticationSuccess>"
+	"<cas:user>F1abc</cas:user>"
+	"<cas:vendorThing><nested>x</nested></cas:vendorThing>"
+	"<cas:attributes>"
+	"<cas:vendorThing><nested>x</nested></cas:vendorThing>"
+	"<cas:ENTPersonProfils>National_ELV</cas:ENTPersonProfils>"
+	"<cas:preferences><cas:lang><v a=\"1\">fr</v></cas:lang>"
+	"</cas:preferences>"
+	"<cas:ESCOUAI>0290009C</cas:ESCOUAI>"
+	"</cas:attributes></cas:authenticationSuccess></cas:serviceResponse>";
+
 static const char FAIL[] =
 	"<cas:serviceResponse " NS "><cas:authenticationFailure "
 	"code=\"INVALID_SERVICE\">no</cas:authenticationFailure>"
@@ -475,6 +489,144 @@ START_TEST(hostile_answers)
 }
 END_TEST
 
+/* @depth nested <n> elements around "x" inside cas:deep, into @b */
+static void
+deep_answer(struct avec_buf *b, unsigned depth)
+{
+	unsigned i;
+
+	avec_buf_reset(b);
+	avec_buf_puts(b, "<cas:serviceResponse " NS "><cas:authentication"
+		      "Success><cas:user>u</cas:user><cas:attributes>"
+		      "<cas:a>1</cas:a><cas:deep>");
+	for (i = 0; i < depth; i++)
+		avec_buf_puts(b, "<n>");
+	avec_buf_puts(b, "x");
+	for (i = 0; i < depth; i++)
+		avec_buf_puts(b, "</n>");
+	avec_buf_puts(b, "</cas:deep></cas:attributes></cas:authentication"
+		      "Success></cas:serviceResponse>");
+	ck_assert(!avec_buf_failed(b));
+}
+
+/*
+ * Issue 13, item 10: an attribute AVEC does not use, holding elements,
+ * is skipped wherever it is and however deep; the known ones are still
+ * read.  One AVEC does use, holding elements, refuses the identity with
+ * a message naming it; a malformed document is still refused.
+ */
+START_TEST(structured_unknown_elements)
+{
+	struct avec_cas_response r;
+	struct avec_cas_identity id;
+	struct avec_cas_map m;
+	struct avec_err err = { "" };
+	struct avec_buf b = { 0 };
+	const struct avec_cas_attr *a;
+
+	avec_cas_map_default(&m);
+	/* one level, in cas:attributes and directly under the success */
+	ck_assert_msg(parse(NESTED, &r, &err) == 0, "%s", err.msg);
+	ck_assert(r.success);
+	ck_assert_str_eq(r.user, "F1abc");
+	ck_assert_str_eq(value(&r, "ENTPersonProfils", 0), "National_ELV");
+	ck_assert_str_eq(value(&r, "ESCOUAI", 0), "0290009C");
+	ck_assert_ptr_nonnull(a = avec_cas_attr_get(&r, "vendorThing"));
+	ck_assert(a->markup);
+	ck_assert_uint_eq(a->nvalues, 0);
+	ck_assert_ptr_nonnull(a = avec_cas_attr_get(&r, "preferences"));
+	ck_assert(a->markup);
+	ck_assert_ptr_null(avec_cas_attr_get(&r, "nested"));
+	ck_assert_ptr_null(avec_cas_attr_get(&r, "lang"));
+	ck_assert_int_eq(avec_cas_identify(&r, &m, "0290009C", &id, &err),
+			 AVEC_CAS_ADMITTED);
+	ck_assert_int_eq(id.role, AVEC_ROLE_STUDENT);
+	avec_cas_response_clear(&r);
+
+	/* several depths and places; mixed content; a cas:user inside one
+	 * is not the user; a name both plain and structured keeps its text */
+	ck_assert_msg(parse("<cas:serviceResponse " NS " xmlns:v=\"urn:v\">"
+		"<cas:authenticationSuccess>"
+		"<cas:wrapper><cas:user>mallory</cas:user></cas:wrapper>"
+		"<cas:user>alice</cas:user>"
+		"<cas:attributes>"
+		"<cas:deep3><a><b><c>x</c></b></a></cas:deep3>"
+		"<cas:mixed>text<b/>more</cas:mixed>"
+		"<cas:ns><v:thing><v:part>1</v:part></v:thing></cas:ns>"
+		"<cas:empty><e/></cas:empty>"
+		"<cas:ENTPersonProfils>National_ELV</cas:ENTPersonProfils>"
+		"<cas:twice>plain</cas:twice>"
+		"<cas:twice><sub>deep</sub></cas:twice>"
+		"<cas:ENTEleveClasses>0290009C$TS2</cas:ENTEleveClasses>"
+		"<cas:attribute name=\"ESCOUAI\" value=\"0290009C\"/>"
+		"</cas:attributes>"
+		"<cas:deep6><a><b><c><d><e>x</e></d></c></b></a></cas:deep6>"
+		"<cas:ENTPersonJointure>AC-RENNES$2</cas:ENTPersonJointure>"
+		"</cas:authenticationSuccess></cas:serviceResponse>", &r,
+		&err) == 0, "%s", err.msg);
+	ck_assert_str_eq(r.user, "alice");
+	ck_assert_uint_eq(r.nattrs, 11);
+	ck_assert_str_eq(value(&r, "twice", 0), "plain");
+	ck_assert_uint_eq(nvalues(&r, "twice"), 1);
+	ck_assert(avec_cas_attr_get(&r, "twice")->markup);
+	ck_assert(avec_cas_attr_get(&r, "deep3")->markup);
+	ck_assert(avec_cas_attr_get(&r, "deep6")->markup);
+	ck_assert(avec_cas_attr_get(&r, "mixed")->markup);
+	ck_assert(avec_cas_attr_get(&r, "ns")->markup);
+	ck_assert(avec_cas_attr_get(&r, "wrapper")->markup);
+	ck_assert(!avec_cas_attr_get(&r, "ESCOUAI")->markup);
+	ck_assert_int_eq(avec_cas_identify(&r, &m, "0290009C", &id, &err),
+			 AVEC_CAS_ADMITTED);
+	ck_assert_str_eq(id.principal, "alice");
+	ck_assert_uint_eq(id.ngroups, 1);
+	ck_assert_str_eq(id.groups[0], "0290009C$TS2");
+	ck_assert_str_eq(id.join_key, "AC-RENNES$2");
+	avec_cas_response_clear(&r);
+
+	/* deep but within libxml2's nesting limit: read */
+	deep_answer(&b, 200);
+	ck_assert_msg(avec_cas_parse(b.data, b.len, &r, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_str_eq(value(&r, "a", 0), "1");
+	ck_assert(avec_cas_attr_get(&r, "deep")->markup);
+	avec_cas_response_clear(&r);
+	/* past it (and so never unbounded): refused as a whole */
+	deep_answer(&b, 5000);
+	refused(b.data, b.len, NULL);
+	avec_buf_free(&b);
+
+	/* an attribute AVEC maps, structured: the identity is refused */
+	ck_assert_int_eq(parse("<cas:serviceResponse " NS
+		"><cas:authenticationSuccess><cas:user>u</cas:user>"
+		"<cas:attributes><cas:ESCOUAI>0290009C</cas:ESCOUAI>"
+		"<cas:ENTPersonProfils><p>National_ELV</p></cas:ENTPersonProfils>"
+		"</cas:attributes></cas:authenticationSuccess>"
+		"</cas:serviceResponse>", &r, &err), 0);
+	err.msg[0] = '\0';
+	ck_assert_int_eq(avec_cas_identify(&r, &m, "0290009C", &id, &err), -1);
+	ck_assert_msg(strstr(err.msg, "ENTPersonProfils") != NULL &&
+		      strstr(err.msg, "markup") != NULL, "%s", err.msg);
+	avec_cas_response_clear(&r);
+
+	/* truly malformed: still "not well-formed", nothing kept */
+	refused_s("<cas:serviceResponse " NS "><cas:authenticationSuccess>"
+		  "<cas:user>u</cas:user><cas:attributes>"
+		  "<cas:vendorThing><nested>x</cas:vendorThing>"
+		  "</cas:attributes></cas:authenticationSuccess>"
+		  "</cas:serviceResponse>");
+	ck_assert_int_eq(parse("<cas:serviceResponse " NS "><cas:authentication"
+		"Success><cas:user>u</cas:user><cas:v><n>x</cas:v>"
+		"</cas:authenticationSuccess></cas:serviceResponse>", &r, &err),
+		-1);
+	ck_assert_msg(strstr(err.msg, "not well-formed") != NULL, "%s",
+		      err.msg);
+	/* and the user itself may never hold markup */
+	refused_s("<cas:serviceResponse " NS "><cas:authenticationSuccess>"
+		  "<cas:user><nested>u</nested></cas:user>"
+		  "</cas:authenticationSuccess></cas:serviceResponse>");
+}
+END_TEST
+
 /* Parse an inline success with @attrs (cas:attributes content). */
 static int
 identify(const char *user, const char *attrs, const char *uai,
@@ -739,7 +891,10 @@ END_TEST
 
 /* ---- a loopback HTTP server, one thread, a fixed number of requests ---- */
 
-enum mode { M_GOOD, M_FAIL, M_500, M_FALLBACK, M_GARBAGE, M_BIG, M_REDIRECT };
+enum mode {
+	M_GOOD, M_FAIL, M_500, M_FALLBACK, M_GARBAGE, M_BIG, M_REDIRECT,
+	M_NESTED, M_BROKEN,
+};
 
 struct srv {
 	int fd;
@@ -855,6 +1010,12 @@ serve(void *arg)
 		case M_REDIRECT:
 			answer(c, ssl, 302, "Location: http://127.0.0.1:1/x\r\n",
 			       "", 0);
+			break;
+		case M_NESTED:
+			answer(c, ssl, 200, "", NESTED, strlen(NESTED));
+			break;
+		case M_BROKEN:	/* NESTED cut short: not well-formed */
+			answer(c, ssl, 200, "", NESTED, strlen(NESTED) / 2);
 			break;
 		default:
 			break;
@@ -975,6 +1136,20 @@ START_TEST(validate_over_http)
 	srv_start(&s, M_BIG, 1);
 	ck_assert_int_eq(run(&s, false, 2000, &r, &err), AVEC_CAS_GARBAGE);
 	srv_stop(&s);
+
+	/* a vendor's structured attribute: valid; the same cut short: the
+	 * answer is unreadable (AVEC_CAS_GARBAGE), not the ENT unavailable */
+	srv_start(&s, M_NESTED, 1);
+	ck_assert_int_eq(run(&s, false, 2000, &r, &err), AVEC_CAS_VALID);
+	srv_stop(&s);
+	ck_assert_str_eq(r.user, "F1abc");
+	ck_assert_str_eq(value(&r, "ESCOUAI", 0), "0290009C");
+	avec_cas_response_clear(&r);
+	srv_start(&s, M_BROKEN, 1);
+	ck_assert_int_eq(run(&s, false, 2000, &r, &err), AVEC_CAS_GARBAGE);
+	srv_stop(&s);
+	ck_assert_msg(strstr(err.msg, "not well-formed") != NULL, "%s",
+		      err.msg);
 
 	srv_start(&s, M_REDIRECT, 1);
 	ck_assert_int_eq(run(&s, false, 2000, &r, &err), AVEC_CAS_UNAVAILABLE);
@@ -1141,6 +1316,7 @@ cas_suite(void)
 	tcase_add_test(tc, reference_failure);
 	tcase_add_test(tc, three_shapes);
 	tcase_add_test(tc, hostile_answers);
+	tcase_add_test(tc, structured_unknown_elements);
 	tcase_add_test(tc, identify_roles);
 	tcase_add_test(tc, identify_schools);
 	tcase_add_test(tc, identify_groups);

@@ -3,10 +3,13 @@
  * quota under concurrency, policies and queued writes.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "avec/connlog.h"
+#include "avec/ent.h"
 #include "avec/secret.h"
 #include "store_sql.h"
 #include "unit.h"
@@ -618,6 +621,151 @@ START_TEST(delta_names_changed_devices)
 }
 END_TEST
 
+/* ---- schools and groups: the login's, or the ENT feed's ---- */
+
+static int
+join_cb(const char *v, void *ctx)
+{
+	char *out = ctx;
+
+	if (out[0] != '\0')
+		strcat(out, " ");
+	strcat(out, v);
+	return 0;
+}
+
+/* "SCHOOLS|GROUPS" of @principal, each ' '-joined, into @out[256] */
+static const char *
+members(struct avec_store *st, const char *principal, char out[256])
+{
+	struct avec_err err = { "" };
+	struct avec_account_rec a;
+	char g[128] = "";
+
+	out[0] = '\0';
+	ck_assert_int_eq(avec_store_account_get(st, principal, &a, &err), 0);
+	ck_assert_int_eq(avec_store_account_schools(st, a.a.id, join_cb, out,
+						    &err), 0);
+	ck_assert_int_eq(avec_store_account_groups(st, a.a.id, join_cb, g,
+						   &err), 0);
+	strcat(out, "|");
+	strcat(out, g);
+	return out;
+}
+
+/* A Complet feed of one school (0450000A) and one pupil, AC-T$1 in 2NDE1. */
+static void
+import_feed(struct avec_store *st)
+{
+	static const char aaf[] =
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ficAlimMENESR>\n"
+		"<addRequest><operationalAttributes><attr name=\"categorie"
+		"Structure\"><value>EtabEducNat</value></attr>"
+		"</operationalAttributes><identifier><id>4500</id></identifier>"
+		"<attributes><attr name=\"ENTStructureUAI\"><value>0450000A"
+		"</value></attr><attr name=\"ENTStructureNomCourant\"><value>"
+		"LYCEE</value></attr></attributes></addRequest>\n"
+		"<addRequest><operationalAttributes><attr name=\"categorie"
+		"Personne\"><value>Eleve</value></attr></operationalAttributes>"
+		"<identifier><id>1000001</id></identifier><attributes>"
+		"<attr name=\"ENTPersonJointure\"><value>AC-T$1</value></attr>"
+		"<attr name=\"sn\"><value>Martin</value></attr>"
+		"<attr name=\"givenName\"><value>Alice</value></attr>"
+		"<attr name=\"ENTPersonStructRattach\"><value>4500</value></attr>"
+		"<attr name=\"ENTEleveClasses\"><value>4500$2NDE1</value></attr>"
+		"</attributes></addRequest>\n</ficAlimMENESR>\n";
+	const char *file = unit_path("ENT_0450000A_Complet_20260901_Eleve_0000.xml");
+	struct avec_ent_opts o = { .now = T0, .grace_days = -1 };
+	struct avec_err err = { "" };
+	FILE *f = fopen(file, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(aaf, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(avec_ent_import(st, &file, 1, &o, NULL, NULL, &err) == 0,
+		      "%s", err.msg);
+}
+
+/*
+ * Issue 13, item 11: linking an account to a join key the feed does not
+ * hold (a first login before any import) keeps the schools and groups it
+ * has; an import leaves alone the accounts whose person it does not
+ * know; the feed's replace them for a person it knows, and go with the
+ * link when the account is linked elsewhere.
+ */
+START_TEST(link_keeps_memberships_the_feed_does_not_give)
+{
+	static const char *const sch[] = { "0290009C" };
+	static const char *const grp[] = { "0290009C$TS2" };
+	static const char *const bgrp[] = { "0290009C$PROFS" };
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	char m[256];
+
+	ck_assert_int_eq(avec_store_account_memberships(st, "alice", sch, 1,
+							grp, 1, &err), 0);
+	ck_assert_int_eq(avec_ent_link(st, "alice", "AC-T$1", &err), 0);
+	ck_assert_str_eq(members(st, "alice", m), "0290009C|0290009C$TS2");
+	ck_assert_int_eq(avec_store_account_memberships(st, "bob", sch, 1,
+							bgrp, 1, &err), 0);
+	ck_assert_int_eq(avec_ent_link(st, "bob", "AC-T$2", &err), 0);
+	ck_assert_str_eq(members(st, "bob", m), "0290009C|0290009C$PROFS");
+
+	/* the feed knows AC-T$1, not AC-T$2 */
+	import_feed(st);
+	ck_assert_str_eq(members(st, "alice", m), "0450000A|0450000A$2NDE1");
+	ck_assert_str_eq(members(st, "bob", m), "0290009C|0290009C$PROFS");
+
+	/* unlinked from the person the feed knows: its memberships go */
+	ck_assert_int_eq(avec_ent_link(st, "alice", NULL, &err), 0);
+	ck_assert_str_eq(members(st, "alice", m), "|");
+	/* linked to it: they come, replacing the account's */
+	ck_assert_int_eq(avec_ent_link(st, "bob", "AC-T$1", &err), 0);
+	ck_assert_str_eq(members(st, "bob", m), "0450000A|0450000A$2NDE1");
+	/* and go again when it is linked to a key the feed does not hold */
+	ck_assert_int_eq(avec_ent_link(st, "bob", "AC-T$3", &err), 0);
+	ck_assert_str_eq(members(st, "bob", m), "|");
+	ck_assert_int_eq(avec_ent_link(st, "nobody", "AC-T$4", &err),
+			 AVEC_STORE_NOTFOUND);
+	avec_store_close(st);
+}
+END_TEST
+
+/* What a login writes: its own lists, unless the feed knows the person. */
+START_TEST(login_memberships_yield_to_the_feed)
+{
+	static const char *const sch[] = { "0290009C" };
+	static const char *const grp[] = { "0290009C$TS2" };
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	bool applied = false;
+	char m[256];
+
+	/* a first login, no feed: linked, and the login's lists written */
+	ck_assert_int_eq(avec_ent_link(st, "alice", "AC-T$1", &err), 0);
+	ck_assert_int_eq(avec_ent_login_memberships(st, "alice", sch, 1, grp,
+						    1, &applied, &err), 0);
+	ck_assert(applied);
+	ck_assert_str_eq(members(st, "alice", m), "0290009C|0290009C$TS2");
+	/* once the feed knows her, its lists stand at the next login */
+	import_feed(st);
+	ck_assert_str_eq(members(st, "alice", m), "0450000A|0450000A$2NDE1");
+	ck_assert_int_eq(avec_ent_login_memberships(st, "alice", sch, 1, grp,
+						    1, &applied, &err), 0);
+	ck_assert(!applied);
+	ck_assert_str_eq(members(st, "alice", m), "0450000A|0450000A$2NDE1");
+	/* an account without a key takes the login's */
+	ck_assert_int_eq(avec_ent_login_memberships(st, "bob", sch, 1, NULL, 0,
+						    NULL, &err), 0);
+	ck_assert_str_eq(members(st, "bob", m), "0290009C|");
+	ck_assert_int_eq(avec_ent_login_memberships(st, "nobody", sch, 1, grp,
+						    1, &applied, &err),
+			 AVEC_STORE_NOTFOUND);
+	ck_assert(!applied);
+	avec_store_close(st);
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -639,6 +787,8 @@ store_suite(void)
 	tcase_add_test(tc, policies);
 	tcase_add_test(tc, touch_moves_last_seen_not_the_generation);
 	tcase_add_test(tc, delta_names_changed_devices);
+	tcase_add_test(tc, link_keeps_memberships_the_feed_does_not_give);
+	tcase_add_test(tc, login_memberships_yield_to_the_feed);
 	suite_add_tcase(s, tc);
 	return s;
 }
