@@ -85,10 +85,10 @@ check "the same ticket a second time is refused (403)" [ "$code" = 403 ]
 check "... with a clear page" grep -q 'déjà servi ou a expiré' "$T_SCRATCH/replay.html"
 acct=$(avecctl account list --json | jq -r '.[] | select(.principal == "F1abc") | "\(.role) \(.status)"')
 check "account F1abc created at login as an active student" [ "$acct" = "student active" ]
-# issue 13 item 11: her answer carries ENTPersonJointure, no feed was ever
-# imported; the link to that key must not wipe what the login released
+# her answer carries ENTPersonJointure and no feed was ever imported: the
+# link to that key must not wipe what the login released
 check "... linked to her join key (ENTPersonJointure), no feed imported" \
-	[ "$(sqlite3 -batch -readonly "$R_DB" "SELECT join_key FROM accounts WHERE principal = 'F1abc'")|$(avecctl ent status --json | jq -c '[.present, .left]')" = 'AC-RENNES$2|[0,0]' ]
+	[ "$(sqlite3 -batch -readonly "$R_DB" "SELECT join_key FROM accounts WHERE principal = 'F1abc'")|$(avecctl ent status --json | jq -c '[.present, .left]')" = 'AC-RENNES$1|[0,0]' ]
 check "... with her school and class from that first login" \
 	[ "$(avecctl account export F1abc | jq -c '[.schools, .groups]')" = '[["0290009C"],["0290009C$TS2"]]' ]
 cat > "$T_SCRATCH/policy.yaml" <<'EOF'
