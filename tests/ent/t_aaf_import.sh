@@ -77,7 +77,7 @@ check "an unlinked account's export has no feed record" \
 	[ "$(A account add solo --role student >/dev/null && A account export solo | jq -r '.ent_feed | length')" = 0 ]
 check "National_EVS profile: staff" [ "$(acct cpe.s role)" = staff ]
 check "unlinked account untouched" [ "$(q "SELECT count(*) FROM account_schools s JOIN accounts a ON a.id = s.account_id WHERE a.principal = 'libre'")" = 0 ]
-# issue 13 item 11: the feed rewrites only the accounts of people it knows
+# the feed rewrites only the accounts of people it knows
 check "an account linked to a key the feed does not hold keeps its school and class" \
 	[ "$(A account export eleve.x | jq -c '[.schools, .groups]')" = '[["0290009C"],["0290009C$TS2"]]' ]
 

@@ -14,10 +14,9 @@
 # later": a retry gets the same answer) when it answered something AVEC
 # cannot read; the portal keeps serving; and a device registered earlier
 # keeps being accepted by FreeRADIUS.  "nested" answers a success that
-# carries a vendor's structured attributes (elements inside elements,
-# issue 13 item 10): the pupil is logged in, with the school and class the
-# answer released even though her join key names no person of a feed
-# (item 11).
+# carries a vendor's structured attributes (elements inside elements):
+# the pupil is logged in, with the school and class the answer released even though her join key names no person of a feed
+# (the login's memberships stand until a feed knows her).
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/radius.sh

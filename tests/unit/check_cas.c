@@ -510,7 +510,7 @@ deep_answer(struct avec_buf *b, unsigned depth)
 }
 
 /*
- * Issue 13, item 10: an attribute AVEC does not use, holding elements,
+ * An attribute AVEC does not use, holding elements,
  * is skipped wherever it is and however deep; the known ones are still
  * read.  One AVEC does use, holding elements, refuses the identity with
  * a message naming it; a malformed document is still refused.

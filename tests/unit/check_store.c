@@ -687,7 +687,7 @@ import_feed(struct avec_store *st)
 }
 
 /*
- * Issue 13, item 11: linking an account to a join key the feed does not
+ * Linking an account to a join key the feed does not
  * hold (a first login before any import) keeps the schools and groups it
  * has; an import leaves alone the accounts whose person it does not
  * know; the feed's replace them for a person it knows, and go with the
