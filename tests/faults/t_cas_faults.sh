@@ -15,8 +15,9 @@
 # cannot read; the portal keeps serving; and a device registered earlier
 # keeps being accepted by FreeRADIUS.  "nested" answers a success that
 # carries a vendor's structured attributes (elements inside elements):
-# the pupil is logged in, with the school and class the answer released even though her join key names no person of a feed
-# (the login's memberships stand until a feed knows her).
+# the pupil is logged in, with the school and class the answer released
+# even though her join key names no person of a feed (the login's
+# memberships stand until a feed knows her).
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/radius.sh
