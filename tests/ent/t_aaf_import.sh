@@ -8,7 +8,8 @@
 # deletes; a pupil dropped from the next Complet has their account
 # suspended at once and their devices revoked after the grace period; a
 # returning person's account comes back only if the feed had suspended it;
-# a broken file changes nothing at all and names file and line.
+# a broken file, or a value longer than 1,024 bytes, changes nothing at
+# all and names file and line.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need python3 jq sqlite3
@@ -171,6 +172,15 @@ out=$(A ent import --now $((T0 + 15 * DAY)) "$bad/ENT_Y_Complet_20261101_Eleve_0
 check "bad element: exit non-zero" [ $? -ne 0 ]
 check "bad element: file:$line: identifiant" grep -q "ENT_Y_Complet_20261101_Eleve_0000.xml:$line: identifiant: unexpected" <<<"$out"
 check "bad element: store unchanged" [ "$(dump)" = "$before" ]
+# a 100 KB value (libxml2 alone would take up to 10 MB): refused, file:line
+long=$(head -c 102400 /dev/zero | tr '\0' x)
+printf '<ficAlimMENESR>\n<modifyRequest>%s<identifier><id>1000002</id></identifier><modifications>\n<modification name="sn" operation="replace"><value>%s</value></modification></modifications></modifyRequest>\n</ficAlimMENESR>\n' \
+	"$opattr" "$long" > "$bad/ENT_Z_Delta_20261101_Eleve_0000.xml"
+out=$(A ent import --now $((T0 + 15 * DAY)) "$bad/ENT_Z_Delta_20261101_Eleve_0000.xml" 2>&1)
+check "100 KB value: exit non-zero" [ $? -ne 0 ]
+check "100 KB value: file:3 and the limit named" \
+	grep -q "ENT_Z_Delta_20261101_Eleve_0000.xml:3: value: value of sn longer than 1024 bytes" <<<"$out"
+check "100 KB value: store unchanged" [ "$(dump)" = "$before" ]
 check "failed import recorded with its error" \
 	[ "$(A ent status --json | jq -r '.imports[0].result')" = failed ]
 A ent import "$c1/ENT_0450000A_Complet_20260901_Eleve_0000.xml" "$d1" >/dev/null 2>&1
