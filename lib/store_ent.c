@@ -4,8 +4,8 @@
  * the accounts linked to them.
  *
  * This file owns what an AAF record means: a person's role (Eleve is a
- * student, PersRelEleve a parent, PersEducNat a teacher unless its
- * profiles say otherwise), their structures and class groups, who has
+ * student, PersRelEleve a parent, PersEducNat a teacher or staff from its
+ * profiles, else its title, else its functions; docs/aaf.md), their structures and class groups, who has
  * left (missing from a Complet import of their school and category, or
  * deleted), and the consequences: a linked account suspended at once, its
  * devices revoked after the grace period, reactivated on return only if
@@ -314,18 +314,74 @@ dup_or_null(const char *s)
 	return s != NULL && *s != '\0' ? strdup(s) : NULL;
 }
 
-/* PersEducNat: teacher unless the profiles (or title) name another staff
- * function; without either, teacher. */
+/* An attribute that says what a record's values are now: NULL when
+ * absent or when a modification only deletes some of its values. */
+static const struct avec_aaf_attr *
+now_attr(const struct avec_aaf_rec *rec, const char *name)
+{
+	const struct avec_aaf_attr *a = avec_aaf_attr(rec, name);
+
+	return a != NULL && a->mod != AVEC_AAF_DELETE_VALUES ? a : NULL;
+}
+
+/* The first non-empty value of @a, or NULL. */
+static const char *
+first_of(const struct avec_aaf_attr *a)
+{
+	unsigned i;
+
+	for (i = 0; a != NULL && i < a->nvalues; i++)
+		if (a->values[i][0] != '\0')
+			return a->values[i];
+	return NULL;
+}
+
+/*
+ * The role an ENTPersonFonctions value "UAI$TYPE$LABEL$DISCIPLINE$LABEL"
+ * gives, through its TYPE (avec_role_of_profile: ENS teaching, any other
+ * code staff).  0, or -1 for a value without a TYPE field.
+ */
+static int
+function_role(const char *v, enum avec_role *role)
+{
+	const char *t = strchr(v, '$'), *e;
+	char code[16];
+
+	if (t == NULL)
+		return -1;
+	t++;
+	e = strchr(t, '$');
+	if (e == NULL)
+		e = t + strlen(t);
+	if (e == t || (size_t)(e - t) >= sizeof(code))
+		return -1;
+	memcpy(code, t, (size_t)(e - t));
+	code[e - t] = '\0';
+	if (avec_role_of_profile(code, role) < 0)
+		*role = AVEC_ROLE_STAFF;	/* another function: not teaching */
+	return 0;
+}
+
+/*
+ * A PersEducNat's role, from the first of these the record gives (every
+ * code goes through the one mapping, avec_role_of_profile):
+ *   ENTPersonProfils     a teacher's profile: teacher; only others: staff
+ *   title                its function code: ENS teacher, any other staff
+ *   ENTPersonFonctions   a teaching function (ENS): teacher; only other
+ *                        functions (DIR, EDU, ADF, DOC, ...): staff
+ * With none of them, teacher.
+ */
 static enum avec_role
-staff_role(const struct avec_aaf_attr *profils, const char *title)
+staff_role(const struct avec_aaf_attr *profils, const char *title,
+	   const struct avec_aaf_attr *fonctions)
 {
 	unsigned i;
 	bool any = false;
+	enum avec_role r;
 
 	if (profils != NULL) {
 		for (i = 0; i < profils->nvalues; i++) {
 			const char *v = profils->values[i];
-			enum avec_role r;
 
 			if (*v == '\0')
 				continue;
@@ -338,7 +394,19 @@ staff_role(const struct avec_aaf_attr *profils, const char *title)
 			return AVEC_ROLE_STAFF;
 	}
 	if (title != NULL && *title != '\0')
-		return strcmp(title, "ENS") == 0 ? AVEC_ROLE_TEACHER : AVEC_ROLE_STAFF;
+		return avec_role_of_profile(title, &r) == 0 &&
+		    r == AVEC_ROLE_TEACHER ? AVEC_ROLE_TEACHER : AVEC_ROLE_STAFF;
+	if (fonctions != NULL) {
+		for (i = 0; i < fonctions->nvalues; i++) {
+			if (function_role(fonctions->values[i], &r) < 0)
+				continue;
+			any = true;
+			if (r == AVEC_ROLE_TEACHER)
+				return AVEC_ROLE_TEACHER;
+		}
+		if (any)
+			return AVEC_ROLE_STAFF;
+	}
 	return AVEC_ROLE_TEACHER;
 }
 
@@ -376,10 +444,12 @@ person_apply(struct person *p, const struct avec_aaf_rec *rec, bool whole)
 		p->sn = dup_or_null(avec_aaf_first(rec, "sn"));
 	}
 	if (strcmp(p->category, "PersEducNat") == 0 &&
-	    (whole || avec_aaf_attr(rec, "ENTPersonProfils") != NULL ||
-	     avec_aaf_attr(rec, "title") != NULL))
-		p->role = staff_role(avec_aaf_attr(rec, "ENTPersonProfils"),
-				     avec_aaf_first(rec, "title"));
+	    (whole || now_attr(rec, "ENTPersonProfils") != NULL ||
+	     now_attr(rec, "title") != NULL ||
+	     now_attr(rec, "ENTPersonFonctions") != NULL))
+		p->role = staff_role(now_attr(rec, "ENTPersonProfils"),
+				     first_of(now_attr(rec, "title")),
+				     now_attr(rec, "ENTPersonFonctions"));
 	for (k = 0; k < NSTRUCT_SRCS + NGROUP_SRCS; k++) {
 		bool isgrp = k >= NSTRUCT_SRCS;
 		const char *src = isgrp ? GROUP_SRCS[k - NSTRUCT_SRCS] : STRUCT_SRCS[k];

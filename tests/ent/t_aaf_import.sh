@@ -191,6 +191,48 @@ printf '<ficAlimMENESR>\n<modifyRequest>%s<identifier><id>1000002</id></identifi
 A ent import --delta --now $((T0 + 16 * DAY)) "$T_SCRATCH/latin-delta.xml" >/dev/null
 check "undeclared Latin-9 file read as ISO-8859-15" [ "$(person 1000002 display_name)" = "Jérôme Château €" ]
 
+# ---- PersEducNat without title or profiles: ENTPersonFonctions decides ----
+# (issue 13, item 7: a head of school became a teacher, and their account,
+# set to staff by an administrator, was moved to the teachers' VLAN)
+DB7=$T_SCRATCH/roles.db
+A7() { "$AVECCTL" -q -d "$DB7" "$@"; }
+role7() { A7 ent people --json | jq -r --arg id "$1" '.[] | select(.id == $id) | .role'; }
+A7 init >/dev/null && A7 account add chef --role staff --join-key 'AC-OT$2000900' >/dev/null
+check "roles store: an account set to staff by its administrator" [ $? -eq 0 ]
+mkdir -p "$T_SCRATCH/f7"
+f7=$T_SCRATCH/f7/ENT_0290009C_Delta_20260902_PersEducNat_0000.xml
+pen='<operationalAttributes><attr name="categoriePersonne"><value>PersEducNat</value></attr></operationalAttributes>'
+fn() { printf '<addRequest>%s<identifier><id>%s</id></identifier><attributes><attr name="ENTPersonJointure"><value>AC-OT$%s</value></attr><attr name="sn"><value>P%s</value></attr>%s</attributes></addRequest>\n' "$pen" "$1" "$1" "$1" "$2"; }
+fv() { local v='' x; for x in "$@"; do v="$v<value>0290009C\$$x</value>"; done; printf '<attr name="ENTPersonFonctions">%s</attr>' "$v"; }
+{
+	echo '<ficAlimMENESR>'
+	fn 2000900 "$(fv 'DIR$DIRECTION$-$-')"
+	fn 2000901 "$(fv 'ENS$ENSEIGNEMENT$L0202$LETTRES MODERNES')"
+	fn 2000902 "$(fv 'EDU$EDUCATION$-$-')"
+	fn 2000903 "$(fv 'ADF$PERSONNELS ADMINISTRATIFS$-$-' 'DOC$DOCUMENTATION$-$-')"
+	fn 2000904 "$(fv 'DOC$DOCUMENTATION$-$-' 'ENS$ENSEIGNEMENT$L1100$PHILOSOPHIE')"
+	fn 2000905 "$(fv 'MDS$MEDICO-SOCIAL$-$-')"
+	fn 2000906 ''
+	fn 2000907 "<attr name=\"title\"><value>ENS</value></attr>$(fv 'DIR$DIRECTION$-$-')"
+	echo '</ficAlimMENESR>'
+} > "$f7"
+A7 ent import --now $T0 "$f7" >/dev/null
+check "roles: the Delta is imported" [ $? -eq 0 ]
+check "ENTPersonFonctions DIR only: staff" [ "$(role7 2000900)" = staff ]
+check "... and the administrator's staff account stays staff" \
+	[ "$("$AVECCTL" -d "$DB7" account show chef --json | jq -r .role)" = staff ]
+check "ENTPersonFonctions ENS with a discipline: teacher" [ "$(role7 2000901)" = teacher ]
+check "ENTPersonFonctions EDU (education): staff" [ "$(role7 2000902)" = staff ]
+check "ENTPersonFonctions ADF and DOC: staff" [ "$(role7 2000903)" = staff ]
+check "ENTPersonFonctions DOC and ENS: teacher" [ "$(role7 2000904)" = teacher ]
+check "ENTPersonFonctions MDS (medico-social): staff" [ "$(role7 2000905)" = staff ]
+check "nothing to go by: teacher, as before" [ "$(role7 2000906)" = teacher ]
+check "title ENS is read before ENTPersonFonctions" [ "$(role7 2000907)" = teacher ]
+printf '<ficAlimMENESR>\n<modifyRequest>%s<identifier><id>2000901</id></identifier><modifications>\n<modification name="ENTPersonFonctions" operation="replace"><value>0290009C$DIR$DIRECTION$-$-</value></modification>\n</modifications></modifyRequest>\n</ficAlimMENESR>\n' \
+	"$pen" > "$T_SCRATCH/f7/ENT_0290009C_Delta_20260903_PersEducNat_0000.xml"
+A7 ent import --now $((T0 + 60)) "$T_SCRATCH/f7/ENT_0290009C_Delta_20260903_PersEducNat_0000.xml" >/dev/null
+check "a modification of ENTPersonFonctions to DIR: staff" [ "$(role7 2000901)" = staff ]
+
 check "ent people --left lists only who left" \
 	[ "$(A ent people --left --json | jq -r '[.[].status] | unique | join(",")')" = left ]
 check "ent status counts" [ "$(A ent status --json | jq -r '"\(.present)/\(.linked_accounts)"')" = "432/7" ]
