@@ -31,10 +31,12 @@ static const struct {
 } settings[] = {
 	{ "log_retention_days", 1, 3650 },
 	{ "account_retention_days", 1, 3650 },
+	{ "ent_max_departure_pct", 0, 100 },
 };
 
 const char *const avec_setting_keys[] = {
-	"log_retention_days", "account_retention_days", NULL,
+	"log_retention_days", "account_retention_days",
+	"ent_max_departure_pct", NULL,
 };
 
 static const char SQL_SETTING_GET[] =

@@ -126,9 +126,10 @@ int avec_store_session_query(struct avec_store *st,
 
 /*
  * The settings an administrator may change, with their bounds:
- * log_retention_days (connection log, 1..3650, default 365) and
+ * log_retention_days (connection log, 1..3650, default 365),
  * account_retention_days (identity data after an account ends, 1..3650,
- * default 1825).  Returns 0, AVEC_STORE_NOTFOUND (no such key), or -1.
+ * default 1825) and ent_max_departure_pct (the share of a school's people
+ * one ENT import may mark as departed, percent, 0..100, default 5).  Returns 0, AVEC_STORE_NOTFOUND (no such key), or -1.
  * _set refuses a value out of bounds (-1, @err says the bounds).
  */
 int avec_store_setting_get(struct avec_store *st, const char *key,

@@ -63,9 +63,11 @@ const struct ctl_cmd ctl_log_cmds[] = {
 const struct ctl_cmd ctl_settings_cmds[] = {
 	{ "get", run_get, "settings get [KEY] [--json]",
 	  "The store's settings: log_retention_days (connection log, days,\n"
-	  "1-3650, 365 by default: one year, French law) and\n"
+	  "1-3650, 365 by default: one year, French law),\n"
 	  "account_retention_days (identity data after an account ends, days,\n"
-	  "1-3650, 1825 by default)." },
+	  "1-3650, 1825 by default) and ent_max_departure_pct (the share of a\n"
+	  "school's people one ENT import may mark as departed without\n"
+	  "--allow-mass-departure, percent, 0-100, 5 by default)." },
 	{ "set", run_set, "settings set KEY VALUE",
 	  "Change a setting within its bounds (see 'settings get -h')." },
 	{ NULL, NULL, NULL, NULL },
@@ -331,8 +333,8 @@ check_key(const char *key)
 	if (avec_setting_bounds(key, &min, &max) == 0)
 		return 0;
 	ctl_fail(CTL_USAGE, "unknown setting '%s': expected "
-		 "log_retention_days or account_retention_days",
-		 avec_text_safe(key, safe, sizeof(safe)));
+		 "log_retention_days, account_retention_days or "
+		 "ent_max_departure_pct", avec_text_safe(key, safe, sizeof(safe)));
 	return -1;
 }
 
@@ -569,7 +571,8 @@ ctl_account_export(struct ctl *c, int argc, char **argv)
 	avec_json_arr_end(&j);
 	avec_json_obj_begin(&j, "retention_days");
 	for (i = 0; avec_setting_keys[i] != NULL; i++)
-		if (avec_store_setting_get(st, avec_setting_keys[i], &v, &err) == 0)
+		if (strstr(avec_setting_keys[i], "_retention_days") != NULL &&
+		    avec_store_setting_get(st, avec_setting_keys[i], &v, &err) == 0)
 			avec_json_int(&j, avec_setting_keys[i], v);
 	avec_json_obj_end(&j);
 	avec_json_obj_end(&j);

@@ -8,6 +8,9 @@
 # deletes; a pupil dropped from the next Complet has their account
 # suspended at once and their devices revoked after the grace period; a
 # returning person's account comes back only if the feed had suspended it;
+# half a split Complet, or parts not numbered from 0000, are refused, and
+# so is marking more than ent_max_departure_pct of a school as departed
+# without --allow-mass-departure;
 # a broken file, or a value longer than 1,024 bytes, changes nothing at
 # all and names file and line.
 # shellcheck source=tests/lib/common.sh
@@ -232,6 +235,50 @@ printf '<ficAlimMENESR>\n<modifyRequest>%s<identifier><id>2000901</id></identifi
 	"$pen" > "$T_SCRATCH/f7/ENT_0290009C_Delta_20260903_PersEducNat_0000.xml"
 A7 ent import --now $((T0 + 60)) "$T_SCRATCH/f7/ENT_0290009C_Delta_20260903_PersEducNat_0000.xml" >/dev/null
 check "a modification of ENTPersonFonctions to DIR: staff" [ "$(role7 2000901)" = staff ]
+
+# ---- an incomplete split Complet, too many departures (issue 13, item 6) ----
+DB6=$T_SCRATCH/split.db
+A6() { "$AVECCTL" -q -d "$DB6" "$@"; }
+dump6() { sqlite3 "$DB6" .dump | grep -v '^INSERT INTO ent_imports'; }
+A6 init >/dev/null && A6 account add half.a --role student --join-key 'AC-OT$1000200' >/dev/null
+s1=$(gen s1 --uai 0290009C --pupils 242 --split 121 --teachers 10 --staff 2 --parents 20) ||
+	{ fail "generate"; finish; }
+s3=$(gen s3 --uai 0290009C --pupils 242 --split 100 --teachers 10 --staff 2 --parents 20) ||
+	{ fail "generate"; finish; }
+P=ENT_0290009C_Complet_20260901
+check "the setting ent_max_departure_pct is 5 by default" [ "$(A6 settings get ent_max_departure_pct)" = 5 ]
+out=$(A6 ent import --now $T0 "$s1"/*.xml 2>&1)
+check "the first import into an empty store: nobody departs, no refusal" \
+	grep -q 'records 275, added 274, changed 0, left 0' <<<"$out"
+before=$(dump6)
+others() { ls "$1"/*.xml | grep -v _Eleve_; }
+out=$(A6 ent import --now $((T0 + DAY)) $(others "$s1") "$s1/${P}_Eleve_0000.xml" 2>&1)
+check "only part 0000 of a Complet split in two: refused" [ $? -ne 0 ]
+check "... saying how many people of which school, and why" \
+	grep -q 'import refused, nothing changed: 121 of the 274 people of school 0290009C (44 %) would be marked as departed, more than ent_max_departure_pct (5 %).*--allow-mass-departure' <<<"$out"
+check "... nothing changed (nobody left, half.a active)" \
+	[ "$(dump6)" = "$before" ] && [ "$("$AVECCTL" -d "$DB6" account show half.a --json | jq -r .status)" = active ]
+check "... the refusal is in ent status" \
+	[ "$(A6 ent status --json | jq -r '.imports[0].result + " " + (.imports[0].detail | .[0:10])')" = "failed 121 of the" ]
+out=$(A6 ent import --now $((T0 + DAY)) $(others "$s1") "$s1/${P}_Eleve_0001.xml" 2>&1)
+check "only part 0001: refused, 0000 is missing" \
+	grep -q 'incomplete Complet set: Eleve part 0000 is missing' <<<"$out"
+out=$(A6 ent import --now $((T0 + DAY)) $(others "$s3") "$s3/${P}_Eleve_0000.xml" "$s3/${P}_Eleve_0002.xml" 2>&1)
+check "parts 0000 and 0002 of three: refused, 0001 is missing" \
+	grep -q 'incomplete Complet set: Eleve part 0001 is missing' <<<"$out"
+check "... nothing changed" [ "$(dump6)" = "$before" ]
+out=$(A6 ent import --now $((T0 + DAY)) "$s3"/*.xml 2>&1)
+check "the same people split in three, all parts: accepted" grep -q 'left 0, unchanged 274' <<<"$out"
+out=$(A6 ent import --allow-mass-departure --now $((T0 + 2 * DAY)) $(others "$s1") "$s1/${P}_Eleve_0000.xml" 2>&1)
+check "--allow-mass-departure: the departures are applied" \
+	grep -q 'left 121, .*accounts suspended 1' <<<"$out"
+A6 ent import --now $((T0 + 3 * DAY)) "$s1"/*.xml >/dev/null
+check "they come back with the whole set" [ "$("$AVECCTL" -d "$DB6" account show half.a --json | jq -r .status)" = active ]
+A6 settings set ent_max_departure_pct 50 >/dev/null
+out=$(A6 ent import --now $((T0 + 4 * DAY)) $(others "$s1") "$s1/${P}_Eleve_0000.xml" 2>&1)
+check "with ent_max_departure_pct 50, 44 % departing is accepted" grep -q 'left 121,' <<<"$out"
+A6 settings set ent_max_departure_pct 101 >/dev/null 2>&1
+check "ent_max_departure_pct is 0 to 100" [ $? -ne 0 ]
 
 check "ent people --left lists only who left" \
 	[ "$(A ent people --left --json | jq -r '[.[].status] | unique | join(",")')" = left ]
