@@ -10,8 +10,10 @@
  * the retention the law asks for (log_retention_days for the log,
  * account_retention_days for ended accounts), and leaves no copy of the
  * deleted bytes in the files.  "account erase" removes the person's
- * account, devices and credentials, but not the connection log, which the
- * law requires for its own period; the help says so.
+ * account, devices and credentials and pseudonymises their audit rows
+ * (its own row included), but not the connection log, which the law
+ * requires for its own period; the help says so.  "account export" holds
+ * their audit rows too.
  *
  * This file owns the arguments (times in ISO 8601 or Unix seconds,
  * addresses and MACs normalised before the store is opened) and how the
@@ -29,6 +31,7 @@
 #include "avec/connlog.h"
 #include "avec/ident.h"
 #include "avec/ent.h"
+#include "avec/report.h"
 #include "avecctl.h"
 #include "common/json.h"
 #include "common/text.h"
@@ -502,6 +505,30 @@ export_person(const struct avec_ent_person *p, void *arg)
 	return 0;
 }
 
+struct export_audit_ctx {
+	struct avec_json *j;
+	uint64_t n;
+};
+
+/* One audit row about the person, for the export. */
+static int
+export_audit(const struct avec_audit_rec *a, void *arg)
+{
+	struct export_audit_ctx *ea = arg;
+
+	ea->n++;
+	avec_json_obj_begin(ea->j, NULL);
+	avec_json_time(ea->j, "at", a->at);
+	avec_json_str(ea->j, "actor", a->actor);
+	avec_json_str(ea->j, "origin", a->origin);
+	avec_json_str(ea->j, "action", a->action);
+	avec_json_str(ea->j, "target", a->target);
+	avec_json_str(ea->j, "detail", a->detail);
+	avec_json_str(ea->j, "outcome", a->outcome);
+	avec_json_obj_end(ea->j);
+	return 0;
+}
+
 int
 ctl_account_export(struct ctl *c, int argc, char **argv)
 {
@@ -512,9 +539,10 @@ ctl_account_export(struct ctl *c, int argc, char **argv)
 	struct avec_store *st;
 	struct avec_json j;
 	struct sess_ctx sc;
+	struct export_audit_ctx ea = { &j, 0 };
 	const char *principal = NULL;
 	int64_t v;
-	int rc;
+	int rc, rc2;
 	size_t i;
 
 	rc = principal_arg(cmd, argc, argv, NULL, &principal);
@@ -560,6 +588,13 @@ ctl_account_export(struct ctl *c, int argc, char **argv)
 			return ctl_fail(CTL_IO, "%s", err.msg);
 		avec_json_arr_end(&j);
 	}
+	/* what the administrators (and the person, through the portal) did
+	 * about them: the audit trail's rows */
+	avec_json_arr_begin(&j, "audit");
+	rc2 = avec_store_account_audit(st, principal, export_audit, &ea, &err);
+	if (rc2 != 0)
+		return ctl_fail(CTL_IO, "%s", rc2 < 0 ? err.msg : "out of memory");
+	avec_json_arr_end(&j);
 	memset(&q, 0, sizeof(q));
 	memset(&sc, 0, sizeof(sc));
 	q.principal = principal;
@@ -578,7 +613,7 @@ ctl_account_export(struct ctl *c, int argc, char **argv)
 	avec_json_obj_end(&j);
 	if (avec_json_finish(&j) < 0)
 		return ctl_fail(CTL_IO, "cannot write the export");
-	if (rc == AVEC_STORE_NOTFOUND && sc.n == 0)
+	if (rc == AVEC_STORE_NOTFOUND && sc.n == 0 && ea.n == 0)
 		return ctl_fail(CTL_NOTFOUND, "nothing is held about %s",
 				principal);
 	return CTL_OK;
@@ -600,7 +635,8 @@ ctl_account_erase(struct ctl *c, int argc, char **argv)
 	struct avec_session_query q;
 	struct avec_store *st;
 	const char *principal = NULL;
-	uint64_t ndev = 0, nsess = 0;
+	struct avec_erasure er;
+	uint64_t nsess = 0;
 	int64_t days = 0;
 	bool yes = false;
 	int rc;
@@ -614,19 +650,22 @@ ctl_account_erase(struct ctl *c, int argc, char **argv)
 				      "--yes", principal);
 	if ((st = ctl_store(c, false)) == NULL)
 		return CTL_IO;
-	rc = avec_store_account_erase(st, principal, &ndev, &err);
+	rc = avec_store_account_erase(st, principal, &er, &err);
 	if (rc == AVEC_STORE_NOTFOUND)
 		return ctl_fail(CTL_NOTFOUND, "no account %s", principal);
 	if (rc != 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
+	/* this command's own audit row names the pseudonym, not the person */
+	ctl_audit_pseudonymise(principal, er.pseudonym);
 	memset(&q, 0, sizeof(q));
 	q.principal = principal;
 	if (avec_store_session_query(st, &q, count_one, &nsess, &err) != 0 ||
 	    avec_store_setting_get(st, "log_retention_days", &days, &err) != 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
-	ctl_note(c, "account %s erased with %" PRIu64 " devices; its %" PRIu64
+	ctl_note(c, "account %s erased with %" PRIu64 " devices; it is %s in "
+		 "the audit trail (%" PRIu64 " rows); its %" PRIu64
 		 " connection log sessions are kept until their retention "
 		 "ends (%" PRId64 " days), as the law requires", principal,
-		 ndev, nsess, days);
+		 er.devices, er.pseudonym, er.audit_rows, nsess, days);
 	return CTL_OK;
 }
