@@ -7,7 +7,8 @@
  * xmlTextReader with no network, no DTD loading and no entity
  * substitution, so a file can neither fetch anything nor read a local
  * file through an external entity, and memory stays bounded by the largest
- * request, not the file.  Every malformation is reported as
+ * request, not the file; no value, identifier or name may be longer than
+ * AVEC_AAF_VALUE_MAX (aaf.h says why).  Every malformation is reported as
  * "FILE:LINE: ELEMENT: what".  It is on the import's hot path: once its
  * buffers have grown, a request costs no allocation of its own, and line
  * numbers are looked up only for a request's start and for errors.
@@ -446,6 +447,30 @@ get_attr(xmlTextReaderPtr r, const char *name, char **own)
 	return *own;
 }
 
+/* A value (or identifier) past AVEC_AAF_VALUE_MAX: the error, naming the
+ * attribute it belongs to. */
+static int
+too_long(struct parse *p, xmlTextReaderPtr r, struct avec_err *err)
+{
+	char name[48] = "id";
+
+	if (p->in_value && p->cur != NULL)
+		snprintf(name, sizeof(name), "%.40s", p->strings + p->cur->name);
+	return fail_at(p, err, cur_line(r), p->in_id ? "id" : "value",
+		       "value of %s longer than %u bytes (the limit for an "
+		       "AAF value)", name, (unsigned)AVEC_AAF_VALUE_MAX);
+}
+
+/* An attr or modification name past AVEC_AAF_VALUE_MAX. */
+static int
+name_too_long(struct parse *p, xmlTextReaderPtr r, const char *elem,
+	      struct avec_err *err)
+{
+	return fail_at(p, err, cur_line(r), elem, "name longer than %u bytes "
+		       "(the limit for an AAF value)",
+		       (unsigned)AVEC_AAF_VALUE_MAX);
+}
+
 static const char *const REQ_NAMES[] = {
 	[AVEC_AAF_ADD] = "addRequest",
 	[AVEC_AAF_MODIFY] = "modifyRequest",
@@ -570,6 +595,10 @@ start_element(struct parse *p, xmlTextReaderPtr r, const char *name, int depth,
 				return fail_at(p, err, cur_line(r), name,
 					       "attr without a name");
 			}
+			if (strlen(a) > AVEC_AAF_VALUE_MAX) {
+				xmlFree(own);
+				return name_too_long(p, r, name, err);
+			}
 			p->cur = new_attr(p, a, AVEC_AAF_REPLACE);
 			p->cur_is_op = p->where == IN_OPATTRS;
 			xmlFree(own);
@@ -592,6 +621,11 @@ start_element(struct parse *p, xmlTextReaderPtr r, const char *name, int depth,
 				xmlFree(own_opn);
 				return fail_at(p, err, cur_line(r), name,
 					       "modification without a name");
+			}
+			if (strlen(a) > AVEC_AAF_VALUE_MAX) {
+				xmlFree(own);
+				xmlFree(own_opn);
+				return name_too_long(p, r, name, err);
 			}
 			if (opn == NULL || strcmp(opn, "replace") == 0) {
 				mod = AVEC_AAF_REPLACE;
@@ -759,8 +793,11 @@ avec_aaf_parse_file(const char *path, avec_aaf_cb cb, void *ctx,
 		case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
 			if (p.in_value || p.in_id) {
 				const char *v = (const char *)xmlTextReaderConstValue(r);
+				size_t vl = v != NULL ? strlen(v) : 0;
 
-				if (v != NULL && push_bytes(&p, v, strlen(v)) < 0)
+				if (p.slen - p.tstart + vl > AVEC_AAF_VALUE_MAX)
+					rc = too_long(&p, r, err);
+				else if (v != NULL && push_bytes(&p, v, vl) < 0)
 					rc = fail_at(&p, err, cur_line(r), "value",
 						     "out of memory");
 			} else if (type == XML_READER_TYPE_TEXT ||

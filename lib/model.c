@@ -92,7 +92,13 @@ avec_role_parse(const char *s, enum avec_role *out)
 	return 0;
 }
 
-/* The ENT's profiles (ENTPersonProfils), in both of their forms. */
+/*
+ * The ENT's profiles (ENTPersonProfils), in both of their forms, and the
+ * AAF's function type codes of national-education staff (PersEducNat's
+ * title, and the second field of ENTPersonFonctions
+ * "UAI$TYPE$LABEL$DISCIPLINE$LABEL"): teaching (ENS) is a teacher, every
+ * other function a member of staff.  docs/aaf.md lists them.
+ */
 static const struct {
 	const char *profile;
 	enum avec_role role;
@@ -105,6 +111,16 @@ static const struct {
 	{ "National_ACA", AVEC_ROLE_STAFF }, { "National_COL", AVEC_ROLE_STAFF },
 	{ "National_4", AVEC_ROLE_STAFF }, { "National_5", AVEC_ROLE_STAFF },
 	{ "National_6", AVEC_ROLE_STAFF }, { "National_7", AVEC_ROLE_STAFF },
+	/* function type codes */
+	{ "ENS", AVEC_ROLE_TEACHER },	/* enseignement */
+	{ "DIR", AVEC_ROLE_STAFF },	/* direction */
+	{ "EDU", AVEC_ROLE_STAFF },	/* éducation (CPE) */
+	{ "ADF", AVEC_ROLE_STAFF },	/* personnels administratifs */
+	{ "DOC", AVEC_ROLE_STAFF },	/* documentation */
+	{ "LAB", AVEC_ROLE_STAFF },	/* laboratoire */
+	{ "ORI", AVEC_ROLE_STAFF },	/* orientation */
+	{ "MDS", AVEC_ROLE_STAFF },	/* médico-social */
+	{ "OUV", AVEC_ROLE_STAFF },	/* personnels ouvriers et de service */
 };
 
 int

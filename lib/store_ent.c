@@ -4,13 +4,17 @@
  * the accounts linked to them.
  *
  * This file owns what an AAF record means: a person's role (Eleve is a
- * student, PersRelEleve a parent, PersEducNat a teacher unless its
- * profiles say otherwise), their structures and class groups, who has
+ * student, PersRelEleve a parent, PersEducNat a teacher or staff from its
+ * profiles, else its title, else its functions; docs/aaf.md), their structures and class groups, who has
  * left (missing from a Complet import of their school and category, or
  * deleted), and the consequences: a linked account suspended at once, its
  * devices revoked after the grace period, reactivated on return only if
- * the feed suspended it.  An import is ONE transaction; any error rolls it
- * all back and leaves only a 'failed' row in ent_imports.
+ * the feed suspended it.  It also owns the import's guards: a Complet set
+ * must be whole (every numbered part of a kind, from 0000 on), and an
+ * import may not mark more than ent_max_departure_pct of a school's people
+ * as departed unless told they did leave.  An import is ONE transaction;
+ * any error or refusal rolls it all back and leaves only a 'failed' row
+ * in ent_imports.
  *
  * It also owns which source an account's schools and groups come from.
  * The feed's, when the feed knows the account's person (a row of
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <sqlite3.h>
@@ -61,6 +66,24 @@ static const char SQL_IMPORT_FAILED[] =
 	"result, detail) VALUES (?1, ?1, ?2, ?3, 'failed', ?4)";
 static const char SQL_GRACE[] =
 	"SELECT value FROM settings WHERE key = 'ent_grace_days'";
+static const char SQL_MAX_DEPARTURE[] =
+	"SELECT value FROM settings WHERE key = 'ent_max_departure_pct'";
+/*
+ * The school where this import's departures weigh most, if more than ?1
+ * percent of its people: the people present before the import (present
+ * now, or marked as departed by it), once per school (UAI, else the
+ * structure id, else '' for people without a structure).
+ */
+static const char SQL_DEPARTURES[] =
+	"SELECT school, sum(gone), count(*) FROM (SELECT DISTINCT "
+	"coalesce(st.uai, s.struct_id, '') AS school, p.id AS pid, "
+	"(m.id IS NOT NULL AND p.status = 'left') AS gone "
+	"FROM ent_people p LEFT JOIN ent_person_structs s ON s.person_id = p.id "
+	"LEFT JOIN ent_structures st ON st.id = s.struct_id "
+	"LEFT JOIN temp.ent_mark m ON m.kind = 'left' AND m.id = p.id "
+	"WHERE p.status = 'present' OR m.id IS NOT NULL) "
+	"GROUP BY school HAVING sum(gone) * 100 > ?1 * count(*) "
+	"ORDER BY sum(gone) * 1.0 / count(*) DESC, school LIMIT 1";
 
 static const char SQL_STRUCT_PUT[] =
 	"INSERT INTO ent_structures (id, uai, name, last_seen) "
@@ -328,18 +351,74 @@ dup_or_null(const char *s)
 	return s != NULL && *s != '\0' ? strdup(s) : NULL;
 }
 
-/* PersEducNat: teacher unless the profiles (or title) name another staff
- * function; without either, teacher. */
+/* An attribute that says what a record's values are now: NULL when
+ * absent or when a modification only deletes some of its values. */
+static const struct avec_aaf_attr *
+now_attr(const struct avec_aaf_rec *rec, const char *name)
+{
+	const struct avec_aaf_attr *a = avec_aaf_attr(rec, name);
+
+	return a != NULL && a->mod != AVEC_AAF_DELETE_VALUES ? a : NULL;
+}
+
+/* The first non-empty value of @a, or NULL. */
+static const char *
+first_of(const struct avec_aaf_attr *a)
+{
+	unsigned i;
+
+	for (i = 0; a != NULL && i < a->nvalues; i++)
+		if (a->values[i][0] != '\0')
+			return a->values[i];
+	return NULL;
+}
+
+/*
+ * The role an ENTPersonFonctions value "UAI$TYPE$LABEL$DISCIPLINE$LABEL"
+ * gives, through its TYPE (avec_role_of_profile: ENS teaching, any other
+ * code staff).  0, or -1 for a value without a TYPE field.
+ */
+static int
+function_role(const char *v, enum avec_role *role)
+{
+	const char *t = strchr(v, '$'), *e;
+	char code[16];
+
+	if (t == NULL)
+		return -1;
+	t++;
+	e = strchr(t, '$');
+	if (e == NULL)
+		e = t + strlen(t);
+	if (e == t || (size_t)(e - t) >= sizeof(code))
+		return -1;
+	memcpy(code, t, (size_t)(e - t));
+	code[e - t] = '\0';
+	if (avec_role_of_profile(code, role) < 0)
+		*role = AVEC_ROLE_STAFF;	/* another function: not teaching */
+	return 0;
+}
+
+/*
+ * A PersEducNat's role, from the first of these the record gives (every
+ * code goes through the one mapping, avec_role_of_profile):
+ *   ENTPersonProfils     a teacher's profile: teacher; only others: staff
+ *   title                its function code: ENS teacher, any other staff
+ *   ENTPersonFonctions   a teaching function (ENS): teacher; only other
+ *                        functions (DIR, EDU, ADF, DOC, ...): staff
+ * With none of them, teacher.
+ */
 static enum avec_role
-staff_role(const struct avec_aaf_attr *profils, const char *title)
+staff_role(const struct avec_aaf_attr *profils, const char *title,
+	   const struct avec_aaf_attr *fonctions)
 {
 	unsigned i;
 	bool any = false;
+	enum avec_role r;
 
 	if (profils != NULL) {
 		for (i = 0; i < profils->nvalues; i++) {
 			const char *v = profils->values[i];
-			enum avec_role r;
 
 			if (*v == '\0')
 				continue;
@@ -352,7 +431,19 @@ staff_role(const struct avec_aaf_attr *profils, const char *title)
 			return AVEC_ROLE_STAFF;
 	}
 	if (title != NULL && *title != '\0')
-		return strcmp(title, "ENS") == 0 ? AVEC_ROLE_TEACHER : AVEC_ROLE_STAFF;
+		return avec_role_of_profile(title, &r) == 0 &&
+		    r == AVEC_ROLE_TEACHER ? AVEC_ROLE_TEACHER : AVEC_ROLE_STAFF;
+	if (fonctions != NULL) {
+		for (i = 0; i < fonctions->nvalues; i++) {
+			if (function_role(fonctions->values[i], &r) < 0)
+				continue;
+			any = true;
+			if (r == AVEC_ROLE_TEACHER)
+				return AVEC_ROLE_TEACHER;
+		}
+		if (any)
+			return AVEC_ROLE_STAFF;
+	}
 	return AVEC_ROLE_TEACHER;
 }
 
@@ -390,10 +481,12 @@ person_apply(struct person *p, const struct avec_aaf_rec *rec, bool whole)
 		p->sn = dup_or_null(avec_aaf_first(rec, "sn"));
 	}
 	if (strcmp(p->category, "PersEducNat") == 0 &&
-	    (whole || avec_aaf_attr(rec, "ENTPersonProfils") != NULL ||
-	     avec_aaf_attr(rec, "title") != NULL))
-		p->role = staff_role(avec_aaf_attr(rec, "ENTPersonProfils"),
-				     avec_aaf_first(rec, "title"));
+	    (whole || now_attr(rec, "ENTPersonProfils") != NULL ||
+	     now_attr(rec, "title") != NULL ||
+	     now_attr(rec, "ENTPersonFonctions") != NULL))
+		p->role = staff_role(now_attr(rec, "ENTPersonProfils"),
+				     first_of(now_attr(rec, "title")),
+				     now_attr(rec, "ENTPersonFonctions"));
 	for (k = 0; k < NSTRUCT_SRCS + NGROUP_SRCS; k++) {
 		bool isgrp = k >= NSTRUCT_SRCS;
 		const char *src = isgrp ? GROUP_SRCS[k - NSTRUCT_SRCS] : STRUCT_SRCS[k];
@@ -995,6 +1088,49 @@ run_changes(struct avec_store *st, const char *sql, int64_t now,
 	return 0;
 }
 
+/*
+ * Refuse (-1, @err says how many people, of which school, and why) when
+ * this import's departures are more than the setting
+ * ent_max_departure_pct of one school's people.
+ */
+static int
+departure_guard(struct imp *im, struct avec_err *err)
+{
+	struct avec_store *st = im->st;
+	sqlite3_stmt *s;
+	int64_t pct = 5;
+	int rc;
+
+	if ((s = store_stmt(st, SQL_MAX_DEPARTURE, err)) == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		pct = sqlite3_column_int64(s, 0);
+	store_done(s);
+	if ((s = store_stmt(st, SQL_DEPARTURES, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, pct);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *school = (const char *)sqlite3_column_text(s, 0);
+		int64_t gone = sqlite3_column_int64(s, 1);
+		int64_t all = sqlite3_column_int64(s, 2);
+
+		avec_err_set(err, "%" PRId64 " of the %" PRId64 " people of "
+			     "%s%.16s (%" PRId64 " %%) would be marked as "
+			     "departed, more than ent_max_departure_pct "
+			     "(%" PRId64 " %%): an incomplete set? If they did "
+			     "leave, import with --allow-mass-departure", gone,
+			     all, school != NULL && *school ? "school " :
+			     "no school", school != NULL ? school : "",
+			     all > 0 ? gone * 100 / all : 100, pct);
+		store_done(s);
+		return -1;
+	}
+	store_done(s);
+	return rc == SQLITE_DONE ? 0 :
+	    store_fail(st, err, "counting the people who left");
+}
+
 static int
 finish_import(struct imp *im, struct avec_err *err)
 {
@@ -1033,6 +1169,9 @@ finish_import(struct imp *im, struct avec_err *err)
 		if (rc < 0)
 			return store_fail(st, err, "marking the people who left");
 	}
+	if (im->c.left > 0 && !im->o->allow_mass_departure &&
+	    departure_guard(im, err) < 0)
+		return -1;
 	if (run_changes(st, SQL_SUSPEND_LEFT, im->now, &im->c.suspended, err) < 0 ||
 	    run_changes(st, SQL_REACTIVATE, im->now, &im->c.reactivated, err) < 0 ||
 	    run_changes(st, SQL_SYNC_ROLE, im->now, NULL, err) < 0 ||
@@ -1065,6 +1204,121 @@ base_name(const char *path)
 	const char *b = strrchr(path, '/');
 
 	return b ? b + 1 : path;
+}
+
+/*
+ * A numbered part's name, ..._<KIND>_<NNNN>.xml: its kind into @kind, the
+ * name up to the number into *@prefix_len, its number into *@num.  false
+ * when the name is not numbered so.
+ */
+static bool
+part_of(const char *base, char kind[40], size_t *prefix_len, unsigned *num)
+{
+	size_t len = strlen(base), e, d, k;
+
+	if (len < 4 || strcasecmp(base + len - 4, ".xml") != 0)
+		return false;
+	e = len - 4;
+	for (d = e; d > 0 && base[d - 1] >= '0' && base[d - 1] <= '9'; d--)
+		;
+	if (d == e || e - d > 6 || d < 2 || base[d - 1] != '_')
+		return false;
+	for (k = d - 1; k > 0 && base[k - 1] != '_'; k--)
+		;
+	if (d - 1 - k == 0 || d - 1 - k >= 40)
+		return false;
+	memcpy(kind, base + k, d - 1 - k);
+	kind[d - 1 - k] = '\0';
+	*prefix_len = d;
+	*num = (unsigned)strtoul(base + d, NULL, 10);
+	return true;
+}
+
+/*
+ * A Complet set is whole: the numbered parts of each kind come from one
+ * export and are numbered 0000, 0001, ... without a gap or a repeat.
+ * 0, or -1 with @err saying which kind is incomplete.
+ */
+static int
+check_complet_set(const char *const *files, unsigned nfiles,
+		  struct avec_err *err)
+{
+	unsigned i, j;
+
+	for (i = 0; i < nfiles; i++) {
+		const char *bi = base_name(files[i]);
+		char kind[40], kj[40];
+		size_t pl, plj;
+		unsigned num, nj, n = 0, max = 0, missing;
+		bool dup = false, two = false;
+		unsigned char *seen;
+
+		if (!part_of(bi, kind, &pl, &num))
+			continue;
+		/* the first file of its kind speaks for the kind */
+		for (j = 0; j < i; j++)
+			if (part_of(base_name(files[j]), kj, &plj, &nj) &&
+			    strcmp(kj, kind) == 0)
+				break;
+		if (j < i)
+			continue;
+		for (j = i; j < nfiles; j++) {
+			const char *bj = base_name(files[j]);
+
+			if (!part_of(bj, kj, &plj, &nj) || strcmp(kj, kind) != 0)
+				continue;
+			if (plj != pl || strncmp(bj, bi, pl) != 0)
+				two = true;
+			if (nj > max)
+				max = nj;
+			n++;
+		}
+		if (two)
+			return avec_err_set(err, "incomplete Complet set: its "
+					    "%s parts come from two exports "
+					    "(%.*s...): import one whole "
+					    "export", kind, (int)(pl > 60 ? 60 : pl), bi);
+		if ((seen = calloc((size_t)max + 1, 1)) == NULL)
+			return avec_err_set(err, "out of memory");
+		for (j = i; j < nfiles; j++) {
+			if (!part_of(base_name(files[j]), kj, &plj, &nj) ||
+			    strcmp(kj, kind) != 0)
+				continue;
+			if (seen[nj])
+				dup = true;
+			seen[nj] = 1;
+		}
+		for (missing = 0; missing <= max && seen[missing]; missing++)
+			;
+		free(seen);
+		if (dup)
+			return avec_err_set(err, "incomplete Complet set: a %s "
+					    "part is given twice", kind);
+		if (missing <= max)
+			return avec_err_set(err, "incomplete Complet set: %s "
+					    "part %04u is missing (%u part(s) "
+					    "given, up to %04u): a split "
+					    "Complet is imported whole, every "
+					    "part from 0000 on", kind, missing,
+					    n, max);
+	}
+	return 0;
+}
+
+/* An import refused before it started: a 'failed' row says why. */
+static void
+record_refusal(struct avec_store *st, int64_t now, bool complet,
+	       const char *names, const char *why)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_IMPORT_FAILED, NULL);
+
+	if (s == NULL)
+		return;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, complet ? "Complet" : "Delta", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, names, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, why, -1, SQLITE_STATIC);
+	step_done(s);
 }
 
 int
@@ -1107,6 +1361,10 @@ avec_ent_import(struct avec_store *st, const char *const *files,
 	if (nl >= sizeof(names))
 		strcpy(names + sizeof(names) - 4, "...");
 	im.complet = kind != AVEC_ENT_DELTA;
+	if (im.complet && check_complet_set(files, nfiles, err) < 0) {
+		record_refusal(st, im.now, true, names, err != NULL ? err->msg : "");
+		return -1;
+	}
 
 	/*
 	 * A whole region's import is one transaction: give it a page cache
@@ -1190,13 +1448,7 @@ fail:
 	store_rollback(st);
 	store_exec(st, "PRAGMA ignore_check_constraints = OFF", NULL);
 	/* the failure itself is recorded, outside the rolled-back work */
-	if ((s = store_stmt(st, SQL_IMPORT_FAILED, NULL)) != NULL) {
-		sqlite3_bind_int64(s, 1, im.now);
-		sqlite3_bind_text(s, 2, im.complet ? "Complet" : "Delta", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, names, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, err != NULL ? err->msg : "", -1, SQLITE_STATIC);
-		step_done(s);
-	}
+	record_refusal(st, im.now, im.complet, names, err != NULL ? err->msg : "");
 	return -1;
 }
 

@@ -10,17 +10,28 @@
  * holds up is reported as a failure, so that the caller can say the purge
  * must be run again.
  *
+ * An account's erasure also pseudonymises the person's rows of the audit
+ * trail: their principal becomes "erased-<n>" (a row of table erasures,
+ * never reused), their names, devices' names and MACs "[erased]"; who
+ * acted, what and when stay.  The same rows are the audit part of their
+ * export.
+ *
  * It must never delete a connection-log row before its retention ends (an
  * account's erasure leaves the log, with the principal, in place: the law
- * requires it), and never accept a setting outside its bounds.
+ * requires it), never keep who an erasure's pseudonym was, and never
+ * accept a setting outside its bounds.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
 #include "avec/connlog.h"
+#include "avec/report.h"
 #include "store_int.h"
 
 #define DAY 86400
@@ -31,10 +42,12 @@ static const struct {
 } settings[] = {
 	{ "log_retention_days", 1, 3650 },
 	{ "account_retention_days", 1, 3650 },
+	{ "ent_max_departure_pct", 0, 100 },
 };
 
 const char *const avec_setting_keys[] = {
-	"log_retention_days", "account_retention_days", NULL,
+	"log_retention_days", "account_retention_days",
+	"ent_max_departure_pct", NULL,
 };
 
 static const char SQL_SETTING_GET[] =
@@ -65,6 +78,36 @@ static const char SQL_ERASE_DEVICES_COUNT[] =
 	"(SELECT id FROM accounts WHERE principal = ?1)";
 static const char SQL_ERASE_ACCOUNT[] =
 	"DELETE FROM accounts WHERE principal = ?1";
+
+/* The person's audit rows (?1: the principal): see report.h. */
+#define PERSON_AUDIT_WHERE \
+	"actor = ?1 OR target = ?1 OR target = 'account ' || ?1 OR " \
+	"(action = 'device revoke' AND target IN (SELECT CAST(d.id AS TEXT) " \
+	"FROM devices d JOIN accounts a ON a.id = d.account_id " \
+	"WHERE a.principal = ?1)) OR target IN (SELECT 'device ' || d.id " \
+	"FROM devices d JOIN accounts a ON a.id = d.account_id " \
+	"WHERE a.principal = ?1)"
+static const char SQL_PERSON_AUDIT[] =
+	"SELECT id, at, actor, origin, action, target, detail, outcome "
+	"FROM audit WHERE " PERSON_AUDIT_WHERE " ORDER BY at, id";
+static const char SQL_AUDIT_REWRITE[] =
+	"UPDATE audit SET actor = ?2, target = ?3, detail = ?4 WHERE id = ?1";
+/* What names the person, to be found in their audit rows' detail. */
+static const char SQL_ERASE_NAMES[] =
+	"SELECT display_name FROM accounts WHERE principal = ?1 "
+	"UNION ALL SELECT coalesce(join_key, '') FROM accounts WHERE principal = ?1 "
+	"UNION ALL SELECT d.name FROM devices d JOIN accounts a ON "
+	"a.id = d.account_id WHERE a.principal = ?1 "
+	"UNION ALL SELECT d.last_mac FROM devices d JOIN accounts a ON "
+	"a.id = d.account_id WHERE a.principal = ?1 "
+	"UNION ALL SELECT coalesce(c.username, '') || char(10) || "
+	"coalesce(c.mac, '') FROM credentials c JOIN devices d ON "
+	"d.id = c.device_id JOIN accounts a ON a.id = d.account_id "
+	"WHERE a.principal = ?1";
+static const char SQL_ERASURE_NEW[] =
+	"INSERT INTO erasures (at) VALUES (?1) RETURNING id";
+static const char SQL_ERASURE_ROWS[] =
+	"UPDATE erasures SET audit_rows = ?2 WHERE id = ?1";
 
 static const char SQL_SCHOOLS[] =
 	"SELECT uai FROM account_schools WHERE account_id = ?1 ORDER BY uai";
@@ -227,30 +270,315 @@ fail:
 	return -1;
 }
 
+/* ---- erasure: the person's audit rows pseudonymised ---- */
+
+#define ERASED "[erased]"
+
+/* The options whose value names the person (audit.c writes "--opt VALUE"). */
+static bool
+naming_option(const char *tok, size_t len)
+{
+	static const char *const opts[] = { "--name", "--join-key", "--mac",
+					    "-n", NULL };
+	size_t i;
+
+	for (i = 0; opts[i] != NULL; i++)
+		if (strlen(opts[i]) == len && strncmp(tok, opts[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* @in into @out (@size bytes, cut if need be) with each whole-word
+ * occurrence of @what (blank or edge on both sides) replaced by @with. */
+static void
+replace_words(const char *in, const char *what, const char *with, char *out,
+	      size_t size)
+{
+	size_t wl = strlen(what), gl = strlen(with), k = 0;
+	const char *p = in;
+
+	while (*p != '\0' && k + 1 < size) {
+		if (wl > 0 && strncmp(p, what, wl) == 0 &&
+		    (p == in || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' ')) {
+			size_t n = gl < size - 1 - k ? gl : size - 1 - k;
+
+			memcpy(out + k, with, n);
+			k += n;
+			p += wl;
+			continue;
+		}
+		out[k++] = *p++;
+	}
+	out[k] = '\0';
+}
+
+/* @in into @out with the words after a naming option, up to the next
+ * option, replaced by [erased]. */
+static void
+erase_option_values(const char *in, char *out, size_t size)
+{
+	const char *p = in;
+	bool skipping = false;
+	size_t k = 0;
+
+	out[0] = '\0';
+	while (*p != '\0') {
+		const char *e = strchr(p, ' ');
+		size_t tl = e != NULL ? (size_t)(e - p) : strlen(p);
+		bool opt = p[0] == '-' && tl > 1;
+
+		if (!(skipping && !opt)) {
+			skipping = opt && naming_option(p, tl);
+			k += (size_t)snprintf(out + k, k < size ? size - k : 0,
+					      "%s%.*s%s", k ? " " : "", (int)tl, p,
+					      skipping ? " " ERASED : "");
+			if (k >= size) {
+				out[size - 1] = '\0';
+				return;
+			}
+		}
+		p += tl;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+struct names {
+	char **v;
+	unsigned n, cap;
+};
+
+static int
+names_add(struct names *l, const char *s, size_t len)
+{
+	char *c;
+
+	if (len == 0)
+		return 0;
+	if (l->n == l->cap) {
+		unsigned cap = l->cap ? l->cap * 2 : 16;
+		char **t = realloc(l->v, cap * sizeof(*t));
+
+		if (t == NULL)
+			return -1;
+		l->v = t;
+		l->cap = cap;
+	}
+	if ((c = strndup(s, len)) == NULL)
+		return -1;
+	l->v[l->n++] = c;
+	return 0;
+}
+
+static void
+names_free(struct names *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Longest first: a name that holds a shorter one is replaced whole. */
+static int
+by_length_desc(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+/* What names @principal besides it: display name, join key, devices'
+ * names, usernames and MACs. */
+static int
+person_names(struct avec_store *st, const char *principal, struct names *l,
+	     struct avec_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_ERASE_NAMES, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+		const char *nl;
+
+		if (t == NULL)
+			continue;
+		nl = strchr(t, '\n');	/* "username\nmac" */
+		if (names_add(l, t, nl != NULL ? (size_t)(nl - t) : strlen(t)) < 0 ||
+		    (nl != NULL && names_add(l, nl + 1, strlen(nl + 1)) < 0)) {
+			store_done(s);
+			return avec_err_set(err, "out of memory");
+		}
+	}
+	store_done(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, "reading what names a person");
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(char *), by_length_desc);
+	return 0;
+}
+
+struct audit_rows {
+	struct avec_audit_rec *v;
+	size_t n, cap;
+};
+
+static int
+collect_row(const struct avec_audit_rec *a, void *ctx)
+{
+	struct audit_rows *r = ctx;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct avec_audit_rec *t = realloc(r->v, cap * sizeof(*t));
+
+		if (t == NULL)
+			return 1;	/* out of memory: the caller says so */
+		r->v = t;
+		r->cap = cap;
+	}
+	r->v[r->n++] = *a;
+	return 0;
+}
+
+/* Rewrite the person's audit rows under @pseudonym; inside the caller's
+ * transaction.  *@count: the rows rewritten. */
+static int
+pseudonymise_audit(struct avec_store *st, const char *principal,
+		   const char *pseudonym, uint64_t *count, struct avec_err *err)
+{
+	struct audit_rows rows = { NULL, 0, 0 };
+	struct names names = { NULL, 0, 0 };
+	char a[AVEC_AUDIT_DETAIL_MAX + 1], b[AVEC_AUDIT_DETAIL_MAX + 1];
+	size_t i;
+	unsigned k;
+	int rc;
+
+	rc = avec_store_account_audit(st, principal, collect_row, &rows, err);
+	if (rc > 0)
+		rc = avec_err_set(err, "out of memory");
+	if (rc == 0)
+		rc = person_names(st, principal, &names, err);
+	for (i = 0; rc == 0 && i < rows.n; i++) {
+		struct avec_audit_rec *r = &rows.v[i];
+		sqlite3_stmt *s;
+
+		if (strcmp(r->actor, principal) == 0)
+			snprintf(r->actor, sizeof(r->actor), "%s", pseudonym);
+		replace_words(r->target, principal, pseudonym, a, sizeof(r->target));
+		memcpy(r->target, a, sizeof(r->target));
+		erase_option_values(r->detail, a, sizeof(a));
+		replace_words(a, principal, pseudonym, b, sizeof(b));
+		for (k = 0; k < names.n; k++) {
+			replace_words(b, names.v[k], ERASED, a, sizeof(a));
+			memcpy(b, a, sizeof(b));
+		}
+		memcpy(r->detail, b, sizeof(r->detail));
+		if ((s = store_stmt(st, SQL_AUDIT_REWRITE, err)) == NULL) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, r->id);
+		sqlite3_bind_text(s, 2, r->actor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, r->target, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, r->detail, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? 0 :
+		    store_fail(st, err, "pseudonymising the audit trail");
+		store_done(s);
+	}
+	*count = rows.n;
+	free(rows.v);
+	names_free(&names);
+	return rc;
+}
+
 int
 avec_store_account_erase(struct avec_store *st, const char *principal,
-			 uint64_t *devices, struct avec_err *err)
+			 struct avec_erasure *out, struct avec_err *err)
 {
-	uint64_t ndev = 0, nacc = 0;
+	struct avec_erasure e;
+	sqlite3_stmt *s;
+	uint64_t nacc = 0;
+	int64_t n = 0;
 
+	memset(&e, 0, sizeof(e));
 	if (store_exec(st, "PRAGMA secure_delete = ON", err) < 0 ||
 	    store_exec(st, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
-	if (count_of(st, SQL_ERASE_DEVICES_COUNT, principal, 0, &ndev, err) < 0 ||
+	if (count_of(st, SQL_ERASE_DEVICES_COUNT, principal, 0, &e.devices, err) < 0)
+		goto fail;
+	/* the pseudonym first: the audit rows are found through the account */
+	if ((s = store_stmt(st, SQL_ERASURE_NEW, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, (int64_t)time(NULL));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	store_done(s);
+	if (n == 0) {
+		store_fail(st, err, "recording an erasure");
+		goto fail;
+	}
+	snprintf(e.pseudonym, sizeof(e.pseudonym), "erased-%" PRId64, n);
+	if (pseudonymise_audit(st, principal, e.pseudonym, &e.audit_rows, err) < 0 ||
 	    delete_with(st, SQL_ERASE_ACCOUNT, principal, 0, &nacc, err) < 0)
 		goto fail;
 	if (nacc == 0) {
 		store_rollback(st);
 		return AVEC_STORE_NOTFOUND;
 	}
+	if ((s = store_stmt(st, SQL_ERASURE_ROWS, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, n);
+	sqlite3_bind_int64(s, 2, (int64_t)e.audit_rows);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		store_done(s);
+		store_fail(st, err, "recording an erasure");
+		goto fail;
+	}
+	store_done(s);
 	if (store_exec(st, "COMMIT", err) < 0)
 		goto fail;
-	if (devices != NULL)
-		*devices = ndev;
+	if (out != NULL)
+		*out = e;
 	return checkpoint(st, err);
 fail:
 	store_rollback(st);
 	return -1;
+}
+
+int
+avec_store_account_audit(struct avec_store *st, const char *principal,
+			 avec_audit_cb cb, void *ctx, struct avec_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_PERSON_AUDIT, err);
+	struct avec_audit_rec a;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		a.id = sqlite3_column_int64(s, 0);
+		a.at = sqlite3_column_int64(s, 1);
+		store_text(a.actor, sizeof(a.actor), s, 2);
+		store_text(a.origin, sizeof(a.origin), s, 3);
+		store_text(a.action, sizeof(a.action), s, 4);
+		store_text(a.target, sizeof(a.target), s, 5);
+		store_text(a.detail, sizeof(a.detail), s, 6);
+		store_text(a.outcome, sizeof(a.outcome), s, 7);
+		if ((rc = cb(&a, ctx)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(st, err, "reading the audit trail");
+out:
+	store_done(s);
+	return rc;
 }
 
 static int

@@ -17,6 +17,18 @@
 
 #include "avec/err.h"
 
+/*
+ * The longest value the reader accepts, in bytes (after decoding to
+ * UTF-8, before trimming): an attribute value, an identifier, an attribute
+ * or modification name.  The longest values of a real export (a
+ * structure's name, ENTPersonFonctions "UAI$TYPE$LABEL$CODE$LABEL", a
+ * teacher's ENTAuxEnsClassesMatieres) stay under 256 bytes; 1 KB leaves
+ * them room while bounding what one request may make the reader and the
+ * store hold (libxml2's own limit is 10 MB a text node).  A longer value
+ * means a broken or hostile file: the import is refused with FILE:LINE.
+ */
+#define AVEC_AAF_VALUE_MAX	1024
+
 enum avec_aaf_op {
 	AVEC_AAF_ADD = 0,
 	AVEC_AAF_MODIFY,
@@ -74,8 +86,8 @@ const char *avec_aaf_first(const struct avec_aaf_rec *rec, const char *name);
  * @progress may be NULL.
  * Returns: 0; -1 with @err "FILE:LINE: ELEMENT: what" for anything
  * malformed (not well-formed, wrong root, unknown element, request
- * without identifier or category, unknown operation, entity reference)
- * or unreadable; or the callback's non-zero value.
+ * without identifier or category, unknown operation, entity reference,
+ * a value or name longer than AVEC_AAF_VALUE_MAX) or unreadable; or the callback's non-zero value.
  */
 int avec_aaf_parse_file(const char *path, avec_aaf_cb cb, void *ctx,
 			avec_aaf_progress progress, void *pctx,

@@ -126,9 +126,10 @@ int avec_store_session_query(struct avec_store *st,
 
 /*
  * The settings an administrator may change, with their bounds:
- * log_retention_days (connection log, 1..3650, default 365) and
+ * log_retention_days (connection log, 1..3650, default 365),
  * account_retention_days (identity data after an account ends, 1..3650,
- * default 1825).  Returns 0, AVEC_STORE_NOTFOUND (no such key), or -1.
+ * default 1825) and ent_max_departure_pct (the share of a school's people
+ * one ENT import may mark as departed, percent, 0..100, default 5).  Returns 0, AVEC_STORE_NOTFOUND (no such key), or -1.
  * _set refuses a value out of bounds (-1, @err says the bounds).
  */
 int avec_store_setting_get(struct avec_store *st, const char *key,
@@ -159,16 +160,29 @@ struct avec_purge_stats {
 int avec_store_purge(struct avec_store *st, int64_t now,
 		     struct avec_purge_stats *out, struct avec_err *err);
 
+/* What an erasure did. */
+struct avec_erasure {
+	uint64_t devices;	/* deleted */
+	uint64_t audit_rows;	/* pseudonymised */
+	char pseudonym[32];	/* "erased-<n>": the person in the audit trail */
+};
+
 /*
  * avec_store_account_erase - delete the account of @principal with its
  * devices, credentials, schools and groups, overwriting the bytes as
- * avec_store_purge does.  The connection log keeps its rows (with the
- * principal) until their own retention ends: the law requires them.
- * @devices: set to the number of devices deleted (may be NULL).
+ * avec_store_purge does, and pseudonymise the person's audit rows
+ * (avec_store_account_audit's): their principal (actor, target, detail)
+ * becomes a pseudonym "erased-<n>", the same in every row and never
+ * reused (table erasures); in detail, the values of --name, --join-key
+ * and --mac, and any word that is their display name, a device's name,
+ * username or MAC, or their join key, become "[erased]".  Who acted on
+ * them, what and when stay.  One transaction.  The connection log keeps
+ * its rows (with the principal) until their own retention ends: the law
+ * requires them.  @out may be NULL.
  * Returns: 0, AVEC_STORE_NOTFOUND or -1.
  */
 int avec_store_account_erase(struct avec_store *st, const char *principal,
-			     uint64_t *devices, struct avec_err *err);
+			     struct avec_erasure *out, struct avec_err *err);
 
 /* The account's schools (UAI) and class groups, for an export. */
 typedef int (*avec_text_cb)(const char *value, void *ctx);

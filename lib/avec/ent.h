@@ -9,7 +9,9 @@
  * deleted by a Delta) gets their linked account suspended at once
  * (suspended_by 'ent-feed'); their devices are revoked once the grace
  * period (setting ent_grace_days) has passed.  A person who comes back
- * gets their account reactivated only if the feed had suspended it.
+ * gets their account reactivated only if the feed had suspended it.  An
+ * incomplete Complet set, or an import that would mark too many of a
+ * school's people as departed, is refused (docs/aaf.md).
  *
  * Return convention as in store.h.
  */
@@ -48,6 +50,9 @@ struct avec_ent_opts {
 	enum avec_ent_kind kind;
 	int64_t now;
 	int grace_days;		/* < 0: the setting ent_grace_days */
+	/* do not refuse an import that marks more than the setting
+	 * ent_max_departure_pct of a school's people as departed */
+	bool allow_mass_departure;
 	/* bytes read over all files; may be NULL */
 	void (*progress)(uint64_t done, uint64_t total, void *ctx);
 	/* a request skipped (modify/delete of an unknown person); may be NULL */
@@ -58,7 +63,14 @@ struct avec_ent_opts {
 /*
  * avec_ent_import - import @nfiles AAF files.  Fills @out (may be NULL)
  * and *import_id (may be NULL).  On failure nothing is changed but a
- * 'failed' row in ent_imports; @err says "FILE:LINE: ELEMENT: what".
+ * 'failed' row in ent_imports; @err says "FILE:LINE: ELEMENT: what", or
+ * why the import was refused as a whole:
+ *  - a Complet set whose numbered parts of one kind (..._Eleve_NNNN.xml)
+ *    are not 0000, 0001, ... without a gap, or come from two exports;
+ *  - unless o->allow_mass_departure, an import that would mark more than
+ *    the setting ent_max_departure_pct of one school's people (those
+ *    present before it) as departed; @err says how many, of how many,
+ *    in which school.
  */
 int avec_ent_import(struct avec_store *st, const char *const *files,
 		    unsigned nfiles, const struct avec_ent_opts *o,

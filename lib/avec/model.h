@@ -78,8 +78,10 @@ const char *avec_cred_type_name(enum avec_cred_type t);
 /* Parse a name; return 0 and set *out, or -1 if the name is unknown. */
 int avec_role_parse(const char *s, enum avec_role *out);
 /* The role of an ENT profile (ENTPersonProfils: "National_ELV" or its
- * numeric form "National_1", ...): 0, or -1 for a profile AVEC ignores.
- * The one mapping, for CAS logins and the AAF feed alike. */
+ * numeric form "National_1", ...) or of an AAF function type code (a
+ * PersEducNat's title, ENTPersonFonctions' second field: "ENS" teacher,
+ * "DIR", "EDU", "ADF", "DOC", ... staff): 0, or -1 for a value AVEC does
+ * not know.  The one mapping, for CAS logins and the AAF feed alike. */
 int avec_role_of_profile(const char *profile, enum avec_role *out);
 int avec_account_status_parse(const char *s, enum avec_account_status *out);
 int avec_device_status_parse(const char *s, enum avec_device_status *out);

@@ -127,5 +127,14 @@ typedef int (*avec_audit_cb)(const struct avec_audit_rec *a, void *ctx);
 /* The rows at or after @since (0: all), oldest first. */
 int avec_store_audit_list(struct avec_store *st, int64_t since,
 			  avec_audit_cb cb, void *ctx, struct avec_err *err);
+/*
+ * The audit rows about one person, oldest first, for their export: those
+ * whose actor or target is @principal (a block's target "account
+ * PRINCIPAL" too), and those whose target is one of their account's
+ * devices (a revocation's "N", a block's or the portal's "device N").
+ * (store_retention.c)
+ */
+int avec_store_account_audit(struct avec_store *st, const char *principal,
+			     avec_audit_cb cb, void *ctx, struct avec_err *err);
 
 #endif

@@ -223,11 +223,48 @@ append(char *dst, size_t size, const char *s)
 	snprintf(dst + len, size - len, "%s%s", len ? " " : "", safe);
 }
 
+/* The running command's note (one command per process). */
+static struct ctl_audit note;
+
+/* Replace the word @from (blanks or edges either side) of @s by @to. */
+static void
+replace_word(char *s, size_t size, const char *from, const char *to)
+{
+	char out[AVEC_AUDIT_DETAIL_MAX + 1];
+	size_t fl = strlen(from), tl = strlen(to), k = 0;
+	const char *p = s;
+
+	if (fl == 0 || size > sizeof(out))
+		return;
+	while (*p != '\0' && k + 1 < size) {
+		if (strncmp(p, from, fl) == 0 && (p == s || p[-1] == ' ') &&
+		    (p[fl] == '\0' || p[fl] == ' ')) {
+			size_t n = tl < size - 1 - k ? tl : size - 1 - k;
+
+			memcpy(out + k, to, n);
+			k += n;
+			p += fl;
+			continue;
+		}
+		out[k++] = *p++;
+	}
+	out[k] = '\0';
+	memcpy(s, out, k + 1);
+}
+
+void
+ctl_audit_pseudonymise(const char *principal, const char *pseudonym)
+{
+	struct avec_audit_rec *r = &note.rec;
+
+	replace_word(r->target, sizeof(r->target), principal, pseudonym);
+	replace_word(r->detail, sizeof(r->detail), principal, pseudonym);
+}
+
 struct ctl_audit *
 ctl_audit_begin(const char *group, const struct ctl_cmd *cmd, int argc,
 		char **argv)
 {
-	static struct ctl_audit note;
 	struct avec_audit_rec *r = &note.rec;
 	const struct passwd *pw;
 	const char *sudo, *ssh, *tty;

@@ -84,6 +84,9 @@ struct ctl_audit;
 struct ctl_audit *ctl_audit_begin(const char *group, const struct ctl_cmd *cmd,
 				  int argc, char **argv);
 int ctl_audit_end(struct ctl *c, struct ctl_audit *a, int rc);
+/* After an erasure: the running command's own audit row names
+ * @pseudonym wherever its note holds the word @principal. */
+void ctl_audit_pseudonymise(const char *principal, const char *pseudonym);
 /*
  * ctl_api_check - when avecd runs this command for its admin API
  * (avecctl --api-child, AVEC_API_SCOPE set), refuse what the API may not

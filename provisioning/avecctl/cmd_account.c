@@ -58,12 +58,16 @@ const struct ctl_cmd ctl_account_cmds[] = {
 	  "The account and its devices." },
 	{ "export", ctl_account_export, "account export PRINCIPAL",
 	  "Everything the store holds about the person, as JSON: the account,\n"
-	  "its schools and groups, its devices (never a secret or its hash)\n"
-	  "and its connection log sessions (the right of access)." },
+	  "its schools and groups, its devices (never a secret or its hash),\n"
+	  "the audit trail's rows about it and its connection log sessions\n"
+	  "(the right of access)." },
 	{ "erase", ctl_account_erase, "account erase PRINCIPAL [--yes]",
 	  "Delete the account, its devices and their credentials for good\n"
-	  "(--yes is required).  The connection log keeps its sessions, with\n"
-	  "the principal, until their own retention ends\n"
+	  "(--yes is required), and pseudonymise its audit trail rows: the\n"
+	  "principal becomes erased-N (the same in each row, this command's\n"
+	  "included), its display name, device names and MACs [erased]; who\n"
+	  "acted, what and when stay.  The connection log keeps its sessions,\n"
+	  "with the principal, until their own retention ends\n"
 	  "(log_retention_days): French law requires them for that period;\n"
 	  "'log purge' deletes them then." },
 	{ NULL, NULL, NULL, NULL },

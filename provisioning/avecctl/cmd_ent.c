@@ -29,15 +29,20 @@ static int run_people(struct ctl *c, int argc, char **argv);
 const struct ctl_cmd ctl_ent_cmds[] = {
 	{ "import", run_import,
 	  "ent import [--delta|--complet] [--grace-days N] [--now TIME]\n"
-	  "           [--no-disconnect] FILE...",
+	  "           [--no-disconnect] [--allow-mass-departure] FILE...",
 	  "Import AAF files (ficAlimMENESR) in one transaction: any error\n"
 	  "changes nothing.  The kind comes from the names (_Complet_, _Delta_)\n"
 	  "unless given.  Complet: the people of the schools and categories\n"
 	  "covered who are missing have left.  Delta: add, modify, delete.\n"
-	  "Linked accounts of people who left are suspended at once; their\n"
-	  "devices are revoked after the grace period (setting ent_grace_days).\n"
-	  "Their live sessions are ended at once with Disconnect-Requests\n"
-	  "(RFC 5176) unless --no-disconnect.\n"
+	  "A Complet split in parts (..._Eleve_0000.xml, _0001, ...) is\n"
+	  "imported whole: a kind whose parts are not numbered from 0000\n"
+	  "without a gap is refused.  An import that would mark more than\n"
+	  "the setting ent_max_departure_pct (5 %) of a school's people as\n"
+	  "departed is refused unless --allow-mass-departure (they did leave:\n"
+	  "the end of a school year).  Linked accounts of people who left are\n"
+	  "suspended at once; their devices are revoked after the grace\n"
+	  "period (setting ent_grace_days).  Their live sessions are ended at\n"
+	  "once with Disconnect-Requests (RFC 5176) unless --no-disconnect.\n"
 	  "TIME: Unix seconds or ISO 8601 (UTC unless a zone is given)." },
 	{ "expire", run_expire, "ent expire [--grace-days N] [--now TIME]",
 	  "Revoke the devices of accounts whose person left more than the\n"
@@ -130,6 +135,7 @@ run_import(struct ctl *c, int argc, char **argv)
 		{ "grace-days", required_argument, NULL, 'g' },
 		{ "now", required_argument, NULL, 'n' },
 		{ "no-disconnect", no_argument, NULL, 'N' },
+		{ "allow-mass-departure", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -151,6 +157,10 @@ run_import(struct ctl *c, int argc, char **argv)
 		}
 		if (ch == 'N') {
 			no_disconnect = true;
+			continue;
+		}
+		if (ch == 'M') {
+			o.allow_mass_departure = true;
 			continue;
 		}
 		if ((rc = common_opts(cmd, ch, &now, &grace)) >= 0)

@@ -10,8 +10,10 @@
  * the retention the law asks for (log_retention_days for the log,
  * account_retention_days for ended accounts), and leaves no copy of the
  * deleted bytes in the files.  "account erase" removes the person's
- * account, devices and credentials, but not the connection log, which the
- * law requires for its own period; the help says so.
+ * account, devices and credentials and pseudonymises their audit rows
+ * (its own row included), but not the connection log, which the law
+ * requires for its own period; the help says so.  "account export" holds
+ * their audit rows too.
  *
  * This file owns the arguments (times in ISO 8601 or Unix seconds,
  * addresses and MACs normalised before the store is opened) and how the
@@ -29,6 +31,7 @@
 #include "avec/connlog.h"
 #include "avec/ident.h"
 #include "avec/ent.h"
+#include "avec/report.h"
 #include "avecctl.h"
 #include "common/json.h"
 #include "common/text.h"
@@ -63,9 +66,11 @@ const struct ctl_cmd ctl_log_cmds[] = {
 const struct ctl_cmd ctl_settings_cmds[] = {
 	{ "get", run_get, "settings get [KEY] [--json]",
 	  "The store's settings: log_retention_days (connection log, days,\n"
-	  "1-3650, 365 by default: one year, French law) and\n"
+	  "1-3650, 365 by default: one year, French law),\n"
 	  "account_retention_days (identity data after an account ends, days,\n"
-	  "1-3650, 1825 by default)." },
+	  "1-3650, 1825 by default) and ent_max_departure_pct (the share of a\n"
+	  "school's people one ENT import may mark as departed without\n"
+	  "--allow-mass-departure, percent, 0-100, 5 by default)." },
 	{ "set", run_set, "settings set KEY VALUE",
 	  "Change a setting within its bounds (see 'settings get -h')." },
 	{ NULL, NULL, NULL, NULL },
@@ -331,8 +336,8 @@ check_key(const char *key)
 	if (avec_setting_bounds(key, &min, &max) == 0)
 		return 0;
 	ctl_fail(CTL_USAGE, "unknown setting '%s': expected "
-		 "log_retention_days or account_retention_days",
-		 avec_text_safe(key, safe, sizeof(safe)));
+		 "log_retention_days, account_retention_days or "
+		 "ent_max_departure_pct", avec_text_safe(key, safe, sizeof(safe)));
 	return -1;
 }
 
@@ -500,6 +505,30 @@ export_person(const struct avec_ent_person *p, void *arg)
 	return 0;
 }
 
+struct export_audit_ctx {
+	struct avec_json *j;
+	uint64_t n;
+};
+
+/* One audit row about the person, for the export. */
+static int
+export_audit(const struct avec_audit_rec *a, void *arg)
+{
+	struct export_audit_ctx *ea = arg;
+
+	ea->n++;
+	avec_json_obj_begin(ea->j, NULL);
+	avec_json_time(ea->j, "at", a->at);
+	avec_json_str(ea->j, "actor", a->actor);
+	avec_json_str(ea->j, "origin", a->origin);
+	avec_json_str(ea->j, "action", a->action);
+	avec_json_str(ea->j, "target", a->target);
+	avec_json_str(ea->j, "detail", a->detail);
+	avec_json_str(ea->j, "outcome", a->outcome);
+	avec_json_obj_end(ea->j);
+	return 0;
+}
+
 int
 ctl_account_export(struct ctl *c, int argc, char **argv)
 {
@@ -510,9 +539,10 @@ ctl_account_export(struct ctl *c, int argc, char **argv)
 	struct avec_store *st;
 	struct avec_json j;
 	struct sess_ctx sc;
+	struct export_audit_ctx ea = { &j, 0 };
 	const char *principal = NULL;
 	int64_t v;
-	int rc;
+	int rc, rc2;
 	size_t i;
 
 	rc = principal_arg(cmd, argc, argv, NULL, &principal);
@@ -558,6 +588,13 @@ ctl_account_export(struct ctl *c, int argc, char **argv)
 			return ctl_fail(CTL_IO, "%s", err.msg);
 		avec_json_arr_end(&j);
 	}
+	/* what the administrators (and the person, through the portal) did
+	 * about them: the audit trail's rows */
+	avec_json_arr_begin(&j, "audit");
+	rc2 = avec_store_account_audit(st, principal, export_audit, &ea, &err);
+	if (rc2 != 0)
+		return ctl_fail(CTL_IO, "%s", rc2 < 0 ? err.msg : "out of memory");
+	avec_json_arr_end(&j);
 	memset(&q, 0, sizeof(q));
 	memset(&sc, 0, sizeof(sc));
 	q.principal = principal;
@@ -569,13 +606,14 @@ ctl_account_export(struct ctl *c, int argc, char **argv)
 	avec_json_arr_end(&j);
 	avec_json_obj_begin(&j, "retention_days");
 	for (i = 0; avec_setting_keys[i] != NULL; i++)
-		if (avec_store_setting_get(st, avec_setting_keys[i], &v, &err) == 0)
+		if (strstr(avec_setting_keys[i], "_retention_days") != NULL &&
+		    avec_store_setting_get(st, avec_setting_keys[i], &v, &err) == 0)
 			avec_json_int(&j, avec_setting_keys[i], v);
 	avec_json_obj_end(&j);
 	avec_json_obj_end(&j);
 	if (avec_json_finish(&j) < 0)
 		return ctl_fail(CTL_IO, "cannot write the export");
-	if (rc == AVEC_STORE_NOTFOUND && sc.n == 0)
+	if (rc == AVEC_STORE_NOTFOUND && sc.n == 0 && ea.n == 0)
 		return ctl_fail(CTL_NOTFOUND, "nothing is held about %s",
 				principal);
 	return CTL_OK;
@@ -597,7 +635,8 @@ ctl_account_erase(struct ctl *c, int argc, char **argv)
 	struct avec_session_query q;
 	struct avec_store *st;
 	const char *principal = NULL;
-	uint64_t ndev = 0, nsess = 0;
+	struct avec_erasure er;
+	uint64_t nsess = 0;
 	int64_t days = 0;
 	bool yes = false;
 	int rc;
@@ -611,19 +650,22 @@ ctl_account_erase(struct ctl *c, int argc, char **argv)
 				      "--yes", principal);
 	if ((st = ctl_store(c, false)) == NULL)
 		return CTL_IO;
-	rc = avec_store_account_erase(st, principal, &ndev, &err);
+	rc = avec_store_account_erase(st, principal, &er, &err);
 	if (rc == AVEC_STORE_NOTFOUND)
 		return ctl_fail(CTL_NOTFOUND, "no account %s", principal);
 	if (rc != 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
+	/* this command's own audit row names the pseudonym, not the person */
+	ctl_audit_pseudonymise(principal, er.pseudonym);
 	memset(&q, 0, sizeof(q));
 	q.principal = principal;
 	if (avec_store_session_query(st, &q, count_one, &nsess, &err) != 0 ||
 	    avec_store_setting_get(st, "log_retention_days", &days, &err) != 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
-	ctl_note(c, "account %s erased with %" PRIu64 " devices; its %" PRIu64
+	ctl_note(c, "account %s erased with %" PRIu64 " devices; it is %s in "
+		 "the audit trail (%" PRIu64 " rows); its %" PRIu64
 		 " connection log sessions are kept until their retention "
 		 "ends (%" PRId64 " days), as the law requires", principal,
-		 ndev, nsess, days);
+		 er.devices, er.pseudonym, er.audit_rows, nsess, days);
 	return CTL_OK;
 }

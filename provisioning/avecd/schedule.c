@@ -5,8 +5,11 @@
  * retention (`avecctl log purge`), and, when schedule.ent_import_dir is
  * set, the ENT feed: every AAF file dropped in that folder is imported in
  * one `avecctl ent import` (one transaction), then moved to done/ or, if
- * the import was refused, to failed/, and `avecctl ent expire` revokes the
- * devices of people past their grace period.  Each job is an avecctl
+ * the import was refused (a broken file, an incomplete Complet set, too
+ * many departures: docs/aaf.md), to failed/ with the reason in
+ * failed/NAME.reason and the log, and `avecctl ent expire` revokes the
+ * devices of people past their grace period.  The schedule never passes
+ * --allow-mass-departure: an administrator decides that.  Each job is an avecctl
  * command, run like the admin API's (admin.c) and recorded in the audit
  * trail as "avecd schedule"; SIGUSR1 runs every job at once.
  *
@@ -29,6 +32,8 @@
 #include "common/buf.h"
 
 #define MAX_FILES	(AVECD_ADMIN_ARGS - 4)
+/* how `avecctl ent import` starts its refusals (cmd_ent.c) */
+#define REFUSED		"import refused, nothing changed: "
 
 static pthread_t thread;
 static bool running;
@@ -49,17 +54,62 @@ minutes(const char *hhmm)
 	       (hhmm[3] - '0') * 10 + (hhmm[4] - '0');
 }
 
+/*
+ * Run one avecctl command; its exit status.  @why (may be NULL, @whylen
+ * bytes) gets the last line it wrote on stderr (why it refused), made
+ * safe for a log line.
+ */
 static int
-run(const struct avecd_conf *c, char **args, unsigned n)
+run(const struct avecd_conf *c, char **args, unsigned n, char *why,
+    size_t whylen)
 {
 	struct avec_buf out = { 0 };
 	unsigned long ex = 4;
+	size_t elen = 0;
+	int hdr = 0;
 
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
 	if (avecd_admin_exec(c, args, n, NULL, "avecd schedule", "avecd",
-			     &out) == 0 && out.data != NULL)
-		sscanf(out.data, "avecctl-result 1\nexit %lu", &ex);
+			     &out) == 0 && out.data != NULL &&
+	    sscanf(out.data, "avecctl-result 1\nexit %lu\nstderr %zu\n%n",
+		   &ex, &elen, &hdr) == 2 && why != NULL && whylen > 0 &&
+	    hdr > 0 && (size_t)hdr + elen <= out.len) {
+		const char *e = out.data + hdr, *end = e + elen, *line;
+		size_t k = 0;
+
+		while (end > e && (end[-1] == '\n' || end[-1] == '\r'))
+			end--;
+		for (line = end; line > e && line[-1] != '\n'; line--)
+			;
+		if ((size_t)(end - line) > 9 && strncmp(line, "avecctl: ", 9) == 0)
+			line += 9;
+		if ((size_t)(end - line) > sizeof(REFUSED) - 1 &&
+		    strncmp(line, REFUSED, sizeof(REFUSED) - 1) == 0)
+			line += sizeof(REFUSED) - 1;
+		for (; line < end && k + 1 < whylen; line++)
+			why[k++] = (unsigned char)*line < 0x20 ? ' ' : *line;
+		why[k] = '\0';
+	}
 	avec_buf_free(&out);
 	return (int)ex;
+}
+
+/* failed/NAME.reason: why the batch holding NAME was refused. */
+static void
+write_reason(const char *dir, const char *name, const char *why)
+{
+	char path[AVECD_PATH_MAX * 2 + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/failed/%s.reason", dir, name);
+	if ((f = fopen(path, "we")) == NULL) {
+		avec_warn("schedule: cannot write %s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%s\n", why[0] ? why : "refused (no reason given)");
+	if (fclose(f) != 0)
+		avec_warn("schedule: cannot write %s", path);
 }
 
 static int
@@ -89,6 +139,7 @@ ent_import(const struct avecd_conf *c)
 {
 	char *names[MAX_FILES], *args[AVECD_ADMIN_ARGS];
 	char paths[MAX_FILES][AVECD_PATH_MAX * 2];
+	char why[AVEC_ERR_MAX + 64];
 	struct dirent *de;
 	unsigned n = 0, i, k = 0;
 	DIR *d;
@@ -118,18 +169,23 @@ ent_import(const struct avecd_conf *c)
 				 c->ent_import_dir, names[i]);
 			args[k++] = paths[i];
 		}
-		ex = run(c, args, k);
-		avec_info("schedule: ENT import of %u file(s): %s", n,
-			  ex == 0 ? "done" : "refused, nothing changed");
+		ex = run(c, args, k, why, sizeof(why));
+		if (ex == 0)
+			avec_info("schedule: ENT import of %u file(s): done", n);
+		else
+			avec_warn("schedule: ENT import of %u file(s): refused, "
+				  "nothing changed: %s", n, why);
 		for (i = 0; i < n; i++) {
 			move_to(c->ent_import_dir, ex == 0 ? "done" : "failed",
 				names[i]);
+			if (ex != 0)
+				write_reason(c->ent_import_dir, names[i], why);
 			free(names[i]);
 		}
 	}
 	args[0] = (char *)"ent";
 	args[1] = (char *)"expire";
-	run(c, args, 2);
+	run(c, args, 2, NULL, 0);
 }
 
 static void
@@ -137,7 +193,7 @@ purge(const struct avecd_conf *c)
 {
 	char *args[] = { (char *)"log", (char *)"purge" };
 
-	if (run(c, args, 2) == 0)
+	if (run(c, args, 2, NULL, 0) == 0)
 		avec_info("schedule: connection log retention applied");
 }
 

@@ -424,6 +424,48 @@ AVEC_CA_DIR=$T_SCRATCH/ca2 RACE_TYPE=tls race race5 "$T_SCRATCH/race5"
 check "race5: one CA was created, and every issued cert verifies against it" \
 	bash -c "for c in '$T_SCRATCH'/race5/*.pem; do openssl verify -CAfile '$T_SCRATCH/ca2/ca.pem' \"\$c\" >/dev/null || exit 1; done"
 
+# ---------------------------------------------------------------- erasure and the audit trail
+# (issue 13, item 9) erasure pseudonymises the person's audit rows; the
+# export holds them
+expect 0 "erase.me created with a display name" account add erase.me --role student --name "Zélie Oubli" --join-key 'AC-OT$4242'
+expect 0 "keep.me created" account add keep.me --role student --name "Keep Me"
+expect 0 "erase.me's device" device add erase.me --name "Tablette de Zélie" --type ttls --json
+er_dev=$(jget 'j["id"]')
+expect 0 "erase.me's device revoked" device revoke "$er_dev" --reason "perdue" --no-disconnect
+expect 0 "erase.me blocked" block add account erase.me --reason "essai"
+expect 0 "erase.me suspended" account suspend erase.me --no-disconnect
+expect 0 "account export erase.me" account export erase.me
+jcheck "the export holds the person's audit rows" \
+	'[r["action"] for r in j["audit"]] == ["account add", "device add", "device revoke", "block add", "account suspend"]'
+jcheck "... their display name and device name as recorded" \
+	'"Zélie Oubli" in j["audit"][0]["detail"] and "Tablette de Zélie" in j["audit"][1]["detail"]'
+jcheck "... and the revocation of their device, by its id" \
+	'j["audit"][2]["target"] == "'"$er_dev"'"'
+n_audit=$(sql "select count(*) from audit")
+actor=$(sql "select actor from audit where action = 'account add' and target = 'erase.me'")
+expect 0 "account erase erase.me --yes" account erase erase.me --yes
+pseudo=$(grep -o 'erased-[0-9]*' "$OUT" | head -n 1)
+check "erasure names the pseudonym ($pseudo)" test -n "$pseudo"
+check "no audit row names erase.me any more" \
+	test "$(sql "select count(*) from audit where actor || target || detail like '%erase.me%'")" = 0
+check "no audit row holds their display name, device name or join key" \
+	test "$(sql "select count(*) from audit where detail like '%Zélie%' or detail like '%Oubli%' or detail like '%Tablette%' or detail like '%4242%'")" = 0
+check "their rows stay, under the pseudonym (account add, device add, block, suspend, erase)" \
+	test "$(sql "select count(*) from audit where target in (?, ?)" "$pseudo" "account $pseudo")" = 5
+check "... with who acted and what they did" \
+	test "$(sql "select actor || '|' || detail from audit where action = 'account add' and target = ?" "$pseudo")" = "$actor|--role student --name [erased] --join-key [erased]"
+check "... the erasure's own row too" \
+	test "$(sql "select count(*) from audit where action = 'account erase' and target = ?" "$pseudo")" = 1
+check "... and the revocation of their device, reason kept" \
+	test "$(sql "select detail from audit where action = 'device revoke' and target = ?" "$er_dev")" = "--reason perdue --no-disconnect"
+check "no audit row was deleted (one added: the erasure)" test "$(sql "select count(*) from audit")" = $((n_audit + 1))
+check "another person's rows are untouched" \
+	test "$(sql "select detail from audit where action = 'account add' and target = 'keep.me'")" = "--role student --name Keep Me"
+expect 0 "keep.me erased too" account erase keep.me --yes
+check "a second erasure gets another pseudonym" \
+	bash -c "grep -o 'erased-[0-9]*' '$OUT' | grep -qvx '$pseudo'"
+expect 2 "export of an erased principal: nothing is held" account export erase.me
+
 # ---------------------------------------------------------------- secrets never on stderr
 sort -u "$SECRETS" | grep -v '^$' >"$SECRETS.u"
 check "secrets were collected" test "$(wc -l <"$SECRETS.u")" -ge 10

@@ -9,7 +9,11 @@
 # suspended at once and their devices revoked after the grace period; a
 # returning person's account comes back only if the feed had suspended it;
 # an account linked to a key the feed does not hold keeps its memberships;
-# a broken file changes nothing at all and names file and line.
+# half a split Complet, or parts not numbered from 0000, are refused, and
+# so is marking more than ent_max_departure_pct of a school as departed
+# without --allow-mass-departure;
+# a broken file, or a value longer than 1,024 bytes, changes nothing at
+# all and names file and line.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need python3 jq sqlite3
@@ -176,6 +180,15 @@ out=$(A ent import --now $((T0 + 15 * DAY)) "$bad/ENT_Y_Complet_20261101_Eleve_0
 check "bad element: exit non-zero" [ $? -ne 0 ]
 check "bad element: file:$line: identifiant" grep -q "ENT_Y_Complet_20261101_Eleve_0000.xml:$line: identifiant: unexpected" <<<"$out"
 check "bad element: store unchanged" [ "$(dump)" = "$before" ]
+# a 100 KB value (libxml2 alone would take up to 10 MB): refused, file:line
+long=$(head -c 102400 /dev/zero | tr '\0' x)
+printf '<ficAlimMENESR>\n<modifyRequest>%s<identifier><id>1000002</id></identifier><modifications>\n<modification name="sn" operation="replace"><value>%s</value></modification></modifications></modifyRequest>\n</ficAlimMENESR>\n' \
+	"$opattr" "$long" > "$bad/ENT_Z_Delta_20261101_Eleve_0000.xml"
+out=$(A ent import --now $((T0 + 15 * DAY)) "$bad/ENT_Z_Delta_20261101_Eleve_0000.xml" 2>&1)
+check "100 KB value: exit non-zero" [ $? -ne 0 ]
+check "100 KB value: file:3 and the limit named" \
+	grep -q "ENT_Z_Delta_20261101_Eleve_0000.xml:3: value: value of sn longer than 1024 bytes" <<<"$out"
+check "100 KB value: store unchanged" [ "$(dump)" = "$before" ]
 check "failed import recorded with its error" \
 	[ "$(A ent status --json | jq -r '.imports[0].result')" = failed ]
 A ent import "$c1/ENT_0450000A_Complet_20260901_Eleve_0000.xml" "$d1" >/dev/null 2>&1
@@ -185,6 +198,92 @@ check "Complet and Delta files in one import are refused" [ $? -ne 0 ]
 printf '<ficAlimMENESR>\n<modifyRequest>%s<identifier><id>1000002</id></identifier><modifications><modification name="sn" operation="replace"><value>Ch\xe2teau \xa4</value></modification></modifications></modifyRequest>\n</ficAlimMENESR>\n' "$opattr" > "$T_SCRATCH/latin-delta.xml"
 A ent import --delta --now $((T0 + 16 * DAY)) "$T_SCRATCH/latin-delta.xml" >/dev/null
 check "undeclared Latin-9 file read as ISO-8859-15" [ "$(person 1000002 display_name)" = "Jérôme Château €" ]
+
+# ---- PersEducNat without title or profiles: ENTPersonFonctions decides ----
+# (issue 13, item 7: a head of school became a teacher, and their account,
+# set to staff by an administrator, was moved to the teachers' VLAN)
+DB7=$T_SCRATCH/roles.db
+A7() { "$AVECCTL" -q -d "$DB7" "$@"; }
+role7() { A7 ent people --json | jq -r --arg id "$1" '.[] | select(.id == $id) | .role'; }
+A7 init >/dev/null && A7 account add chef --role staff --join-key 'AC-OT$2000900' >/dev/null
+check "roles store: an account set to staff by its administrator" [ $? -eq 0 ]
+mkdir -p "$T_SCRATCH/f7"
+f7=$T_SCRATCH/f7/ENT_0290009C_Delta_20260902_PersEducNat_0000.xml
+pen='<operationalAttributes><attr name="categoriePersonne"><value>PersEducNat</value></attr></operationalAttributes>'
+fn() { printf '<addRequest>%s<identifier><id>%s</id></identifier><attributes><attr name="ENTPersonJointure"><value>AC-OT$%s</value></attr><attr name="sn"><value>P%s</value></attr>%s</attributes></addRequest>\n' "$pen" "$1" "$1" "$1" "$2"; }
+fv() { local v='' x; for x in "$@"; do v="$v<value>0290009C\$$x</value>"; done; printf '<attr name="ENTPersonFonctions">%s</attr>' "$v"; }
+{
+	echo '<ficAlimMENESR>'
+	fn 2000900 "$(fv 'DIR$DIRECTION$-$-')"
+	fn 2000901 "$(fv 'ENS$ENSEIGNEMENT$L0202$LETTRES MODERNES')"
+	fn 2000902 "$(fv 'EDU$EDUCATION$-$-')"
+	fn 2000903 "$(fv 'ADF$PERSONNELS ADMINISTRATIFS$-$-' 'DOC$DOCUMENTATION$-$-')"
+	fn 2000904 "$(fv 'DOC$DOCUMENTATION$-$-' 'ENS$ENSEIGNEMENT$L1100$PHILOSOPHIE')"
+	fn 2000905 "$(fv 'MDS$MEDICO-SOCIAL$-$-')"
+	fn 2000906 ''
+	fn 2000907 "<attr name=\"title\"><value>ENS</value></attr>$(fv 'DIR$DIRECTION$-$-')"
+	echo '</ficAlimMENESR>'
+} > "$f7"
+A7 ent import --now $T0 "$f7" >/dev/null
+check "roles: the Delta is imported" [ $? -eq 0 ]
+check "ENTPersonFonctions DIR only: staff" [ "$(role7 2000900)" = staff ]
+check "... and the administrator's staff account stays staff" \
+	[ "$("$AVECCTL" -d "$DB7" account show chef --json | jq -r .role)" = staff ]
+check "ENTPersonFonctions ENS with a discipline: teacher" [ "$(role7 2000901)" = teacher ]
+check "ENTPersonFonctions EDU (education): staff" [ "$(role7 2000902)" = staff ]
+check "ENTPersonFonctions ADF and DOC: staff" [ "$(role7 2000903)" = staff ]
+check "ENTPersonFonctions DOC and ENS: teacher" [ "$(role7 2000904)" = teacher ]
+check "ENTPersonFonctions MDS (medico-social): staff" [ "$(role7 2000905)" = staff ]
+check "nothing to go by: teacher, as before" [ "$(role7 2000906)" = teacher ]
+check "title ENS is read before ENTPersonFonctions" [ "$(role7 2000907)" = teacher ]
+printf '<ficAlimMENESR>\n<modifyRequest>%s<identifier><id>2000901</id></identifier><modifications>\n<modification name="ENTPersonFonctions" operation="replace"><value>0290009C$DIR$DIRECTION$-$-</value></modification>\n</modifications></modifyRequest>\n</ficAlimMENESR>\n' \
+	"$pen" > "$T_SCRATCH/f7/ENT_0290009C_Delta_20260903_PersEducNat_0000.xml"
+A7 ent import --now $((T0 + 60)) "$T_SCRATCH/f7/ENT_0290009C_Delta_20260903_PersEducNat_0000.xml" >/dev/null
+check "a modification of ENTPersonFonctions to DIR: staff" [ "$(role7 2000901)" = staff ]
+
+# ---- an incomplete split Complet, too many departures (issue 13, item 6) ----
+DB6=$T_SCRATCH/split.db
+A6() { "$AVECCTL" -q -d "$DB6" "$@"; }
+dump6() { sqlite3 "$DB6" .dump | grep -v '^INSERT INTO ent_imports'; }
+A6 init >/dev/null && A6 account add half.a --role student --join-key 'AC-OT$1000200' >/dev/null
+s1=$(gen s1 --uai 0290009C --pupils 242 --split 121 --teachers 10 --staff 2 --parents 20) ||
+	{ fail "generate"; finish; }
+s3=$(gen s3 --uai 0290009C --pupils 242 --split 100 --teachers 10 --staff 2 --parents 20) ||
+	{ fail "generate"; finish; }
+P=ENT_0290009C_Complet_20260901
+check "the setting ent_max_departure_pct is 5 by default" [ "$(A6 settings get ent_max_departure_pct)" = 5 ]
+out=$(A6 ent import --now $T0 "$s1"/*.xml 2>&1)
+check "the first import into an empty store: nobody departs, no refusal" \
+	grep -q 'records 275, added 274, changed 0, left 0' <<<"$out"
+before=$(dump6)
+others() { ls "$1"/*.xml | grep -v _Eleve_; }
+out=$(A6 ent import --now $((T0 + DAY)) $(others "$s1") "$s1/${P}_Eleve_0000.xml" 2>&1)
+check "only part 0000 of a Complet split in two: refused" [ $? -ne 0 ]
+check "... saying how many people of which school, and why" \
+	grep -q 'import refused, nothing changed: 121 of the 274 people of school 0290009C (44 %) would be marked as departed, more than ent_max_departure_pct (5 %).*--allow-mass-departure' <<<"$out"
+check "... nothing changed (nobody left, half.a active)" \
+	[ "$(dump6)" = "$before" ] && [ "$("$AVECCTL" -d "$DB6" account show half.a --json | jq -r .status)" = active ]
+check "... the refusal is in ent status" \
+	[ "$(A6 ent status --json | jq -r '.imports[0].result + " " + (.imports[0].detail | .[0:10])')" = "failed 121 of the" ]
+out=$(A6 ent import --now $((T0 + DAY)) $(others "$s1") "$s1/${P}_Eleve_0001.xml" 2>&1)
+check "only part 0001: refused, 0000 is missing" \
+	grep -q 'incomplete Complet set: Eleve part 0000 is missing' <<<"$out"
+out=$(A6 ent import --now $((T0 + DAY)) $(others "$s3") "$s3/${P}_Eleve_0000.xml" "$s3/${P}_Eleve_0002.xml" 2>&1)
+check "parts 0000 and 0002 of three: refused, 0001 is missing" \
+	grep -q 'incomplete Complet set: Eleve part 0001 is missing' <<<"$out"
+check "... nothing changed" [ "$(dump6)" = "$before" ]
+out=$(A6 ent import --now $((T0 + DAY)) "$s3"/*.xml 2>&1)
+check "the same people split in three, all parts: accepted" grep -q 'left 0, unchanged 274' <<<"$out"
+out=$(A6 ent import --allow-mass-departure --now $((T0 + 2 * DAY)) $(others "$s1") "$s1/${P}_Eleve_0000.xml" 2>&1)
+check "--allow-mass-departure: the departures are applied" \
+	grep -q 'left 121, .*accounts suspended 1' <<<"$out"
+A6 ent import --now $((T0 + 3 * DAY)) "$s1"/*.xml >/dev/null
+check "they come back with the whole set" [ "$("$AVECCTL" -d "$DB6" account show half.a --json | jq -r .status)" = active ]
+A6 settings set ent_max_departure_pct 50 >/dev/null
+out=$(A6 ent import --now $((T0 + 4 * DAY)) $(others "$s1") "$s1/${P}_Eleve_0000.xml" 2>&1)
+check "with ent_max_departure_pct 50, 44 % departing is accepted" grep -q 'left 121,' <<<"$out"
+A6 settings set ent_max_departure_pct 101 >/dev/null 2>&1
+check "ent_max_departure_pct is 0 to 100" [ $? -ne 0 ]
 
 check "ent people --left lists only who left" \
 	[ "$(A ent people --left --json | jq -r '[.[].status] | unique | join(",")')" = left ]

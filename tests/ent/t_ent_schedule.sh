@@ -1,7 +1,8 @@
 #!/bin/bash
 # t_ent_schedule.sh - avecd's daily jobs: AAF files dropped in the import
 # folder are imported in one transaction and moved to done/ (a broken one
-# makes the whole batch go to failed/, changing nothing); the log purge
+# makes the whole batch go to failed/, changing nothing, and so does half
+# a split Complet, the reason in failed/NAME.reason); the log purge
 # runs; each job is in the audit trail as "avecd schedule".  SIGUSR1 runs
 # the jobs at once, as an administrator would after dropping a file.
 . "$(dirname "$0")/../lib/common.sh"
@@ -44,4 +45,22 @@ check "a broken file goes to failed/" \
 check "... and changed nothing" [ "$(avecctl ent people --json | jq length)" = "$people" ]
 check "the log says the import was refused" \
 	grep -q 'schedule: ENT import of 1 file(s): refused, nothing changed' "$LOG"
+
+# half a split Complet (issue 13, item 6): the pupils of the missing part
+# would leave at once; refused, the batch goes to failed/ with the reason
+python3 "$GEN" --out "$T_SCRATCH/aaf3" --uai 0290009C --pupils 40 --teachers 5 \
+	--staff 2 --parents 6 --split 20 --date 20261130 >/dev/null
+half=ENT_0290009C_Complet_20261130_Eleve_0000.xml
+cp "$T_SCRATCH/aaf3/$half" "$T_SCRATCH"/aaf3/*EtabEducNat*.xml "$P_ENT_DIR/"
+kill -USR1 "$P_PID"
+check "half a split Complet goes to failed/" \
+	wait_for 20 test -e "$P_ENT_DIR/failed/$half.reason"
+check "... with the reason: how many people would leave, and why" \
+	grep -q '20 of the 53 people of school 0290009C (37 %) would be marked as departed, more than ent_max_departure_pct (5 %)' \
+	"$P_ENT_DIR/failed/$half.reason"
+check "... the file itself is in failed/ too" test -e "$P_ENT_DIR/failed/$half"
+check "... nobody left and nothing changed" \
+	[ "$(avecctl ent people --json | jq '[.[] | select(.status == "left")] | length'),$(avecctl ent people --json | jq length)" = "0,$people" ]
+check "the log gives the reason" \
+	grep -q 'schedule: ENT import of 2 file(s): refused, nothing changed: 20 of the 53 people' "$LOG"
 finish

@@ -327,6 +327,73 @@ START_TEST(malformed)
 }
 END_TEST
 
+/*
+ * No value is longer than AVEC_AAF_VALUE_MAX: a 100 KB one (which libxml2
+ * alone would take: its cap is 10 MB) refuses the file with its line, and
+ * so does an identifier or a name one byte too long; a value of exactly
+ * the limit is read whole.
+ */
+START_TEST(values_are_capped)
+{
+	size_t big = 100 * 1024, n;
+	char *body, *v;
+	struct avec_err err;
+	struct seen s;
+	const char *p;
+
+	body = malloc(big + 4096);
+	v = malloc(big + 1);
+	ck_assert_ptr_nonnull(body);
+	ck_assert_ptr_nonnull(v);
+	memset(v, 'x', big);
+	v[big] = '\0';
+	n = (size_t)snprintf(body, big + 4096, "<ficAlimMENESR>\n"
+		PERSON("9", "<attr name=\"sn\"><value>X</value></attr>\n"
+		       "<attr name=\"givenName\">\n<value>%s</value></attr>\n")
+		"</ficAlimMENESR>\n", v);
+	p = write_file("long.xml", body, n);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(parse(p, &s, &err), -1);
+	ck_assert_int_eq(s.n, 0);
+	ck_assert_msg(strstr(err.msg, "long.xml:8: value: value of givenName "
+			     "longer than 1024 bytes") != NULL, "%s", err.msg);
+
+	/* exactly the limit: read whole */
+	v[AVEC_AAF_VALUE_MAX] = '\0';
+	n = (size_t)snprintf(body, big + 4096, "<ficAlimMENESR>\n"
+		PERSON("9", "<attr name=\"givenName\"><value>%s</value></attr>\n")
+		"</ficAlimMENESR>\n", v);
+	p = write_file("limit.xml", body, n);
+	memset(&s, 0, sizeof(s));
+	ck_assert_msg(parse(p, &s, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(s.n, 1);
+
+	/* one byte more, in an identifier */
+	v[AVEC_AAF_VALUE_MAX] = 'x';
+	v[AVEC_AAF_VALUE_MAX + 1] = '\0';
+	n = (size_t)snprintf(body, big + 4096, "<ficAlimMENESR>\n"
+		PERSON("%s", "<attr name=\"sn\"><value>X</value></attr>\n")
+		"</ficAlimMENESR>\n", v);
+	p = write_file("longid.xml", body, n);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(parse(p, &s, &err), -1);
+	ck_assert_msg(strstr(err.msg, "longid.xml:4: id: value of id longer")
+		      != NULL, "%s", err.msg);
+
+	/* and in an attribute's name */
+	n = (size_t)snprintf(body, big + 4096, "<ficAlimMENESR>\n"
+		PERSON("9", "<attr name=\"%s\"><value>X</value></attr>\n")
+		"</ficAlimMENESR>\n", v);
+	p = write_file("longname.xml", body, n);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(parse(p, &s, &err), -1);
+	ck_assert_msg(strstr(err.msg, "longname.xml:6: attr: name longer than "
+			     "1024 bytes") != NULL, "%s", err.msg);
+	free(body);
+	free(v);
+}
+END_TEST
+
 START_TEST(no_external_entities)
 {
 	struct avec_err err;
@@ -380,6 +447,7 @@ aaf_suite(void)
 	tcase_add_test(tc, requests);
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, no_external_entities);
+	tcase_add_test(tc, values_are_capped);
 	suite_add_tcase(s, tc);
 	return s;
 }

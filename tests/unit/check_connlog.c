@@ -5,6 +5,7 @@
  * retention at its exact boundaries with a fixed clock (and the bytes gone
  * from the file), erasure, settings, and the writer's acknowledged path.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "avec/connlog.h"
+#include "avec/report.h"
 #include "avec/writer.h"
 #include "unit.h"
 
@@ -366,13 +368,13 @@ START_TEST(erase_keeps_the_log)
 	struct avec_device_rec d;
 	struct avec_acct a;
 	struct found f;
-	uint64_t ndev = 0;
+	struct avec_erasure er;
 
 	a = rec(AVEC_ACCT_STOP, "e1", dev, T0 + 100, 100);
 	strcpy(a.framed_ip, "10.4.0.1");
 	apply(st, &a);
-	ck_assert_int_eq(avec_store_account_erase(st, "alice", &ndev, &err), 0);
-	ck_assert_uint_eq(ndev, 1);
+	ck_assert_int_eq(avec_store_account_erase(st, "alice", &er, &err), 0);
+	ck_assert_uint_eq(er.devices, 1);
 	ck_assert_int_eq(avec_store_account_get(st, "alice", &ar, &err),
 			 AVEC_STORE_NOTFOUND);
 	ck_assert_int_eq(avec_store_device_get(st, dev, &d, &err),
@@ -384,6 +386,102 @@ START_TEST(erase_keeps_the_log)
 	ck_assert_int_eq(f.last.device_id, 0);
 	ck_assert_int_eq(avec_store_account_erase(st, "alice", NULL, &err),
 			 AVEC_STORE_NOTFOUND);
+	avec_store_close(st);
+}
+END_TEST
+
+static void
+audit_row(struct avec_store *st, const char *actor, const char *action,
+	  const char *target, const char *detail)
+{
+	struct avec_err err = { "" };
+	struct avec_audit_rec a;
+
+	memset(&a, 0, sizeof(a));
+	a.at = T0;
+	snprintf(a.actor, sizeof(a.actor), "%s", actor);
+	snprintf(a.origin, sizeof(a.origin), "cli");
+	snprintf(a.action, sizeof(a.action), "%s", action);
+	snprintf(a.target, sizeof(a.target), "%s", target);
+	snprintf(a.detail, sizeof(a.detail), "%s", detail);
+	snprintf(a.outcome, sizeof(a.outcome), "ok");
+	ck_assert_int_eq(avec_store_audit_add(st, &a, &err), 0);
+}
+
+struct rows {
+	int n;
+	char line[8][600];	/* "actor|action|target|detail" */
+};
+
+static int
+row_of(const struct avec_audit_rec *a, void *arg)
+{
+	struct rows *r = arg;
+
+	if (r->n < 8)
+		snprintf(r->line[r->n], sizeof(r->line[0]), "%.60s|%.40s|%.60s|%.300s",
+			 a->actor, a->action, a->target, a->detail);
+	r->n++;
+	return 0;
+}
+
+/*
+ * Erasure pseudonymises the person's audit rows (by principal, as actor
+ * or target, and by their devices), and an export lists those rows.
+ */
+START_TEST(erase_pseudonymises_the_audit_trail)
+{
+	struct avec_err err = { "" };
+	struct avec_store *st = unit_store();
+	int64_t dev = unit_device(st, "alice", AVEC_CRED_TTLS, "pw", NULL, T0);
+	struct avec_account_rec ar;
+	struct avec_erasure er, er2;
+	struct rows r;
+	char t[32];
+
+	ck_assert_int_eq(avec_store_account_get(st, "alice", &ar, &err), 0);
+	snprintf(ar.display_name, sizeof(ar.display_name), "Alice Liddell");
+	ck_assert_int_eq(avec_store_account_put(st, &ar, T0, NULL, &err), 0);
+	snprintf(t, sizeof(t), "%" PRId64, dev);
+	audit_row(st, "root", "account add", "alice",
+		  "--role student --name Alice Liddell --role student");
+	audit_row(st, "root", "device add", "alice",
+		  "--name device of alice --type ttls --mac 02:00:00:00:0a:01");
+	audit_row(st, "alice", "portal device add", "alice", "ttls device 1");
+	audit_row(st, "root", "device revoke", t, "--reason lost by Alice Liddell");
+	audit_row(st, "root", "block add", "account alice", "--reason alice again");
+	audit_row(st, "root", "account add", "bob", "--name Alice Liddell");
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(avec_store_account_audit(st, "alice", row_of, &r, &err), 0);
+	ck_assert_int_eq(r.n, 5);	/* not bob's */
+
+	ck_assert_int_eq(avec_store_account_erase(st, "alice", &er, &err), 0);
+	ck_assert_str_eq(er.pseudonym, "erased-1");
+	ck_assert_uint_eq(er.audit_rows, 5);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(avec_store_audit_list(st, 0, row_of, &r, &err), 0);
+	ck_assert_int_eq(r.n, 6);
+	ck_assert_str_eq(r.line[0], "root|account add|erased-1|--role student "
+			 "--name [erased] --role student");
+	ck_assert_str_eq(r.line[1], "root|device add|erased-1|--name [erased] "
+			 "--type ttls --mac [erased]");
+	ck_assert_str_eq(r.line[2], "erased-1|portal device add|erased-1|ttls "
+			 "device 1");
+	ck_assert_msg(strstr(r.line[3], "|device revoke|") != NULL &&
+		      strstr(r.line[3], "|--reason lost by [erased]") != NULL,
+		      "%s", r.line[3]);
+	ck_assert_str_eq(r.line[4], "root|block add|account erased-1|--reason "
+			 "erased-1 again");
+	/* another person's row is theirs: untouched */
+	ck_assert_str_eq(r.line[5], "root|account add|bob|--name Alice Liddell");
+
+	/* nothing left under the principal; the next erasure is another */
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(avec_store_account_audit(st, "alice", row_of, &r, &err), 0);
+	ck_assert_int_eq(r.n, 0);
+	ck_assert_int_eq(avec_store_account_erase(st, "bob", &er2, &err), 0);
+	ck_assert_str_eq(er2.pseudonym, "erased-2");
 	avec_store_close(st);
 }
 END_TEST
@@ -474,6 +572,7 @@ connlog_suite(void)
 	tcase_add_test(tc, query_by_ip_and_instant);
 	tcase_add_test(tc, purge_at_the_boundaries);
 	tcase_add_test(tc, erase_keeps_the_log);
+	tcase_add_test(tc, erase_pseudonymises_the_audit_trail);
 	tcase_add_test(tc, settings_are_bounded);
 	tcase_add_test(tc, writer_acknowledges_after_commit);
 	suite_add_tcase(s, tc);

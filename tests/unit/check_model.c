@@ -67,6 +67,31 @@ START_TEST(credential_masks)
 }
 END_TEST
 
+/* The one role mapping: ENT profiles and the AAF's function type codes
+ * (a PersEducNat's title, ENTPersonFonctions' TYPE field). */
+START_TEST(roles_of_profiles_and_functions)
+{
+	static const char *const staff[] = {
+		"DIR", "EDU", "ADF", "DOC", "LAB", "ORI", "MDS", "OUV",
+		"National_DIR", "National_EVS",
+	};
+	enum avec_role r;
+	size_t i;
+
+	ck_assert_int_eq(avec_role_of_profile("National_ENS", &r), 0);
+	ck_assert_int_eq(r, AVEC_ROLE_TEACHER);
+	ck_assert_int_eq(avec_role_of_profile("ENS", &r), 0);
+	ck_assert_int_eq(r, AVEC_ROLE_TEACHER);
+	for (i = 0; i < sizeof(staff) / sizeof(staff[0]); i++) {
+		r = AVEC_ROLE_TEACHER;
+		ck_assert_msg(avec_role_of_profile(staff[i], &r) == 0 &&
+			      r == AVEC_ROLE_STAFF, "%s", staff[i]);
+	}
+	ck_assert_int_eq(avec_role_of_profile("ens", &r), -1);
+	ck_assert_int_eq(avec_role_of_profile("", &r), -1);
+}
+END_TEST
+
 Suite *
 model_suite(void)
 {
@@ -75,6 +100,7 @@ model_suite(void)
 
 	tcase_add_test(tc, names_round_trip);
 	tcase_add_test(tc, credential_masks);
+	tcase_add_test(tc, roles_of_profiles_and_functions);
 	suite_add_tcase(s, tc);
 	return s;
 }
