@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "avec/policy.h"
+#include "avec/report.h"
 #include "avec/store.h"
 
 #define STORE_STMT_MAX 160	/* every store_*.c statement, with room */
@@ -46,6 +47,13 @@ void store_text(char *dst, size_t dstlen, sqlite3_stmt *s, int col);
 /* Apply @n last-seen updates inside the open transaction (store_device.c). */
 int store_touch_rows(struct avec_store *st, const struct avec_touch *t,
 		     unsigned n, struct avec_err *err);
+/*
+ * Step @s, whose columns are an audit row's (id, at, actor, origin,
+ * action, target, detail, outcome), calling @cb for each row; resets @s.
+ * Returns 0, @cb's non-zero value, or -1 (store_report.c).
+ */
+int store_audit_rows(struct avec_store *st, sqlite3_stmt *s, avec_audit_cb cb,
+		     void *ctx, struct avec_err *err);
 /* A role_policies row from column @col on (store_policy.c). */
 int store_read_policy(sqlite3_stmt *s, int col, struct avec_policy *p);
 /* A policy_overrides row selected with OVERRIDE_COLS (store_policy.c). */

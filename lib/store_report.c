@@ -205,13 +205,21 @@ int
 avec_store_audit_list(struct avec_store *st, int64_t since, avec_audit_cb cb,
 		      void *ctx, struct avec_err *err)
 {
-	struct avec_audit_rec a;
 	sqlite3_stmt *s;
-	int rc;
 
 	if ((s = store_stmt(st, SQL_AUDIT_LIST, err)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, since);
+	return store_audit_rows(st, s, cb, ctx, err);
+}
+
+int
+store_audit_rows(struct avec_store *st, sqlite3_stmt *s, avec_audit_cb cb,
+		 void *ctx, struct avec_err *err)
+{
+	struct avec_audit_rec a;
+	int rc;
+
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&a, 0, sizeof(a));
 		a.id = sqlite3_column_int64(s, 0);

@@ -288,11 +288,9 @@ naming_option(const char *tok, size_t len)
 	return false;
 }
 
-/* @in into @out (@size bytes, cut if need be) with each whole-word
- * occurrence of @what (blank or edge on both sides) replaced by @with. */
-static void
-replace_words(const char *in, const char *what, const char *with, char *out,
-	      size_t size)
+void
+avec_audit_replace_word(const char *in, const char *what, const char *with,
+			char *out, size_t size)
 {
 	size_t wl = strlen(what), gl = strlen(with), k = 0;
 	const char *p = in;
@@ -470,12 +468,13 @@ pseudonymise_audit(struct avec_store *st, const char *principal,
 
 		if (strcmp(r->actor, principal) == 0)
 			snprintf(r->actor, sizeof(r->actor), "%s", pseudonym);
-		replace_words(r->target, principal, pseudonym, a, sizeof(r->target));
+		avec_audit_replace_word(r->target, principal, pseudonym, a,
+					sizeof(r->target));
 		memcpy(r->target, a, sizeof(r->target));
 		erase_option_values(r->detail, a, sizeof(a));
-		replace_words(a, principal, pseudonym, b, sizeof(b));
+		avec_audit_replace_word(a, principal, pseudonym, b, sizeof(b));
 		for (k = 0; k < names.n; k++) {
-			replace_words(b, names.v[k], ERASED, a, sizeof(a));
+			avec_audit_replace_word(b, names.v[k], ERASED, a, sizeof(a));
 			memcpy(b, a, sizeof(b));
 		}
 		memcpy(r->detail, b, sizeof(r->detail));
@@ -556,29 +555,11 @@ avec_store_account_audit(struct avec_store *st, const char *principal,
 			 avec_audit_cb cb, void *ctx, struct avec_err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_PERSON_AUDIT, err);
-	struct avec_audit_rec a;
-	int rc;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, principal, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&a, 0, sizeof(a));
-		a.id = sqlite3_column_int64(s, 0);
-		a.at = sqlite3_column_int64(s, 1);
-		store_text(a.actor, sizeof(a.actor), s, 2);
-		store_text(a.origin, sizeof(a.origin), s, 3);
-		store_text(a.action, sizeof(a.action), s, 4);
-		store_text(a.target, sizeof(a.target), s, 5);
-		store_text(a.detail, sizeof(a.detail), s, 6);
-		store_text(a.outcome, sizeof(a.outcome), s, 7);
-		if ((rc = cb(&a, ctx)) != 0)
-			goto out;
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, err, "reading the audit trail");
-out:
-	store_done(s);
-	return rc;
+	return store_audit_rows(st, s, cb, ctx, err);
 }
 
 static int

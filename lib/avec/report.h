@@ -136,5 +136,13 @@ int avec_store_audit_list(struct avec_store *st, int64_t since,
  */
 int avec_store_account_audit(struct avec_store *st, const char *principal,
 			     avec_audit_cb cb, void *ctx, struct avec_err *err);
+/*
+ * @in into @out (@size bytes, always terminated, cut if need be) with each
+ * whole-word occurrence of @what (a blank or an edge on both sides)
+ * replaced by @with: how audit text is pseudonymised.  @in and @out must
+ * not overlap; an empty @what copies @in.  (store_retention.c)
+ */
+void avec_audit_replace_word(const char *in, const char *what, const char *with,
+			     char *out, size_t size);
 
 #endif

@@ -226,30 +226,16 @@ append(char *dst, size_t size, const char *s)
 /* The running command's note (one command per process). */
 static struct ctl_audit note;
 
-/* Replace the word @from (blanks or edges either side) of @s by @to. */
+/* @s (@size bytes) with each whole word @from replaced by @to, in place. */
 static void
 replace_word(char *s, size_t size, const char *from, const char *to)
 {
 	char out[AVEC_AUDIT_DETAIL_MAX + 1];
-	size_t fl = strlen(from), tl = strlen(to), k = 0;
-	const char *p = s;
 
-	if (fl == 0 || size > sizeof(out))
+	if (size > sizeof(out))
 		return;
-	while (*p != '\0' && k + 1 < size) {
-		if (strncmp(p, from, fl) == 0 && (p == s || p[-1] == ' ') &&
-		    (p[fl] == '\0' || p[fl] == ' ')) {
-			size_t n = tl < size - 1 - k ? tl : size - 1 - k;
-
-			memcpy(out + k, to, n);
-			k += n;
-			p += fl;
-			continue;
-		}
-		out[k++] = *p++;
-	}
-	out[k] = '\0';
-	memcpy(s, out, k + 1);
+	avec_audit_replace_word(s, from, to, out, size);
+	memcpy(s, out, strlen(out) + 1);
 }
 
 void
