@@ -45,6 +45,7 @@ adduser --quiet freerad avec
 install -d -o avec -g avec -m 0770 /var/lib/avec
 install -d -m 0755 /etc/avec
 install -d -m 0700 /etc/avec/secrets
+install -d -m 0750 /etc/avec/avecd.yaml.d	# avecd's local settings
 
 # Debian's own services stay off: AVEC runs its own units
 systemctl disable freeradius.service hostapd.service >/dev/null 2>&1 || true

@@ -13,6 +13,11 @@
  * unchanged is not touched (its mtime stays).  Last, the bridges and VLANs
  * (net.c) unless --no-network.
  *
+ * avecd.yaml is provisioning's; the drop-in directory beside it
+ * (etc/avec/avecd.yaml.d/, the administrator's local settings, which
+ * avecd reads after avecd.yaml) is made empty when missing and never
+ * written, listed or cleared here.
+ *
  * It must never print a shared secret (only paths), never switch anything
  * when a check failed, and never overwrite a CA.
  */
@@ -38,6 +43,7 @@
 
 #define STAGING	"var/lib/avec/provision.new"
 #define PREV	"var/lib/avec/provision.prev"
+#define DROPINS	"etc/avec/avecd.yaml.d"	/* the administrator's, not ours */
 #define ROOT_MAX	1024
 
 struct prov {
@@ -395,6 +401,35 @@ switch_files(struct prov *pv, const struct render_set *set, bool freerad)
 }
 
 /*
+ * make_dropin_dir - avecd's drop-in directory, made empty (0750) when
+ * there is nothing at its path; whatever is there is left as it is.
+ */
+static int
+make_dropin_dir(const struct prov *pv)
+{
+	char path[4096];
+	struct stat st;
+
+	fmt_path(path, sizeof(path), "%s/" DROPINS, pv->root);
+	if (lstat(path, &st) == 0)
+		return CTL_OK;
+	if (errno != ENOENT)
+		return ctl_fail(CTL_IO, "cannot look at %s: %s", path,
+				strerror(errno));
+	if (pv->dry_run) {
+		printf("would create " DROPINS "/ (avecd's local settings)\n");
+		return CTL_OK;
+	}
+	if (mkparent(path, 0755) < 0 || mkdir(path, 0750) < 0 ||
+	    chmod(path, 0750) < 0)
+		return ctl_fail(CTL_IO, "cannot make %s: %s", path,
+				strerror(errno));
+	printf("created " DROPINS "/ (avecd's local settings, empty; "
+	       "provision never writes there)\n");
+	return CTL_OK;
+}
+
+/*
  * setup_network - every bridge first, then each VLAN interface into its
  * bridge; a VLAN that cannot be made is reported and the others are
  * still tried.
@@ -693,6 +728,8 @@ cmd_provision(struct ctl *c, int argc, char **argv)
 	rm_rf(sdir);
 
 	rc = switch_files(&pv, &set, true);
+	if (rc == CTL_OK)
+		rc = make_dropin_dir(&pv);
 	if (rc == CTL_OK && network && !pv.dry_run)
 		rc = setup_network(&s);
 	else if (rc == CTL_OK && !network)

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "avec/model.h"
 #include "avec/policy.h"
@@ -32,8 +33,17 @@
 #define AVECD_P12_MAX		8192
 #define AVECD_MSG_TEXT		256
 
+#define AVECD_CONF_DROPINS	32	/* *.yaml files in FILE.d/ at most */
+#define AVECD_CONF_KEYS		64	/* settings known (conf.c's table) */
+
+/* Where a setting's value comes from: a file's line and column (from 1). */
+struct avecd_conf_origin {
+	uint8_t file;				/* index in files[] */
+	uint32_t line, col;			/* 0: the default */
+};
+
 struct avecd_conf {
-	char path[AVECD_PATH_MAX];		/* the file read */
+	char path[AVECD_PATH_MAX];		/* the main file (avecd.yaml) */
 	/* school */
 	char uai[AVEC_UAI_MAX + 1];
 	char school_name[AVECD_NAME_MAX];
@@ -77,14 +87,39 @@ struct avecd_conf {
 	char purge_at[8];			/* "HH:MM" */
 	char ent_import_dir[AVECD_PATH_MAX];	/* AAF files dropped here */
 	char ent_import_at[8];			/* "HH:MM" */
+	/* the files read, in order: path, then PATH.d/ *.yaml by name */
+	char files[1 + AVECD_CONF_DROPINS][AVECD_PATH_MAX];
+	unsigned nfiles;
+	struct avecd_conf_origin from[AVECD_CONF_KEYS];	/* by key */
 };
 
 /*
  * avecd_conf_load - read the configuration file @path into @c, with every
- * default filled.  Errors go to stderr as "FILE:LINE:COL: key: what", all
- * of them; then -1.  Returns 0 when the file is whole and valid.
+ * default filled, then each "*.yaml" of the drop-in directory "@path.d/"
+ * (when it exists) in byte order of their names: a key a later file sets
+ * replaces the value an earlier one gave.  @path is provisioning's (avecctl
+ * provision renders it); the drop-in directory is the administrator's.
+ * Errors go to stderr as "FILE:LINE:COL: key: what", all of them, naming
+ * the file that holds the mistake; then -1.  Returns 0 when every file is
+ * whole and the settings together are valid.  @c holds no pointer: nothing
+ * to free.
  */
 int avecd_conf_load(const char *path, struct avecd_conf *c);
+
+/*
+ * avecd_conf_where - "FILE:LINE:COL" of the value of @key ("portal.key")
+ * in @buf, or "FILE" (the main file) for a default.  The configuration
+ * holds paths, never a secret.
+ */
+void avecd_conf_where(const struct avecd_conf *c, const char *key,
+		      char *buf, size_t len);
+
+/*
+ * avecd_conf_print - the files read, then every setting in effect, one a
+ * line: "section.key: value  # FILE:LINE" (or "# default").  For
+ * `avecd -n -v`; the configuration holds no secret (only paths to them).
+ */
+void avecd_conf_print(const struct avecd_conf *c, FILE *fp);
 
 /* ---- messages between the portal and the engine (msg.c) ---- */
 

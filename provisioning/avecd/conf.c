@@ -9,13 +9,25 @@
  * so that `avecd -n` shows them all at once.  An unknown key is an error,
  * never ignored: a misspelt setting must not fall back silently to its
  * default.  It reads files and nothing else: no store, no network.
+ *
+ * It also owns the order of the files.  avecd.yaml is provisioning's
+ * (`avecctl provision` rewrites it from the school profile); the drop-in
+ * directory beside it, avecd.yaml.d/, is the administrator's, and
+ * provisioning never writes there.  Each file goes through the same walk
+ * into the same settings, the main file first and then the drop-ins'
+ * "*.yaml" sorted by name, so a later file's key wins.  Each value keeps
+ * the file and line it came from: the checks made once all are read name
+ * the file that holds the mistake, and `avecd -n -v` tells where each
+ * setting in effect was set.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -25,25 +37,45 @@
 
 #define CONF_FILE_MAX	(64u << 10)
 
+/* One load: the file being read, and the errors of all of them. */
 struct cf {
-	const char *path;
+	struct avecd_conf *c;
+	unsigned file;		/* index in c->files of the file being read */
 	yaml_document_t doc;
 	unsigned nerr;
 };
+
+static int key_index(const char *path);
 
 static void
 cf_err(struct cf *f, const yaml_node_t *n, const char *key, const char *fmt,
        ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * An error at node @n of the file being read; without a node, at the
+ * value of setting @key wherever it was set (else the current file).
+ */
 static void
 cf_err(struct cf *f, const yaml_node_t *n, const char *key, const char *fmt,
        ...)
 {
+	const struct avecd_conf_origin *o = NULL;
+	size_t line = 1, col = 1;
+	unsigned file = f->file;
 	va_list ap;
+	int i;
 
-	fprintf(stderr, "%s:%zu:%zu: %s: ", f->path,
-		n ? n->start_mark.line + 1 : 1,
-		n ? n->start_mark.column + 1 : 1, key);
+	if (n != NULL) {
+		line = n->start_mark.line + 1;
+		col = n->start_mark.column + 1;
+	} else if ((i = key_index(key)) >= 0 && f->c->from[i].line != 0) {
+		o = &f->c->from[i];
+		file = o->file;
+		line = o->line;
+		col = o->col;
+	}
+	fprintf(stderr, "%s:%zu:%zu: %s: ", f->c->files[file], line, col,
+		key);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -111,6 +143,24 @@ static const struct key keys[] = {
 	S("schedule", "ent_import_dir", ent_import_dir, false),
 	S("schedule", "ent_import_at", ent_import_at, false),
 };
+
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= AVECD_CONF_KEYS,
+	       "struct avecd_conf's from[] holds every key");
+
+/* The index in keys[] of "section.key" (@path), or -1. */
+static int
+key_index(const char *path)
+{
+	size_t i, l;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		l = strlen(keys[i].section);
+		if (strncmp(path, keys[i].section, l) == 0 && path[l] == '.' &&
+		    strcmp(path + l + 1, keys[i].name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
 
 static const char *const sections[] = {
 	"school", "portal", "cas", "wifi", "radius", "store", "admin",
@@ -241,6 +291,9 @@ walk_section(struct cf *f, struct avecd_conf *c, const char *sec,
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 			if (strcmp(keys[i].section, sec) == 0 &&
 			    strcmp(keys[i].name, k) == 0) {
+				c->from[i].file = (uint8_t)f->file;
+				c->from[i].line = (uint32_t)vn->start_mark.line + 1;
+				c->from[i].col = (uint32_t)vn->start_mark.column + 1;
 				set_value(f, c, &keys[i], path, vn);
 				found = true;
 				break;
@@ -256,6 +309,8 @@ defaults(struct avecd_conf *c, const char *path)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	snprintf(c->files[0], sizeof(c->files[0]), "%s", path);
+	c->nfiles = 1;
 	snprintf(c->listen, sizeof(c->listen), "0.0.0.0:443");
 	snprintf(c->store, sizeof(c->store), "/var/lib/avec/avec.db");
 	snprintf(c->ca_dir, sizeof(c->ca_dir), "/var/lib/avec/ca");
@@ -390,28 +445,33 @@ offset_position(FILE *fp, size_t offset, size_t *line, size_t *col)
 	}
 }
 
-int
-avecd_conf_load(const char *path, struct avecd_conf *c)
+/*
+ * Read file number @file of f->c->files into the settings: false when it
+ * could not be read or is not YAML (said on stderr), so that the checks
+ * of the whole are not run on a half-read configuration.
+ */
+static bool
+load_file(struct cf *f, unsigned file)
 {
-	struct cf f;
+	struct avecd_conf *c = f->c;
+	const char *path = c->files[file];
 	yaml_parser_t yp;
 	yaml_node_t *root;
 	yaml_node_pair_t *p;
 	FILE *fp;
-	size_t i, j;
+	size_t i;
 	bool seen[sizeof(sections) / sizeof(sections[0])] = { false };
 	int loaded;
 
-	memset(&f, 0, sizeof(f));
-	f.path = path;
-	defaults(c, path);
+	f->file = file;
 	if ((fp = fopen(path, "r")) == NULL) {
 		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
-		return -1;
+		f->nerr++;
+		return false;
 	}
 	yaml_parser_initialize(&yp);
 	yaml_parser_set_input_file(&yp, fp);
-	loaded = yaml_parser_load(&yp, &f.doc);
+	loaded = yaml_parser_load(&yp, &f->doc);
 	if (!loaded) {
 		size_t line = yp.problem_mark.line + 1;
 		size_t col = yp.problem_mark.column + 1;
@@ -422,35 +482,135 @@ avecd_conf_load(const char *path, struct avecd_conf *c)
 			yp.problem ? yp.problem : "not YAML");
 		yaml_parser_delete(&yp);
 		fclose(fp);
-		return -1;
+		f->nerr++;
+		return false;
 	}
 	yaml_parser_delete(&yp);
 	if (ftell(fp) > (long)CONF_FILE_MAX)
-		cf_err(&f, NULL, "file", "larger than %u bytes", CONF_FILE_MAX);
+		cf_err(f, NULL, "file", "larger than %u bytes", CONF_FILE_MAX);
 	fclose(fp);
 
-	root = yaml_document_get_root_node(&f.doc);
-	if (root == NULL || root->type != YAML_MAPPING_NODE) {
-		cf_err(&f, root, "file", "expected a mapping of sections");
-		goto out;
-	}
-	for (p = root->data.mapping.pairs.start;
-	     p < root->data.mapping.pairs.top; p++) {
-		yaml_node_t *kn = node(&f, p->key);
-		const char *k = scalar(kn);
+	root = yaml_document_get_root_node(&f->doc);
+	if (root == NULL && file > 0) {
+		/* an empty drop-in (comments only) sets nothing */
+	} else if (root == NULL || root->type != YAML_MAPPING_NODE) {
+		cf_err(f, root, "file", "expected a mapping of sections");
+	} else {
+		for (p = root->data.mapping.pairs.start;
+		     p < root->data.mapping.pairs.top; p++) {
+			yaml_node_t *kn = node(f, p->key);
+			const char *k = scalar(kn);
 
-		for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-			if (k != NULL && strcmp(k, sections[i]) == 0)
-				break;
-		if (i == sizeof(sections) / sizeof(sections[0])) {
-			cf_err(&f, kn, k ? k : "?", "unknown section");
-			continue;
+			for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+				if (k != NULL && strcmp(k, sections[i]) == 0)
+					break;
+			if (i == sizeof(sections) / sizeof(sections[0])) {
+				cf_err(f, kn, k ? k : "?", "unknown section");
+				continue;
+			}
+			if (seen[i])
+				cf_err(f, kn, k, "section given twice");
+			seen[i] = true;
+			walk_section(f, c, k, node(f, p->value));
 		}
-		if (seen[i])
-			cf_err(&f, kn, k, "section given twice");
-		seen[i] = true;
-		walk_section(&f, c, k, node(&f, p->value));
 	}
+	yaml_document_delete(&f->doc);
+	return true;
+}
+
+/* Byte order of the names, whatever the locale. */
+static int
+by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* A drop-in's name: "*.yaml", not hidden (an editor's or a package's). */
+static int
+is_dropin(const struct dirent *d)
+{
+	size_t l = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && l > 5 &&
+	       strcmp(d->d_name + l - 5, ".yaml") == 0;
+}
+
+/*
+ * The drop-in files of "@path.d/" appended to f->c->files, sorted; none
+ * when the directory does not exist.  Errors are counted in f.
+ */
+static void
+list_dropins(struct cf *f, const char *path)
+{
+	struct avecd_conf *c = f->c;
+	struct dirent **list = NULL;
+	char dir[AVECD_PATH_MAX];
+	struct stat st;
+	int n, i, all;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s.d", path) >= sizeof(dir)) {
+		fprintf(stderr, "%s.d: path too long\n", path);
+		f->nerr++;
+		return;
+	}
+	if (stat(dir, &st) < 0 && errno == ENOENT)
+		return;
+	/* scandir frees nothing of ours; each entry and the list are ours */
+	if ((n = scandir(dir, &list, is_dropin, by_name)) < 0) {
+		fprintf(stderr, "%s: cannot read the drop-in directory: %s\n",
+			dir, strerror(errno));
+		f->nerr++;
+		return;
+	}
+	all = n;
+	if (n > AVECD_CONF_DROPINS) {
+		fprintf(stderr, "%s: %d drop-in files, more than %u\n", dir, n,
+			AVECD_CONF_DROPINS);
+		f->nerr++;
+		n = AVECD_CONF_DROPINS;	/* still read, for their errors */
+	}
+	for (i = 0; i < n; i++) {
+		char *dst = c->files[c->nfiles];
+
+		if ((size_t)snprintf(dst, AVECD_PATH_MAX, "%s/%s", dir,
+				     list[i]->d_name) >= AVECD_PATH_MAX) {
+			fprintf(stderr, "%s/%s: path too long\n", dir,
+				list[i]->d_name);
+			f->nerr++;
+		} else if (stat(dst, &st) < 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "%s: not a regular file\n", dst);
+			f->nerr++;
+		} else {
+			c->nfiles++;
+		}
+	}
+	for (i = 0; i < all; i++)
+		free(list[i]);
+	free(list);
+}
+
+int
+avecd_conf_load(const char *path, struct avecd_conf *c)
+{
+	struct cf f;
+	size_t j;
+	unsigned i;
+	bool whole = true;
+
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	defaults(c, path);
+	if (strlen(path) >= sizeof(c->path)) {
+		fprintf(stderr, "%s: path too long\n", path);
+		return -1;
+	}
+	whole = load_file(&f, 0);
+	list_dropins(&f, path);
+	for (i = 1; i < c->nfiles; i++)
+		whole = load_file(&f, i) && whole;
+	if (!whole)
+		return -1;
+	f.file = 0;
 	for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++) {
 		const struct key *k = &keys[j];
 
@@ -459,7 +619,64 @@ avecd_conf_load(const char *path, struct avecd_conf *c)
 			cf_err(&f, NULL, k->section, "%s is required", k->name);
 	}
 	check(&f, c);
-out:
-	yaml_document_delete(&f.doc);
 	return f.nerr ? -1 : 0;
+}
+
+void
+avecd_conf_where(const struct avecd_conf *c, const char *key, char *buf,
+		 size_t len)
+{
+	int i = key_index(key);
+	const struct avecd_conf_origin *o;
+
+	if (i < 0 || c->from[i].line == 0) {
+		snprintf(buf, len, "%s", c->path);
+		return;
+	}
+	o = &c->from[i];
+	snprintf(buf, len, "%s:%u:%u", c->files[o->file], (unsigned)o->line,
+		 (unsigned)o->col);
+}
+
+void
+avecd_conf_print(const struct avecd_conf *c, FILE *fp)
+{
+	unsigned i, n;
+	size_t j;
+
+	for (i = 0; i < c->nfiles; i++)
+		fprintf(fp, "# read %s\n", c->files[i]);
+	for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++) {
+		const struct key *k = &keys[j];
+		const char *v = (const char *)c + k->off;
+
+		fprintf(fp, "%s.%s: ", k->section, k->name);
+		switch (k->kind) {
+		case K_STR:
+			fputs(*v ? v : "\"\"", fp);
+			break;
+		case K_BOOL:
+			fputs(*(const bool *)(const void *)v ? "true" : "false",
+			      fp);
+			break;
+		case K_UINT:
+			fprintf(fp, "%u", *(const uint32_t *)(const void *)v);
+			break;
+		case K_METHOD:
+			fputs(avec_cred_type_name(
+				*(const enum avec_cred_type *)(const void *)v), fp);
+			break;
+		case K_LIST4:
+			fputc('[', fp);
+			for (n = 0; n < 4 && v[n * 64] != '\0'; n++)
+				fprintf(fp, "%s%s", n ? ", " : "", v + n * 64);
+			fputc(']', fp);
+			break;
+		}
+		if (c->from[j].line == 0)
+			fputs("  # default\n", fp);
+		else
+			fprintf(fp, "  # %s:%u\n", c->files[c->from[j].file],
+				(unsigned)c->from[j].line);
+	}
 }

@@ -2,8 +2,9 @@
  * main.c - avecd, the provisioning agent: the onboarding portal in front,
  * the store and the appliance CA behind.
  *
- * It owns the process layout: read the configuration (-n: check it and
- * exit), create a socketpair, fork the portal (child) and run the engine
+ * It owns the process layout: read the configuration, avecd.yaml and its
+ * drop-ins (-n: check it and exit; -n -v: also print the settings in
+ * effect and where each was set), create a socketpair, fork the portal (child) and run the engine
  * (parent).  Each side exits when the other goes away, so a supervisor
  * (systemd) restarts both.  SIGTERM and SIGINT stop both cleanly; SIGUSR1
  * runs the engine's daily jobs at once (schedule.c).
@@ -45,9 +46,12 @@ on_usr1(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: avecd [-n] [-d] [-f CONFIG]\n"
-		"  -f CONFIG  configuration file (default " DEFAULT_CONF ")\n"
+	fprintf(stderr, "usage: avecd [-n [-v]] [-d] [-f CONFIG]\n"
+		"  -f CONFIG  configuration file (default " DEFAULT_CONF "),\n"
+		"             then each *.yaml of CONFIG.d/ by name\n"
 		"  -n         check the configuration and exit\n"
+		"  -v         with -n: print the settings in effect, each "
+		"with its file\n"
 		"  -d         log debug messages\n");
 }
 
@@ -57,20 +61,23 @@ check_files(const struct avecd_conf *c)
 {
 	struct avec_ca_certinfo info;
 	struct avec_err err = { { 0 } };
+	char at[AVECD_PATH_MAX + 32];
 	int bad = 0;
 
 	if (avec_ca_certinfo_file(c->tls_cert, &info, &err) < 0) {
-		fprintf(stderr, "%s: portal.certificate: %s\n", c->path,
-			err.msg);
+		avecd_conf_where(c, "portal.certificate", at, sizeof(at));
+		fprintf(stderr, "%s: portal.certificate: %s\n", at, err.msg);
 		bad++;
 	}
 	if (access(c->tls_key, R_OK) < 0) {
-		fprintf(stderr, "%s: portal.key: %s: %s\n", c->path,
-			c->tls_key, strerror(errno));
+		avecd_conf_where(c, "portal.key", at, sizeof(at));
+		fprintf(stderr, "%s: portal.key: %s: %s\n", at, c->tls_key,
+			strerror(errno));
 		bad++;
 	}
 	if (c->cas_ca_file[0] && access(c->cas_ca_file, R_OK) < 0) {
-		fprintf(stderr, "%s: cas.ca_file: %s: %s\n", c->path,
+		avecd_conf_where(c, "cas.ca_file", at, sizeof(at));
+		fprintf(stderr, "%s: cas.ca_file: %s: %s\n", at,
 			c->cas_ca_file, strerror(errno));
 		bad++;
 	}
@@ -84,17 +91,20 @@ main(int argc, char **argv)
 	const char *path = DEFAULT_CONF;
 	enum avec_log_level level = AVEC_LOG_INFO;
 	struct sigaction sa;
-	bool check_only = false;
+	bool check_only = false, verbose = false;
 	int sv[2], ch, rc, status;
 	pid_t child;
 
-	while ((ch = getopt(argc, argv, "f:ndh")) != -1) {
+	while ((ch = getopt(argc, argv, "f:nvdh")) != -1) {
 		switch (ch) {
 		case 'f':
 			path = optarg;
 			break;
 		case 'n':
 			check_only = true;
+			break;
+		case 'v':
+			verbose = true;
 			break;
 		case 'd':
 			level = AVEC_LOG_DEBUG;
@@ -107,7 +117,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (verbose && !check_only)) {
 		usage();
 		return 1;
 	}
@@ -115,7 +125,13 @@ main(int argc, char **argv)
 	if (avecd_conf_load(path, &conf) < 0 || check_files(&conf) < 0)
 		return 1;
 	if (check_only) {
-		printf("%s: configuration OK\n", path);
+		if (verbose)
+			avecd_conf_print(&conf, stdout);
+		printf("%s: configuration OK", path);
+		if (conf.nfiles > 1)
+			printf(" (and %u drop-in file%s)", conf.nfiles - 1,
+			       conf.nfiles > 2 ? "s" : "");
+		putchar('\n');
 		return 0;
 	}
 

@@ -613,6 +613,8 @@ render_avecd(const struct school *s, const struct render_paths *p,
 		return -1;
 	fputs("# avecd's configuration, rendered by `avecctl provision` from "
 	      "the school\n# profile: edit the profile, not this file.  "
+	      "Local settings go in\n# avecd.yaml.d/*.yaml beside it (read "
+	      "after this file; provision never\n# touches them).  "
 	      "Fields: docs/avecd.md.\nschool:\n  uai: ", t.f);
 	yq(t.f, s->uai);
 	fputs("\n  name: ", t.f);
@@ -622,6 +624,16 @@ render_avecd(const struct school *s, const struct render_paths *p,
 		"  certificate: /etc/avec/portal.pem\n"
 		"  key: /etc/avec/portal.key\n  user: avec-portal\n",
 		s->portal_host);
+	if (s->support_url[0] != '\0') {
+		fputs("  support_url: ", t.f);
+		yq(t.f, s->support_url);
+		fputc('\n', t.f);
+	}
+	if (s->support_email[0] != '\0') {
+		fputs("  support_email: ", t.f);
+		yq(t.f, s->support_email);
+		fputc('\n', t.f);
+	}
 	fputs("cas:\n  url: ", t.f);
 	yq(t.f, s->cas_url);
 	fputs("\nwifi:\n  ssid: ", t.f);
@@ -634,6 +646,11 @@ render_avecd(const struct school *s, const struct render_paths *p,
 	fputs("\n  ca_dir: ", t.f);
 	yq(t.f, p->ca_dir);
 	fputs("\nadmin:\n  socket: /run/avec/admin.sock\n", t.f);
+	if (s->ent_import_dir[0] != '\0') {
+		fputs("schedule:\n  ent_import_dir: ", t.f);
+		yq(t.f, s->ent_import_dir);
+		fputc('\n', t.f);
+	}
 	return text_add(&t, out, "etc/avec/avecd.yaml", 0644, false, err);
 }
 

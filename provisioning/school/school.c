@@ -846,11 +846,61 @@ https_url_ok(const char *u)
 	return avec_dns_name_valid(h) && u[strlen(u) - 1] != '/';
 }
 
+/*
+ * One word of printable ASCII without quotes, backslash or angle brackets:
+ * a path, URL or address written as is into avecd.yaml and on its pages.
+ */
+static bool
+plain_word(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s > '~' || strchr("\"'\\<>", *s) != NULL)
+			return false;
+	return true;
+}
+
+/* An optional plain word at @n (may be NULL) into @out; @ok checks it. */
+static void
+get_word(struct sp *p, const yaml_node_t *n, const char *path, char *out,
+	 size_t len, const char *want, bool (*ok)(const char *))
+{
+	if (n == NULL || get_text(p, n, path, out, len, want) < 0)
+		return;
+	if (!plain_word(out) || !ok(out)) {
+		sp_err(p, n, path, "expected %s", want);
+		out[0] = '\0';
+	}
+}
+
+static bool
+abs_path_ok(const char *s)
+{
+	return s[0] == '/' && strstr(s, "/../") == NULL;
+}
+
+static bool
+web_url_ok(const char *s)
+{
+	const char *h = strncmp(s, "https://", 8) == 0 ? s + 8 :
+		strncmp(s, "http://", 7) == 0 ? s + 7 : NULL;
+
+	return h != NULL && *h != '\0' && *h != '/';
+}
+
+static bool
+email_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at != NULL && at > s && strchr(at + 1, '@') == NULL &&
+	       strchr(at + 1, '.') != NULL;
+}
+
 static void
 parse_ent(struct sp *p, const yaml_node_t *n)
 {
-	static const char *const keys[] = { "cas_url", NULL };
-	yaml_node_t *v[1];
+	static const char *const keys[] = { "cas_url", "import_dir", NULL };
+	yaml_node_t *v[2];
 
 	if (map_fields(p, n, "ent", keys, v) < 0)
 		return;
@@ -861,13 +911,18 @@ parse_ent(struct sp *p, const yaml_node_t *n)
 		 !https_url_ok(p->s->cas_url))
 		sp_err(p, v[0], "ent.cas_url", "expected https://HOST/PATH "
 		       "without a final /");
+	get_word(p, v[1], "ent.import_dir", p->s->ent_import_dir,
+		 sizeof(p->s->ent_import_dir), "an absolute path",
+		 abs_path_ok);
 }
 
 static void
 parse_portal(struct sp *p, const yaml_node_t *n)
 {
-	static const char *const keys[] = { "host", "radius_name", NULL };
-	yaml_node_t *v[2];
+	static const char *const keys[] = { "host", "radius_name",
+					    "support_url", "support_email",
+					    NULL };
+	yaml_node_t *v[4];
 	struct school *s = p->s;
 
 	if (map_fields(p, n, "portal", keys, v) < 0)
@@ -889,6 +944,10 @@ parse_portal(struct sp *p, const yaml_node_t *n)
 		    (int)sizeof(s->radius_name))
 			sp_err(p, v[0], "portal.host", "too long");
 	}
+	get_word(p, v[2], "portal.support_url", s->support_url,
+		 sizeof(s->support_url), "an http(s) URL", web_url_ok);
+	get_word(p, v[3], "portal.support_email", s->support_email,
+		 sizeof(s->support_email), "an e-mail address", email_ok);
 }
 
 static void

@@ -54,7 +54,10 @@ struct school {
 	uint16_t vlan_onboarding;
 	uint16_t vlan[AVEC_ROLE__COUNT];	/* 0: role not on the Wi-Fi */
 	char cas_url[257];
+	char ent_import_dir[256];	/* AAF files dropped here; "" = none */
 	char portal_host[254];
+	char support_url[257];		/* "" = none */
+	char support_email[128];	/* "" = none */
 	char radius_name[254];		/* RADIUS server certificate's name */
 	char *radios_secret;		/* hostapd <-> FreeRADIUS on 127.0.0.1;
 					 * NULL: its file is still to make */

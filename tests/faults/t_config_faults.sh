@@ -5,7 +5,8 @@
 # avecd: its good configuration is spoilt in several ways (truncated in
 # the middle of a line, an unclosed quote, a tab in the indentation, an
 # unclosed bracket, invalid UTF-8, an empty file, an unknown key beside a
-# store that does not exist yet).  For each, "avecd -n" refuses it naming
+# store that does not exist yet, a good file with a misspelt key in a
+# drop-in file beside it).  For each, "avecd -n" refuses it naming
 # FILE:LINE:COL; "avecd -f" with it stops at once with the same message,
 # and leaves the store as it was (same bytes, no new file, no store
 # created); the good file, restarted, serves again.
@@ -78,6 +79,29 @@ check "avecd bytes: the line and column of the bad byte (not 1:1)" \
 	bash -c "'$AVECD' -n -f '$T_SCRATCH/bytes.yaml' 2>&1 | grep -q '^$T_SCRATCH/bytes.yaml:$((lines / 2 + 1)):10: '"
 check "avecd truncated: the message names the missing part" \
 	bash -c "'$AVECD' -n -f '$T_SCRATCH/truncated.yaml' 2>&1 | grep -q 'store'"
+
+# a good main file with a bad drop-in beside it (FILE.d/*.yaml, read after
+# FILE): refused by -n and at start, naming the drop-in's own line
+cp "$P_CONF" "$T_SCRATCH/dropin.yaml"
+mkdir -p "$T_SCRATCH/dropin.yaml.d"
+printf 'portal:
+  support_email: it@avec.test
+schedule:
+  ent_import_dri: /var/lib/avec/aaf
+' \
+	> "$T_SCRATCH/dropin.yaml.d/50-local.yaml"
+out=$("$AVECD" -n -f "$T_SCRATCH/dropin.yaml" 2>&1); rc=$?
+echo "# dropin: -n says: $(head -n 1 <<<"$out")"
+check "avecd bad drop-in: -n refuses it (exit $rc)" [ "$rc" = 1 ]
+check "avecd bad drop-in: ... naming the drop-in file, line and column" \
+	grep -qx "$T_SCRATCH/dropin.yaml.d/50-local.yaml:4:3: schedule.ent_import_dri: unknown setting" <<<"$out"
+before=$(store_state)
+out=$(timeout 10 "$AVECD" -f "$T_SCRATCH/dropin.yaml" 2>&1); rc=$?
+after=$(store_state)
+check "avecd bad drop-in: a start with it fails at once (exit $rc)" [ "$rc" != 0 -a "$rc" != 124 ]
+check "avecd bad drop-in: ... with the same message" grep -q "$T_SCRATCH/dropin.yaml.d/50-local.yaml:4:3: " <<<"$out"
+check "avecd bad drop-in: ... and the store is untouched" [ "$before" = "$after" ]
+rm -rf "$T_SCRATCH/dropin.yaml.d" "$T_SCRATCH/dropin.yaml"
 
 # the good one again
 spawn avecd2 "$AVECD" -d -f "$P_CONF"

@@ -5,7 +5,11 @@
 # changes nothing (not even an mtime), a broken profile is refused at its
 # line and leaves the previous rendering as it was, a configuration that
 # FreeRADIUS refuses is never switched in, a change keeps the replaced file
-# in provision.prev; FreeRADIUS started from the rendered configuration
+# in provision.prev; avecd's drop-in directory (avecd.yaml.d/) is made
+# empty, and the local settings put there survive a profile change that
+# rewrites avecd.yaml (content and mtime untouched), are in effect
+# (`avecd -n -v`), and a bad one is refused naming its own file and line;
+# FreeRADIUS started from the rendered configuration
 # accepts a device registered with avecctl (EAP-TTLS, eapol_test) and
 # drops a request without Message-Authenticator; no secret ever appears
 # in avecctl's output or in the store's audit; the role bridges are made
@@ -179,6 +183,74 @@ sed -i '/^  psk_ssid: /d' "$PROFILE"
 prov
 check "psk_ssid removed: switched back, no PSK BSS" \
 	[ "$RC" = 0 ] && ! grep -q '^bss=wlan0_pk' "$H/avec-wlan0.conf"
+
+# ---- local settings: avecd.yaml.d, never touched by provision -------------
+AVECD=${AVECD:-$(dirname "$AVECCTL")/avecd}
+D=$ROOT/etc/avec/avecd.yaml.d
+# dropin_dir_empty : avecd.yaml.d is a directory, mode 0750, empty
+dropin_dir_empty() { [ -d "$D" ] && [ "$(stat -c %a "$D")" = 750 ] && [ -z "$(ls -A "$D")" ]; }
+check "provision made avecd.yaml.d beside avecd.yaml, empty, mode 0750" dropin_dir_empty
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj "/CN=wifi.lycee-voltaire.fr" -keyout "$T_SCRATCH/portal.key" \
+	-out "$T_SCRATCH/portal.pem" 2>/dev/null || fail "a portal certificate"
+# the portal's pair as this scratch root has it, then the school's own
+# settings; a later file overrides an earlier one
+printf 'portal:\n  certificate: %s\n  key: %s\n  support_email: nobody@example.invalid\n' \
+	"$T_SCRATCH/portal.pem" "$T_SCRATCH/portal.key" > "$D/00-pki.yaml"
+printf '# the school'"'"'s own settings\nportal:\n  support_email: informatique@lycee-voltaire.fr\nschedule:\n  ent_import_dir: /var/lib/avec/aaf\n' \
+	> "$D/10-local.yaml"
+touch -d '2020-01-02 03:04:05' "$D/00-pki.yaml" "$D/10-local.yaml"	# an mtime that moved would show
+dropins() { (cd "$D" && stat -c '%n %Y %a %s' ./* && sha256sum ./*); }
+dropins > "$T_SCRATCH/dropins1"
+sed -i 's/^  name: "Lycée Voltaire" /  name: "Lycée Voltaire (Orléans)" /' "$PROFILE"
+sed -i 's|^  # support_url: |  support_url: |' "$PROFILE"	# a portal setting the profile carries
+prov
+check "school name changed: switched" [ "$RC" = 0 ]
+check "school name changed: avecd.yaml rewritten" grep -qx 'updated etc/avec/avecd.yaml' "$OUT"
+check "school name changed: ... with the new name" grep -q 'Orléans' "$ROOT/etc/avec/avecd.yaml"
+check "school name changed: provision says nothing of avecd.yaml.d" \
+	[ "$(grep -c 'avecd.yaml.d' "$OUT")" = 0 ]
+dropins > "$T_SCRATCH/dropins2"
+check "the drop-in files are untouched (content, mtime, mode)" cmp -s "$T_SCRATCH/dropins1" "$T_SCRATCH/dropins2"
+check "nothing of the drop-in directory in provision.prev" [ ! -e "$ROOT/var/lib/avec/provision.prev/etc/avec/avecd.yaml.d" ]
+"$AVECD" -n -v -f "$ROOT/etc/avec/avecd.yaml" > "$T_SCRATCH/effective" 2> "$ERRF"
+RC=$?
+[ "$RC" = 0 ] || sed 's/^/# /' "$ERRF"
+check "avecd -n accepts avecd.yaml with its drop-ins" [ "$RC" = 0 ]
+check "avecd -n -v: the files read, in order" \
+	[ "$(grep '^# read ' "$T_SCRATCH/effective" | sed 's/^# read //')" = "$(printf '%s\n' "$ROOT/etc/avec/avecd.yaml" "$D/00-pki.yaml" "$D/10-local.yaml")" ]
+check "avecd -n -v: schedule.ent_import_dir of the drop-in in effect, named with its file and line" \
+	grep -qx "schedule.ent_import_dir: /var/lib/avec/aaf  # $D/10-local.yaml:5" "$T_SCRATCH/effective"
+check "avecd -n -v: portal.support_email of the later drop-in wins" \
+	grep -qx "portal.support_email: informatique@lycee-voltaire.fr  # $D/10-local.yaml:3" "$T_SCRATCH/effective"
+check "avecd -n -v: the rendered settings stay in effect (the new name)" \
+	grep -qx "school.name: Lycée Voltaire (Orléans)  # $ROOT/etc/avec/avecd.yaml:7" "$T_SCRATCH/effective"
+check "avecd -n -v: portal.support_url from the profile, through avecd.yaml" \
+	grep -Eqx "portal.support_url: https://www.lycee-voltaire.fr/wifi  # $ROOT/etc/avec/avecd.yaml:[0-9]+" "$T_SCRATCH/effective"
+check "avecd -n -v: a default says so" grep -qx 'schedule.purge_at: 03:30  # default' "$T_SCRATCH/effective"
+# bad_dropin NAME WHAT: a drop-in file is refused by avecd -n at its line
+bad_dropin() {
+	"$AVECD" -n -f "$ROOT/etc/avec/avecd.yaml" > "$OUT" 2> "$ERRF"
+	RC=$?
+	echo "# $1: avecd -n says: $(head -n 1 "$ERRF")"
+	check "bad drop-in ($1): avecd -n refuses it (exit 1)" [ "$RC" = 1 ]
+	check "bad drop-in ($1): ... naming the drop-in file and line" grep -Eq "$2" "$ERRF"
+}
+printf 'schedule:\n  ent_import_dri: /var/lib/avec/aaf\n' > "$D/20-typo.yaml"
+bad_dropin "a misspelt key" "^$D/20-typo.yaml:2:3: schedule.ent_import_dri: unknown setting$"
+rm -f "$D/20-typo.yaml"
+printf 'portal:\n  support_url: "https://www.lycee-voltaire.fr\nschedule:\n  purge_at: 04:00\n' > "$D/20-yaml.yaml"
+bad_dropin "not YAML (an unclosed quote)" "^$D/20-yaml.yaml:[0-9]+:[0-9]+: "
+rm -f "$D/20-yaml.yaml"
+printf 'schedule:\n  ent_import_dir: var/lib/avec/aaf\n' > "$D/30-relative.yaml"
+bad_dropin "a relative ent_import_dir" "^$D/30-relative.yaml:2:19: schedule.ent_import_dir: expected an absolute path$"
+rm -f "$D/30-relative.yaml"
+"$AVECD" -n -f "$ROOT/etc/avec/avecd.yaml" > "$OUT" 2> "$ERRF"
+check "the drop-ins fixed: avecd -n accepts the configuration again" [ $? = 0 ]
+prov
+check "provision again: succeeds" [ "$RC" = 0 ]
+dropins > "$T_SCRATCH/dropins3"
+check "provision again: the drop-in files still untouched" cmp -s "$T_SCRATCH/dropins1" "$T_SCRATCH/dropins3"
 
 # ---- FreeRADIUS from the rendered configuration ---------------------------
 account_add eleve.martin student

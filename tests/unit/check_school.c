@@ -351,6 +351,9 @@ START_TEST(render)
 	ck_assert(contains(&set, "etc/freeradius/avec/sites-available/avec",
 			   "ipaddr = *\n"));
 	ck_assert(contains(&set, "etc/avec/avecd.yaml", "uai: \"0450822X\""));
+	/* no local setting in the profile: none in avecd.yaml */
+	ck_assert(!contains(&set, "etc/avec/avecd.yaml", "support_"));
+	ck_assert(!contains(&set, "etc/avec/avecd.yaml", "schedule:"));
 	ck_assert(contains(&set, "etc/systemd/system/avecd.service",
 			   "RuntimeDirectory=avec"));
 	/* sat+sun 00:00-24:00: off at Sat 00:00, on at Mon 00:00 only */
@@ -361,6 +364,73 @@ START_TEST(render)
 			   "[Timer]\nOnCalendar=Mon *-*-* 00:00:00 Europe/Paris\n"
 			   "Unit="));
 	render_set_free(&set);
+	school_free(&s);
+	school_errors_free(&e);
+}
+END_TEST
+
+/* The ENT feed's folder and the support address: profile to avecd.yaml. */
+START_TEST(portal_settings)
+{
+	static const char head[] =
+		"school: { uai: 0450822X, name: T, timezone: Europe/Paris }\n"
+		"wifi: { secure_ssid: AVEC, onboarding_ssid: AVEC-B }\n"
+		"network: { uplink: eth0, onboarding_vlan: 10, vlans: "
+		"{ student: 20 } }\n"
+		"radios:\n"
+		"  - { interface: wlan0, country: FR, band: 5GHz, channel: 36 }\n"
+		"authenticators: { radios: { secret: " S1 " } }\n";
+	struct render_paths p = {
+		.raddb = "/etc/freeradius/avec", .templates = "plugins/raddb",
+		.units = "appliance/systemd", .module_dir = "/usr/lib/x",
+		.db = "/var/lib/avec/avec.db", .ca_dir = "/var/lib/avec/ca",
+		.log_dir = "/var/log/avec-radius", .run_dir = "/run/avec-radius",
+		.hostapd_dir = "/etc/hostapd", .auth_port = 1812,
+		.acct_port = 1813,
+	};
+	struct render_set set = { 0 };
+	struct school s;
+	struct school_errors e;
+	struct avec_err err;
+	char buf[2048];
+
+	snprintf(buf, sizeof(buf), "%s%s", head,
+		 "ent: { cas_url: \"https://ent.example.fr/cas\",\n"
+		 "       import_dir: /var/lib/avec/aaf }\n"
+		 "portal:\n"
+		 "  host: wifi.example.fr\n"
+		 "  support_url: https://www.example.fr/wifi\n"
+		 "  support_email: it@example.fr\n");
+	ck_assert_int_eq(school_parse_buf(buf, strlen(buf), "p.yaml", root,
+					  &s, &e), 0);
+	ck_assert_str_eq(s.ent_import_dir, "/var/lib/avec/aaf");
+	ck_assert_str_eq(s.support_url, "https://www.example.fr/wifi");
+	ck_assert_str_eq(s.support_email, "it@example.fr");
+	ck_assert_int_eq(render_all(&s, &p, &set, &err), 0);
+	ck_assert(contains(&set, "etc/avec/avecd.yaml",
+			   "\n  support_url: \"https://www.example.fr/wifi\"\n"
+			   "  support_email: \"it@example.fr\"\n"));
+	ck_assert(contains(&set, "etc/avec/avecd.yaml",
+			   "\nschedule:\n  ent_import_dir: \"/var/lib/avec/aaf\"\n"));
+	render_set_free(&set);
+	school_free(&s);
+	school_errors_free(&e);
+
+	snprintf(buf, sizeof(buf), "%s%s", head,
+		 "ent: { cas_url: \"https://ent.example.fr/cas\",\n"
+		 "       import_dir: var/lib/aaf }\n"
+		 "portal:\n"
+		 "  host: wifi.example.fr\n"
+		 "  support_url: \"www.example.fr/\\\"x\"\n"
+		 "  support_email: it.example.fr\n");
+	ck_assert_int_eq(school_parse_buf(buf, strlen(buf), "p.yaml", root,
+					  &s, &e), -1);
+	ck_assert(has(&e, "p.yaml:8:20: ent.import_dir: expected an absolute "
+		      "path"));
+	ck_assert(has(&e, "p.yaml:11:16: portal.support_url: expected an "
+		      "http(s) URL"));
+	ck_assert(has(&e, "p.yaml:12:18: portal.support_email: expected an "
+		      "e-mail address"));
 	school_free(&s);
 	school_errors_free(&e);
 }
@@ -401,6 +471,7 @@ school_suite(void)
 	tcase_add_test(tc, weak_and_reused_secrets);
 	tcase_add_test(tc, secret_files);
 	tcase_add_test(tc, render);
+	tcase_add_test(tc, portal_settings);
 	tcase_add_test(tc, hostapd_check);
 	suite_add_tcase(s, tc);
 	return s;
