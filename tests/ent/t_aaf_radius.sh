@@ -40,6 +40,6 @@ check "the dropped pupil's device is refused" [ $? -ne 0 ]
 expect_reject after account-suspended
 eapol_auth classmate peap "$st_user" "$st_secret"
 expect_accept classmate 20
-check "the same server process answered throughout" [ "$R_PID" = "$pid" ] && kill -0 "$pid"
+check "the same server process answered throughout" bash -c "[ '$R_PID' = '$pid' ] && kill -0 '$pid'"
 
 finish

@@ -54,7 +54,7 @@ bad_avecd() {
 	before=$(store_state)
 	out=$(timeout 10 "$AVECD" -f "$f" 2>&1); rc=$?
 	after=$(store_state)
-	check "avecd $n: a start with it fails at once (exit $rc)" [ "$rc" != 0 ] && [ "$rc" != 124 ]
+	check "avecd $n: a start with it fails at once (exit $rc)" bash -c "[ '$rc' != 0 ] && [ '$rc' != 124 ]"
 	check "avecd $n: ... with the same message" grep -Eq "$f:[0-9]+:[0-9]+: " <<<"$out"
 	check "avecd $n: ... and the store is untouched" [ "$before" = "$after" ]
 }
@@ -133,7 +133,7 @@ bad_radius() {
 	before=$(store_state)
 	timeout 20 freeradius -X -d "$d" > "$T_SCRATCH/start-$n.log" 2>&1; rc=$?
 	after=$(store_state)
-	check "freeradius $n: a start with it fails (exit $rc)" [ "$rc" != 0 ] && [ "$rc" != 124 ]
+	check "freeradius $n: a start with it fails (exit $rc)" bash -c "[ '$rc' != 0 ] && [ '$rc' != 124 ]"
 	check "freeradius $n: ... and the store is untouched" [ "$before" = "$after" ]
 }
 for n in truncated notnumber site; do
