@@ -44,7 +44,8 @@ git archive --format=tar --prefix=avec/ "$rev" > "$T_SCRATCH/avec.tar" ||
 echo "# commit $commit; packages cached in $cache ($(find "$cache" -name '*.deb' | wc -l) .deb)"
 
 # The steps, run by a customize hook inside the new root (mmdebstrap has
-# mounted /proc, /sys and /dev there).  Each step's status and time go to
+# mounted /proc, /sys and /dev there), in an empty environment: nothing of
+# this machine's, nor of this test's (AVEC_TOP...), reaches them.  Each step's status and time go to
 # /fresh/STEP; a failing step stops the ones after it but never the hook,
 # so that the cache is still synced out.
 cat > "$T_SCRATCH/steps.sh" <<'EOF'
@@ -90,7 +91,7 @@ mmdebstrap --variant=minbase --include=make \
 	--customize-hook="mkdir -p \"\$1/fresh\" && tar -x -C \"\$1/root\" -f '$T_SCRATCH/avec.tar'" \
 	--customize-hook="copy-in '$T_SCRATCH/steps.sh' /fresh" \
 	--customize-hook='echo force-unsafe-io > "$1/etc/dpkg/dpkg.cfg.d/avec-fresh"' \
-	--customize-hook='chroot "$1" sh /fresh/steps.sh' \
+	--customize-hook='chroot "$1" env -i sh /fresh/steps.sh' \
 	--customize-hook="$keep" \
 	bookworm "$root" "$sources" > "$T_SCRATCH/mmdebstrap.log" 2>&1
 rc=$?
