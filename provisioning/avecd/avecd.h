@@ -130,6 +130,7 @@ enum avecd_msg_type {
 	AVECD_MSG_REMOVE,		/* struct avecd_remove -> avecd_status */
 	AVECD_MSG_ADMIN,		/* struct avecd_admin -> result bytes */
 	AVECD_MSG_CA,			/* struct avecd_who -> the CA's DER */
+	AVECD_MSG_REINSTALL,		/* struct avecd_reinstall -> avecd_added */
 };
 
 /* What every reply starts with. */
@@ -198,6 +199,15 @@ struct avecd_remove {
 	char addr[48];
 	char principal[AVEC_PRINCIPAL_MAX + 1];
 	int64_t id;
+};
+
+/* "Install again": device @id of @principal revoked, and the same device
+ * (its name) registered anew with a fresh credential of @type. */
+struct avecd_reinstall {
+	char addr[48];
+	char principal[AVEC_PRINCIPAL_MAX + 1];
+	int64_t id;
+	int32_t type;
 };
 
 /* An admin API call that came in over HTTPS, for the engine to judge. */

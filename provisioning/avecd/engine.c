@@ -5,7 +5,8 @@
  * It owns what a portal request may change: an account created or
  * refreshed at login, a device registered with a fresh credential
  * (provisioning/enrol, shared with avecctl), a device removed by its
- * owner, with its live sessions disconnected.  Every request names the
+ * owner, with its live sessions disconnected, or installed again (the old
+ * credential revoked, a fresh one made on the same registration path).  Every request names the
  * principal it acts for, and the engine checks ownership itself: the
  * portal cannot list, add or remove anything of another account by
  * sending a different device id.  Each action is written to the audit
@@ -280,8 +281,16 @@ tls_material(struct avec_ca *ca, struct avec_enrol *en,
 	return rc;
 }
 
+/*
+ * The one registration path of the portal: device @name of @principal
+ * with a fresh credential of @type, the reply's secret filled in @r (the
+ * caller wipes it once sent).  @replaces: the device it takes the place
+ * of ("install again"), 0 for a new one; it goes to the audit trail.
+ */
 static void
-do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
+register_device(struct engine *e, const char *principal, const char *addr,
+		const char *name, int32_t type, int64_t replaces,
+		struct avecd_added *r)
 {
 	struct avec_err err = { { 0 } };
 	struct avec_enrol en;
@@ -289,20 +298,17 @@ do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
 	char detail[160];
 	int rc;
 
-	AVECD_TERMINATE(m->addr);
-	AVECD_TERMINATE(m->principal);
-	AVECD_TERMINATE(m->name);
 	memset(&en, 0, sizeof(en));
-	en.principal = m->principal;
-	en.name = m->name;
-	en.type = (enum avec_cred_type)m->type;
-	r->type = m->type;
-	if (m->type < 0 || m->type >= AVEC_CRED__COUNT ||
-	    !avec_device_name_valid(m->name)) {
+	en.principal = principal;
+	en.name = name;
+	en.type = (enum avec_cred_type)type;
+	r->type = type;
+	if (type < 0 || type >= AVEC_CRED__COUNT ||
+	    !avec_device_name_valid(name)) {
 		status_set(&r->st, AVECD_FAILED, "malformed add request");
 		return;
 	}
-	rc = avec_enrol_check(e->st, m->principal, en.type, &pol, &err);
+	rc = avec_enrol_check(e->st, principal, en.type, &pol, &err);
 	if (rc == 0)
 		rc = avec_enrol_register(e->st, e->ca, &pol, &en,
 					 (int64_t)time(NULL), &err);
@@ -328,15 +334,27 @@ do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
 		status_set(&r->st, AVECD_OK, NULL);
 		avec_info("device %" PRId64 " (%s, %s) added by %s through "
 			  "the portal", en.id, en.username,
-			  avec_cred_type_name(en.type), m->principal);
+			  avec_cred_type_name(en.type), principal);
 	}
 	snprintf(detail, sizeof(detail), "%s device", avec_cred_type_name(en.type));
 	if (rc == 0)
 		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
 			 " %" PRId64, en.id);
-	audit(e, m->principal, m->addr, "portal device add", m->principal, detail,
+	if (replaces != 0)
+		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+			 " replacing device %" PRId64, replaces);
+	audit(e, principal, addr, "portal device add", principal, detail,
 	      status_of(rc));
 	avec_enrol_clear(&en);
+}
+
+static void
+do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
+{
+	AVECD_TERMINATE(m->addr);
+	AVECD_TERMINATE(m->principal);
+	AVECD_TERMINATE(m->name);
+	register_device(e, m->principal, m->addr, m->name, m->type, 0, r);
 }
 
 /* ---- a device removed by its owner ---- */
@@ -388,6 +406,68 @@ do_remove(struct engine *e, struct avecd_remove *m, struct avecd_status *r)
 			avec_warn("device %" PRId64 ": open sessions not read: "
 				  "%s", m->id, err.msg);
 	}
+}
+
+/* ---- "install again": the old credential revoked, a new one made ---- */
+
+/*
+ * The owner's device @m->id is revoked and registered anew under its name
+ * through register_device(), the path of every portal registration.  The
+ * refusals that can be told first (not the owner's, not active, a PSK
+ * device, a type the policy forbids) are told before anything is revoked;
+ * the revocation comes before the registration so that a full quota
+ * (the old device counts) does not refuse it.  Should the registration
+ * then fail (store, CA), the old device stays revoked and the reply says
+ * so: the owner adds the device again.
+ */
+static void
+do_reinstall(struct engine *e, struct avecd_reinstall *m,
+	     struct avecd_added *r)
+{
+	struct avec_err err = { { 0 } };
+	struct avec_device_rec d;
+	struct avec_policy pol;
+	char target[32];
+	int rc;
+
+	AVECD_TERMINATE(m->addr);
+	AVECD_TERMINATE(m->principal);
+	snprintf(target, sizeof(target), "device %" PRId64, m->id);
+	r->type = m->type;
+	rc = avec_store_device_get(e->st, m->id, &d, &err);
+	/* another account's device is "not found", like a missing one */
+	if (rc == 0 && (strcmp(d.principal, m->principal) != 0 ||
+			d.d.status != AVEC_DEVICE_ACTIVE))
+		rc = AVEC_STORE_NOTFOUND;
+	if (rc == AVEC_STORE_NOTFOUND)
+		snprintf(err.msg, sizeof(err.msg), "no such device");
+	if (rc == 0 && (d.d.cred_type == AVEC_CRED_PSK || m->type < 0 ||
+			m->type >= AVEC_CRED_PSK)) {
+		rc = AVEC_STORE_REFUSED;
+		snprintf(err.msg, sizeof(err.msg), "the portal installs "
+			 "802.1X devices only");
+	}
+	if (rc == 0)
+		rc = avec_enrol_check(e->st, m->principal,
+				      (enum avec_cred_type)m->type, &pol,
+				      &err);
+	if (rc == 0)
+		rc = avec_store_device_revoke(e->st, m->id, "installed again "
+					      "by its owner",
+					      (int64_t)time(NULL), &err);
+	audit(e, m->principal, m->addr, "portal device reinstall", target, "",
+	      status_of(rc));
+	if (rc != 0) {
+		status_set(&r->st, status_of(rc), err.msg);
+		return;
+	}
+	avec_info("device %" PRId64 " revoked by its owner %s, to be "
+		  "installed again", m->id, m->principal);
+	if (avec_revoke_disconnect_device(e->st, m->id, disconnected, NULL,
+					  NULL, &err) != 0)
+		avec_warn("device %" PRId64 ": open sessions not read: %s",
+			  m->id, err.msg);
+	register_device(e, m->principal, m->addr, d.name, m->type, m->id, r);
 }
 
 /* ---- an admin API call forwarded by the portal (HTTPS) ---- */
@@ -442,6 +522,7 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 		struct avecd_who who;
 		struct avecd_add add;
 		struct avecd_remove remove;
+		struct avecd_reinstall reinstall;
 		struct avecd_admin admin;
 	} *req = NULL;
 	union {
@@ -500,6 +581,10 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 		case AVECD_MSG_REMOVE:
 			do_remove(&e, &req->remove, &rep->status);
 			len = sizeof(rep->status);
+			break;
+		case AVECD_MSG_REINSTALL:
+			do_reinstall(&e, &req->reinstall, &rep->added);
+			len = sizeof(rep->added);
 			break;
 		case AVECD_MSG_CA: {
 			unsigned char *der = NULL;

@@ -101,6 +101,8 @@ avecd_msg_request_size(uint32_t type)
 		return sizeof(struct avecd_admin);
 	case AVECD_MSG_CA:
 		return sizeof(struct avecd_who);
+	case AVECD_MSG_REINSTALL:
+		return sizeof(struct avecd_reinstall);
 	default:
 		return 0;
 	}

@@ -6,7 +6,10 @@
  * 360-px phone and in the captive-portal mini-browsers of iOS and Android:
  * no script, no external resource, one small stylesheet, plain forms.
  * They are accessible: a lang attribute, a label on every field, visible
- * focus, text contrast above 7:1, buttons that are buttons.
+ * focus (an outline of 3:1 or more against what surrounds it), text
+ * contrast above 7:1, buttons that are buttons.  What revokes a
+ * credential (remove, install again) asks first, on a page that names
+ * the device.
  *
  * Every string that did not come from this file goes through
  * avec_buf_xml(): device names, display names, school names, attribute
@@ -40,8 +43,15 @@ const char portal_css[] =
 	"button,.button{display:inline-block;font:inherit;font-weight:600;padding:.65rem 1.1rem;"
 	"border:0;border-radius:6px;background:#003b70;color:#fff;text-decoration:none;cursor:pointer;margin:.75rem 0 0}"
 	"button.secondary{background:#fff;color:#8b0000;border:2px solid #8b0000}"
+	"button.alt{background:#fff;color:#003b70;border:2px solid #003b70}"
+	".actions{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:center}"
+	".actions>a{margin:.75rem 0 0;padding:.65rem 0}"
 	"a{color:#003b70}"
-	":focus{outline:3px solid #e07b00;outline-offset:2px}"
+	/* focus: #b35c00 is 4.33:1 on the page (#f4f5f7), 4.72:1 on a card
+	 * (#fff), 4.29:1 on a notice (#fff4ce), 4.13:1 on an "ok" card
+	 * (#e3f4e6); in the header, white on #003b70 is 11.29:1 */
+	":focus{outline:3px solid #b35c00;outline-offset:2px}"
+	"header :focus{outline-color:#fff}"
 	"ul.devices{list-style:none;padding:0;margin:0}"
 	"ul.devices li{border-top:1px solid #c9ced6;padding:.75rem 0}"
 	"ul.devices li:first-child{border-top:0}"
@@ -236,13 +246,70 @@ csrf_field(struct req *r, struct avec_buf *b)
 	avec_buf_puts(b, "\">");
 }
 
+/* How a device signs in, in words a pupil reads. */
+static const char *
+method_words(struct req *r, int32_t type)
+{
+	switch ((enum avec_cred_type)type) {
+	case AVEC_CRED_TLS:
+		return T(r, "Connexion par certificat",
+			 "Signs in with a certificate");
+	case AVEC_CRED_TTLS:
+	case AVEC_CRED_PEAP:
+		return T(r, "Connexion par identifiant et mot de passe",
+			 "Signs in with a username and password");
+	case AVEC_CRED_PSK:
+		return T(r, "Connexion par clé Wi-Fi",
+			 "Signs in with a Wi-Fi key");
+	case AVEC_CRED__COUNT:
+		break;
+	}
+	return T(r, "Connexion", "Signs in");
+}
+
+/* A device's action button: a POST of its id to @action, which answers
+ * with a confirmation page before anything is done. */
+static void
+device_button(struct req *r, struct avec_buf *b,
+	      const struct avecd_device_row *x, const char *action,
+	      const char *cls, const char *label)
+{
+	avec_buf_printf(b, "<form class=\"inline\" method=\"post\" "
+			"action=\"%s\">", action);
+	csrf_field(r, b);
+	avec_buf_printf(b, "<input type=\"hidden\" name=\"id\" value=\"%"
+			PRId64 "\"><button type=\"submit\" class=\"%s\" "
+			"aria-label=\"", x->id, cls);
+	avec_buf_xml(b, label);
+	avec_buf_puts(b, " : ");
+	avec_buf_xml(b, x->name);
+	avec_buf_puts(b, "\">");
+	avec_buf_xml(b, label);
+	avec_buf_puts(b, "</button></form>");
+}
+
+static void
+os_select(struct req *r, struct avec_buf *b, enum os guess)
+{
+	int o;
+
+	avec_buf_printf(b, "<label for=\"os\">%s</label>"
+			"<select id=\"os\" name=\"os\">",
+			T(r, "Système", "System"));
+	for (o = 0; o < OS__COUNT; o++)
+		avec_buf_printf(b, "<option value=\"%s\"%s>%s</option>",
+				os_name((enum os)o),
+				o == (int)guess ? " selected" : "",
+				os_label(r, (enum os)o));
+	avec_buf_puts(b, "</select>");
+}
+
 void
 page_devices(struct req *r, struct avec_buf *b, const struct avecd_devices *d,
 	     enum os guess, const char *notice)
 {
 	bool full = d->max_devices != 0 && d->ndev >= d->max_devices;
 	unsigned i;
-	int o;
 
 	page_begin(r, b, T(r, "Mes appareils", "My devices"));
 	if (r->s->display_name[0]) {
@@ -271,28 +338,32 @@ page_devices(struct req *r, struct avec_buf *b, const struct avecd_devices *d,
 		avec_buf_printf(b, "<li id=\"device-%" PRId64 "\"><strong>",
 				x->id);
 		avec_buf_xml(b, x->name);
-		avec_buf_printf(b, "</strong><div class=\"meta\">%s %s · %s ",
-				T(r, "Type", "Type"),
-				avec_cred_type_name((enum avec_cred_type)x->type),
+		avec_buf_printf(b, "</strong><div class=\"meta\">%s · %s ",
+				method_words(r, x->type),
 				T(r, "inscrit le", "registered"));
 		page_time(r, b, x->created_at);
-		avec_buf_printf(b, " · %s ", T(r, "vu", "seen"));
-		page_time(r, b, x->last_seen);
+		if (x->last_seen == 0) {
+			avec_buf_printf(b, " · %s", T(r, "jamais connecté",
+						      "never connected"));
+		} else {
+			avec_buf_printf(b, " · %s ", T(r, "dernière connexion "
+						       "le", "last connected"));
+			page_time(r, b, x->last_seen);
+		}
 		if (x->expires_at) {
 			avec_buf_printf(b, " · %s ", T(r, "expire le",
 						       "expires"));
 			page_time(r, b, x->expires_at);
 		}
-		avec_buf_printf(b, "</div><form class=\"inline\" method=\"post\" "
-				"action=\"/devices/remove\">");
-		csrf_field(r, b);
-		avec_buf_printf(b, "<input type=\"hidden\" name=\"id\" "
-				"value=\"%" PRId64 "\"><button type=\"submit\" "
-				"class=\"secondary\" aria-label=\"%s ", x->id,
-				T(r, "Retirer", "Remove"));
-		avec_buf_xml(b, x->name);
-		avec_buf_printf(b, "\">%s</button></form></li>",
-				T(r, "Retirer", "Remove"));
+		avec_buf_puts(b, "</div><div class=\"actions\">");
+		/* a PSK device is made by the administrators, not here */
+		if (x->type != AVEC_CRED_PSK)
+			device_button(r, b, x, "/devices/reinstall", "alt",
+				      T(r, "Installer à nouveau",
+					"Install again"));
+		device_button(r, b, x, "/devices/remove", "secondary",
+			      T(r, "Retirer", "Remove"));
+		avec_buf_puts(b, "</div></li>");
 	}
 	avec_buf_puts(b, "</ul></div>");
 
@@ -322,18 +393,62 @@ page_devices(struct req *r, struct avec_buf *b, const struct avecd_devices *d,
 				T(r, "Nom de l'appareil", "Device name"),
 				T(r, "ex. Téléphone de Camille",
 				  "e.g. Camille's phone"));
-		avec_buf_printf(b, "<label for=\"os\">%s</label>"
-				"<select id=\"os\" name=\"os\">",
-				T(r, "Système", "System"));
-		for (o = 0; o < OS__COUNT; o++)
-			avec_buf_printf(b, "<option value=\"%s\"%s>%s</option>",
-					os_name((enum os)o),
-					o == (int)guess ? " selected" : "",
-					os_label(r, (enum os)o));
-		avec_buf_printf(b, "</select><button type=\"submit\">%s"
+		os_select(r, b, guess);
+		avec_buf_printf(b, "<button type=\"submit\">%s"
 				"</button></form></div>",
 				T(r, "Ajouter", "Add"));
 	}
+	page_end(r, b);
+}
+
+void
+page_confirm(struct req *r, struct avec_buf *b, enum confirm what,
+	     const struct avecd_device_row *x, enum os guess)
+{
+	bool again = what == CONFIRM_REINSTALL;
+
+	page_begin(r, b, again ? T(r, "Installer à nouveau ?",
+				   "Install again?")
+			       : T(r, "Retirer cet appareil ?",
+				   "Remove this device?"));
+	avec_buf_puts(b, "<div class=\"card notice\" id=\"confirm\"><p><strong>");
+	avec_buf_xml(b, x->name);
+	avec_buf_puts(b, "</strong></p><p class=\"meta\">");
+	avec_buf_xml(b, method_words(r, x->type));
+	avec_buf_printf(b, " · %s ", T(r, "inscrit le", "registered"));
+	page_time(r, b, x->created_at);
+	avec_buf_puts(b, "</p><p>");
+	avec_buf_xml(b, again
+		? T(r, "Un nouveau profil sera préparé pour cet appareil, à "
+		    "télécharger tout de suite. L'ancien sera révoqué : "
+		    "l'appareil ne pourra plus se connecter avec lui, il "
+		    "faudra installer le nouveau.",
+		    "A new profile will be made for this device, to download "
+		    "right away. The old one will be revoked: the device will "
+		    "no longer connect with it, the new one must be "
+		    "installed.")
+		: T(r, "Cet appareil ne pourra plus se connecter au Wi-Fi. "
+		    "Pour l'utiliser de nouveau, il faudra l'inscrire de "
+		    "nouveau.",
+		    "This device will no longer connect to the Wi-Fi. To use "
+		    "it again, it must be registered again."));
+	avec_buf_printf(b, "</p><form method=\"post\" action=\"%s\">",
+			again ? "/devices/reinstall" : "/devices/remove");
+	csrf_field(r, b);
+	avec_buf_printf(b, "<input type=\"hidden\" name=\"id\" value=\"%"
+			PRId64 "\"><input type=\"hidden\" name=\"confirm\" "
+			"value=\"1\">", x->id);
+	if (again)
+		os_select(r, b, guess);
+	avec_buf_printf(b, "<div class=\"actions\"><button type=\"submit\"%s>"
+			"%s</button> <a href=\"/devices\">%s</a></div>"
+			"</form></div>",
+			again ? "" : " class=\"secondary\"",
+			again ? T(r, "Oui, installer à nouveau",
+				  "Yes, install again")
+			      : T(r, "Oui, retirer l'appareil",
+				  "Yes, remove the device"),
+			T(r, "Annuler", "Cancel"));
 	page_end(r, b);
 }
 
@@ -379,9 +494,15 @@ value(struct avec_buf *b, const char *dt, const char *dd, const char *id)
 	avec_buf_puts(b, "</dd>");
 }
 
+/* Where the CA comes from when its button is above the values. */
+#define CA_ABOVE(r) T(r, "AVEC (le fichier « Certificat de l'autorité " \
+			 "(CA) » ci-dessus)", "AVEC (the \"Authority (CA) " \
+			 "certificate\" file above)")
+
 /* The values to type by hand (Android, Linux, anything else). */
 static void
-manual_values(struct req *r, struct avec_buf *b, const struct pending *pd)
+manual_values(struct req *r, struct avec_buf *b, const struct pending *pd,
+	      const char *ca)
 {
 	const struct avecd_conf *c = r->p->c;
 	char anon[AVECD_NAME_MAX + 16];
@@ -398,9 +519,7 @@ manual_values(struct req *r, struct avec_buf *b, const struct pending *pd)
 	if (pd->type == AVEC_CRED_PEAP)
 		value(b, T(r, "Authentification phase 2",
 			   "Phase 2 authentication"), "MSCHAPV2", "v-phase2");
-	value(b, T(r, "Certificat CA", "CA certificate"),
-	      T(r, "AVEC (installé depuis le fichier ci-dessous)",
-		"AVEC (installed from the file below)"), "v-ca");
+	value(b, T(r, "Certificat CA", "CA certificate"), ca, "v-ca");
 	value(b, T(r, "Domaine", "Domain"), c->server_name, "v-domain");
 	if (pd->type == AVEC_CRED_TLS) {
 		value(b, T(r, "Certificat utilisateur", "User certificate"),
@@ -438,18 +557,23 @@ page_ready(struct req *r, struct avec_buf *b, const struct pending *pd)
 		page_time(r, b, pd->expires_at);
 		avec_buf_puts(b, ".");
 	}
-	avec_buf_printf(b, "</p><p>%s</p></div>", T(r,
+	avec_buf_printf(b, "</p><p>%s</p><p>%s</p></div>", T(r,
 		"Chaque fichier ne se télécharge qu'une fois, pendant 15 "
 		"minutes. Il contient la clé de cet appareil : ne le "
 		"partagez pas.",
 		"Each file downloads once, within 15 minutes. It holds this "
-		"device's key: do not share it."));
+		"device's key: do not share it."), T(r,
+		"Page quittée trop tôt ? Dans « Mes appareils », le bouton "
+		"« Installer à nouveau » prépare de nouveaux fichiers.",
+		"Left this page too soon? In \"My devices\", the \"Install "
+		"again\" button makes new files."));
 	if (pd->nfiles == 0)
 		avec_buf_printf(b, "<div class=\"card notice\"><p>%s</p></div>",
 				T(r, "Les fichiers n'ont pas pu être préparés. "
-				  "Retirez l'appareil et recommencez.",
-				  "The files could not be prepared. Remove the "
-				  "device and try again."));
+				  "Sur la page de vos appareils, choisissez "
+				  "« Installer à nouveau ».",
+				  "The files could not be prepared. On your "
+				  "devices page, choose \"Install again\"."));
 
 	avec_buf_puts(b, "<div class=\"card\">");
 	switch (pd->os) {
@@ -506,7 +630,7 @@ page_ready(struct req *r, struct avec_buf *b, const struct pending *pd)
 			"l'identité et le mot de passe ci-dessous.",
 			"Join the network; when asked, type the identity and "
 			"password below."));
-		manual_values(r, b, pd);
+		manual_values(r, b, pd, CA_ABOVE(r));
 		break;
 	case OS_CHROMEOS:
 		avec_buf_printf(b, "<h2>%s</h2>", T(r, "Installer sur "
@@ -524,7 +648,9 @@ page_ready(struct req *r, struct avec_buf *b, const struct pending *pd)
 				"First: chrome://settings/certificates, "
 				"\"Your certificates\", \"Import and Bind\", "
 				"the .p12 file and its password (below)."));
-			manual_values(r, b, pd);
+			manual_values(r, b, pd, T(r,
+				"AVEC (dans le profil réseau .onc ci-dessous)",
+				"AVEC (in the .onc network profile below)"));
 		}
 		file_link(r, b, pd, "onc", T(r, "Profil réseau (.onc)",
 					     "Network profile (.onc)"));
@@ -560,7 +686,7 @@ page_ready(struct req *r, struct avec_buf *b, const struct pending *pd)
 			file_link(r, b, pd, "p12",
 				  T(r, "Certificat de l'appareil (.p12)",
 				    "Device certificate (.p12)"));
-		manual_values(r, b, pd);
+		manual_values(r, b, pd, CA_ABOVE(r));
 		snprintf(url, sizeof(url), "%s/devices", c->portal_url);
 		avec_buf_printf(b, "<p>%s</p>", T(r,
 			"Pour ouvrir cette page sur un autre écran, scannez :",

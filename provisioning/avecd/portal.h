@@ -208,6 +208,11 @@ void page_welcome(struct req *r, struct avec_buf *b, bool captive);
 void page_devices(struct req *r, struct avec_buf *b,
 		  const struct avecd_devices *d, enum os guess,
 		  const char *notice);
+/* The question before a device's credential is revoked: remove it, or
+ * install it again (then with the system list, @guess selected). */
+enum confirm { CONFIRM_REMOVE = 0, CONFIRM_REINSTALL };
+void page_confirm(struct req *r, struct avec_buf *b, enum confirm what,
+		  const struct avecd_device_row *x, enum os guess);
 void page_ready(struct req *r, struct avec_buf *b, const struct pending *pd);
 void page_time(struct req *r, struct avec_buf *b, int64_t t);
 extern const char portal_css[];

@@ -3,7 +3,8 @@
  *
  * HTTPS: the welcome page, the ENT login (a redirect to CAS, and the
  * callback that validates the ticket server to server), the owner's
- * devices (list, add, remove), the "device ready" page with its one-time
+ * devices (list, add, remove and install again, each revocation after a
+ * confirmation page), the "device ready" page with its one-time
  * profile downloads, the public CA certificate, the language switch, the
  * RFC 8908 captive-portal API, and log out.  HTTP: the operating systems'
  * captive-portal probes, answered with a redirect to the portal until the
@@ -141,6 +142,18 @@ forbidden_post(struct req *r)
 			 "Revenez à vos appareils et recommencez.",
 			 "This page has expired or did not come from the "
 			 "portal. Go back to your devices and try again."));
+}
+
+static enum MHD_Result show_devices(struct req *r, unsigned status,
+				    const char *notice);
+
+/* Another account's device, or one gone: the same answer. */
+static enum MHD_Result
+not_yours(struct req *r)
+{
+	return show_devices(r, 404, T(r, "Cet appareil n'est pas dans votre "
+				      "liste.",
+				      "This device is not in your list."));
 }
 
 static enum MHD_Result
@@ -567,18 +580,71 @@ out:
 	return rc;
 }
 
+/*
+ * The new credential @a of device @name, registered for @os: its pending
+ * record (the ready page and its one-time downloads, for this session
+ * only), then the redirect to the ready page.  @a stays the caller's to
+ * wipe and free.
+ */
+static enum MHD_Result
+ready(struct req *r, const struct avecd_added *a, const char *name,
+      enum os os)
+{
+	struct pending *pd = NULL;
+	char loc[64];
+	unsigned i;
+
+	pthread_mutex_lock(&r->p->lock);
+	{
+		int64_t now = (int64_t)time(NULL);
+		struct pending *oldest = &r->p->pending[0];
+
+		for (i = 0; i < PENDING_MAX; i++) {
+			struct pending *x = &r->p->pending[i];
+
+			if (x->sid[0] == '\0' || x->until <= now) {
+				pd = x;
+				break;
+			}
+			if (x->until < oldest->until)
+				oldest = x;
+		}
+		if (pd == NULL)
+			pd = oldest;
+		pending_free(pd);
+		snprintf(pd->sid, sizeof(pd->sid), "%s", r->s->id);
+		pd->device_id = a->id;
+		pd->until = now + PENDING_LIFE;
+		pd->os = os;
+		pd->type = a->type;
+		snprintf(pd->name, sizeof(pd->name), "%.*s", AVEC_DEVICE_NAME_MAX, name);
+		snprintf(pd->username, sizeof(pd->username), "%s",
+			 a->username);
+		snprintf(pd->secret, sizeof(pd->secret), "%s", a->secret);
+		snprintf(pd->p12_password, sizeof(pd->p12_password), "%s",
+			 a->p12_password);
+		pd->expires_at = a->expires_at;
+		if (build_files(r, pd, a) < 0)
+			pd->nfiles = 0;
+	}
+	pthread_mutex_unlock(&r->p->lock);
+	registered_add(r->p, r->addr);
+	avec_info("device %" PRId64 " registered by %s (%s) from %s", a->id,
+		  r->s->principal, os_name(os), r->addr);
+	snprintf(loc, sizeof(loc), "/devices/ready?id=%" PRId64, a->id);
+	return respond_redirect(r, 303, loc, NULL);
+}
+
 static enum MHD_Result
 do_add(struct req *r)
 {
-	char name[AVEC_DEVICE_NAME_MAX * 4], os_s[16], loc[64];
+	char name[AVEC_DEVICE_NAME_MAX * 4], os_s[16];
 	struct avecd_devices *d = NULL;
 	struct avecd_added *a = NULL;
 	struct avecd_who w;
 	struct avecd_add q;
-	struct pending *pd = NULL;
 	enum MHD_Result ret;
 	enum os os = OS_OTHER;
-	unsigned i;
 	int method;
 
 	if (!post_ok(r))
@@ -646,46 +712,7 @@ do_add(struct req *r)
 		goto out;
 	}
 
-	/* the pending record: the ready page and its downloads */
-	pthread_mutex_lock(&r->p->lock);
-	{
-		int64_t now = (int64_t)time(NULL);
-		struct pending *oldest = &r->p->pending[0];
-
-		for (i = 0; i < PENDING_MAX; i++) {
-			struct pending *x = &r->p->pending[i];
-
-			if (x->sid[0] == '\0' || x->until <= now) {
-				pd = x;
-				break;
-			}
-			if (x->until < oldest->until)
-				oldest = x;
-		}
-		if (pd == NULL)
-			pd = oldest;
-		pending_free(pd);
-		snprintf(pd->sid, sizeof(pd->sid), "%s", r->s->id);
-		pd->device_id = a->id;
-		pd->until = now + PENDING_LIFE;
-		pd->os = os;
-		pd->type = a->type;
-		snprintf(pd->name, sizeof(pd->name), "%.*s", AVEC_DEVICE_NAME_MAX, name);
-		snprintf(pd->username, sizeof(pd->username), "%s",
-			 a->username);
-		snprintf(pd->secret, sizeof(pd->secret), "%s", a->secret);
-		snprintf(pd->p12_password, sizeof(pd->p12_password), "%s",
-			 a->p12_password);
-		pd->expires_at = a->expires_at;
-		if (build_files(r, pd, a) < 0)
-			pd->nfiles = 0;
-	}
-	pthread_mutex_unlock(&r->p->lock);
-	registered_add(r->p, r->addr);
-	avec_info("device %" PRId64 " registered by %s (%s) from %s", a->id,
-		  r->s->principal, os_name(os), r->addr);
-	snprintf(loc, sizeof(loc), "/devices/ready?id=%" PRId64, a->id);
-	ret = respond_redirect(r, 303, loc, NULL);
+	ret = ready(r, a, name, os);
 out:
 	if (a != NULL) {
 		avec_secret_wipe(a, sizeof(*a));
@@ -695,21 +722,91 @@ out:
 	return ret;
 }
 
+/*
+ * The form's device, looked up among the session owner's own (the engine
+ * lists only theirs): 0 with its row in @row, or the page already
+ * answered in @ret (unknown id, engine down).  @allowed: the policy's
+ * credential types, when asked for.
+ */
+static int
+form_device(struct req *r, struct avecd_device_row *row, uint32_t *allowed,
+	    enum MHD_Result *ret)
+{
+	char id_s[24], *end;
+	struct avecd_devices *d;
+	struct avecd_who w;
+	long long id;
+	unsigned i;
+	int rc = -1;
+
+	if (!req_form(r, "id", id_s, sizeof(id_s)) ||
+	    (id = strtoll(id_s, &end, 10)) <= 0 || *end != '\0') {
+		*ret = show_devices(r, 400, T(r, "Appareil inconnu.",
+					      "Unknown device."));
+		return -1;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		*ret = MHD_NO;
+		return -1;
+	}
+	memset(&w, 0, sizeof(w));
+	snprintf(w.principal, sizeof(w.principal), "%s", r->s->principal);
+	if (portal_engine_call(r->p, AVECD_MSG_DEVICES, &w, sizeof(w), d,
+			       sizeof(*d)) < 0 || d->st.code != AVECD_OK) {
+		free(d);
+		*ret = engine_down(r);
+		return -1;
+	}
+	for (i = 0; i < d->ndev && i < AVECD_DEVICES_MAX; i++)
+		if (d->dev[i].id == id) {
+			*row = d->dev[i];
+			rc = 0;
+		}
+	if (allowed != NULL)
+		*allowed = d->allowed_creds;
+	free(d);
+	if (rc < 0)
+		*ret = not_yours(r);
+	return rc;
+}
+
+/* Asked to confirm?  The form of the confirmation page says "confirm=1". */
+static bool
+confirmed(struct req *r)
+{
+	char c[4];
+
+	return req_form(r, "confirm", c, sizeof(c)) && strcmp(c, "1") == 0;
+}
+
+static enum MHD_Result
+confirm_page(struct req *r, enum confirm what,
+	     const struct avecd_device_row *row)
+{
+	struct avec_buf b = { 0 };
+
+	page_confirm(r, &b, what, row, os_detect(req_header(r, "User-Agent")));
+	return respond_page(r, 200, &b);
+}
+
+/* The first POST asks (a page naming the device); only the confirmed
+ * one revokes. */
 static enum MHD_Result
 do_remove(struct req *r)
 {
-	char id_s[24];
+	struct avecd_device_row row;
 	struct avecd_remove q;
 	struct avecd_status a;
-	char *end;
-	long long id;
+	enum MHD_Result ret;
+	int64_t id;
 
 	if (!post_ok(r))
 		return forbidden_post(r);
-	if (!req_form(r, "id", id_s, sizeof(id_s)) ||
-	    (id = strtoll(id_s, &end, 10)) <= 0 || *end != '\0')
-		return show_devices(r, 400, T(r, "Appareil inconnu.",
-					      "Unknown device."));
+	if (form_device(r, &row, NULL, &ret) < 0)
+		return ret;
+	if (!confirmed(r))
+		return confirm_page(r, CONFIRM_REMOVE, &row);
+	id = row.id;
 	memset(&q, 0, sizeof(q));
 	snprintf(q.addr, sizeof(q.addr), "%s", r->addr);
 	snprintf(q.principal, sizeof(q.principal), "%s", r->s->principal);
@@ -718,13 +815,106 @@ do_remove(struct req *r)
 			       sizeof(a)) < 0)
 		return engine_down(r);
 	if (a.code == AVECD_NOTFOUND)
-		return show_devices(r, 404, T(r, "Cet appareil n'est pas "
-					      "dans votre liste.",
-					      "This device is not in your "
-					      "list."));
+		return not_yours(r);
 	if (a.code != AVECD_OK)
 		return engine_down(r);
 	return respond_redirect(r, 303, "/devices?removed=1", NULL);
+}
+
+/*
+ * "Install again": after the confirmation, the engine revokes the old
+ * credential and registers the device anew (its one registration path);
+ * the fresh credential gets a ready page like a new device's.  The type
+ * stays the device's own while the policy allows it.
+ */
+static enum MHD_Result
+do_reinstall(struct req *r)
+{
+	struct avecd_device_row row;
+	struct avecd_reinstall q;
+	struct avecd_added *a;
+	enum MHD_Result ret;
+	enum os os = OS_OTHER;
+	uint32_t allowed = 0;
+	char os_s[16];
+	int method;
+
+	if (!post_ok(r))
+		return forbidden_post(r);
+	if (form_device(r, &row, &allowed, &ret) < 0)
+		return ret;
+	if (row.type == AVEC_CRED_PSK)
+		return show_devices(r, 409, T(r, "Cet appareil est installé "
+					      "par le service informatique.",
+					      "This device is installed by "
+					      "the IT staff."));
+	if (!confirmed(r))
+		return confirm_page(r, CONFIRM_REINSTALL, &row);
+	if (req_form(r, "os", os_s, sizeof(os_s)))
+		os_parse(os_s, &os);
+	method = row.type >= 0 && row.type < AVEC_CRED_PSK &&
+		 (allowed & AVEC_CRED_BIT(row.type))
+		 ? row.type : pick_method(r->p->c, allowed);
+	if (method < 0)
+		return show_devices(r, 403, T(r, "Votre profil ne permet "
+					      "aucun type d'appareil.",
+					      "Your profile allows no kind of "
+					      "device."));
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return MHD_NO;
+	memset(&q, 0, sizeof(q));
+	snprintf(q.addr, sizeof(q.addr), "%s", r->addr);
+	snprintf(q.principal, sizeof(q.principal), "%s", r->s->principal);
+	q.id = row.id;
+	q.type = method;
+	if (portal_engine_call(r->p, AVECD_MSG_REINSTALL, &q, sizeof(q), a,
+			       sizeof(*a)) < 0) {
+		ret = engine_down(r);
+		goto out;
+	}
+	switch (a->st.code) {
+	case AVECD_OK: {
+		unsigned i;
+
+		avec_info("device %" PRId64 " of %s installed again as device "
+			  "%" PRId64, row.id, r->s->principal, a->id);
+		/* the revoked credential's files, if still pending: wiped */
+		pthread_mutex_lock(&r->p->lock);
+		for (i = 0; i < PENDING_MAX; i++)
+			if (r->p->pending[i].sid[0] != '\0' &&
+			    r->p->pending[i].device_id == row.id)
+				pending_free(&r->p->pending[i]);
+		pthread_mutex_unlock(&r->p->lock);
+		ret = ready(r, a, row.name, os);
+		break;
+	}
+	case AVECD_NOTFOUND:
+		ret = not_yours(r);
+		break;
+	case AVECD_REFUSED:
+		ret = show_devices(r, 403, T(r, "Votre profil ne permet pas "
+					     "d'installer à nouveau cet "
+					     "appareil pour le moment.",
+					     "Your profile cannot install this "
+					     "device again for now."));
+		break;
+	default:
+		/* the old credential may be revoked already: say so */
+		avec_err_log("device %" PRId64 " of %s not installed again: %s",
+			     row.id, r->s->principal, a->st.message);
+		ret = show_devices(r, 503, T(r, "Le nouveau profil n'a pas pu "
+					     "être préparé. Si l'appareil "
+					     "n'est plus dans la liste, "
+					     "ajoutez-le de nouveau.",
+					     "The new profile could not be "
+					     "made. If the device is no "
+					     "longer listed, add it again."));
+		break;
+	}
+out:
+	avec_secret_wipe(a, sizeof(*a));
+	free(a);
+	return ret;
 }
 
 static struct pending *
@@ -762,12 +952,12 @@ show_ready(struct req *r)
 	if (pd == NULL)
 		return message(r, 410, T(r, "Page expirée", "Page expired"),
 			       T(r, "Les fichiers de cet appareil ne sont plus "
-				 "disponibles. Retirez l'appareil et "
-				 "inscrivez-le de nouveau pour obtenir un "
-				 "nouveau profil.",
+				 "disponibles. Sur la page de vos appareils, "
+				 "choisissez « Installer à nouveau » pour "
+				 "obtenir un nouveau profil.",
 				 "This device's files are no longer "
-				 "available. Remove the device and register "
-				 "it again to get a new profile."));
+				 "available. On your devices page, choose "
+				 "\"Install again\" to get a new profile."));
 	return respond_page(r, 200, &b);
 }
 
@@ -912,7 +1102,8 @@ route_https(struct req *r)
 
 	/* everything below is personal */
 	if (strcmp(u, "/devices") == 0 || strcmp(u, "/devices/ready") == 0 ||
-	    strcmp(u, "/devices/remove") == 0 || strcmp(u, "/logout") == 0 ||
+	    strcmp(u, "/devices/remove") == 0 ||
+	    strcmp(u, "/devices/reinstall") == 0 || strcmp(u, "/logout") == 0 ||
 	    strncmp(u, "/dl/", 4) == 0) {
 		if (r->s == NULL)
 			return post ? forbidden_post(r) : need_login(r);
@@ -925,6 +1116,8 @@ route_https(struct req *r)
 			return do_add(r);
 		if (post && strcmp(u, "/devices/remove") == 0)
 			return do_remove(r);
+		if (post && strcmp(u, "/devices/reinstall") == 0)
+			return do_reinstall(r);
 		if (get && strcmp(u, "/devices/ready") == 0)
 			return show_ready(r);
 		if (get && strncmp(u, "/dl/", 4) == 0)

@@ -8,8 +8,8 @@
  * inside.  Server validation is always on and never prompts: the server
  * name (ServerNames) and the SHA-1 thumbprint of every CA the profile
  * carries (TrustedRootCA, TTLS: TrustedRootCAHash), current first.  The
- * anonymous outer identity is "anonymous", without the realm, as Windows
- * adds its own.
+ * anonymous outer identity is "anonymous@" and the realm, as in every
+ * other profile: RADIUS proxies and the server route on it.
  *
  * It must never carry a credential (the secret or the PKCS#12: the user
  * imports and types them), never write text unescaped, never log.
@@ -38,6 +38,16 @@ thumbprint(const unsigned char *der, size_t len, char out[64],
 		snprintf(out + 3 * i, 4, "%02x%s", md[i],
 			 i + 1 < mdlen ? " " : "");
 	return 0;
+}
+
+/* The anonymous outer identity, "anonymous@realm", escaped. */
+static void
+outer_identity(struct avec_buf *b, const struct avec_profile *p)
+{
+	char outer[320];	/* "anonymous@" and a DNS name */
+
+	profile_outer_identity(p, outer, sizeof(outer));
+	avec_buf_xml(b, outer);
 }
 
 static void
@@ -106,7 +116,9 @@ eap_peap(struct avec_buf *b, const struct avec_profile *p, char tp[][64])
 "<AcceptServerName xmlns=\"http://www.microsoft.com/provisioning/MsPeapConnectionPropertiesV2\">true</AcceptServerName>\n"
 "<IdentityPrivacy xmlns=\"http://www.microsoft.com/provisioning/MsPeapConnectionPropertiesV2\">\n"
 "<EnableIdentityPrivacy>true</EnableIdentityPrivacy>\n"
-"<AnonymousUserName>anonymous</AnonymousUserName>\n"
+"<AnonymousUserName>");
+	outer_identity(b, p);
+	avec_buf_puts(b, "</AnonymousUserName>\n"
 "</IdentityPrivacy>\n"
 "</PeapExtensions>\n"
 "</EapType>\n"
@@ -133,7 +145,9 @@ eap_ttls(struct avec_buf *b, const struct avec_profile *p, char tp[][64])
 "</Phase2Authentication>\n"
 "<Phase1Identity>\n"
 "<IdentityPrivacy>true</IdentityPrivacy>\n"
-"<AnonymousIdentity>anonymous</AnonymousIdentity>\n"
+"<AnonymousIdentity>");
+	outer_identity(b, p);
+	avec_buf_puts(b, "</AnonymousIdentity>\n"
 "</Phase1Identity>\n"
 "</EapTtls>\n");
 }

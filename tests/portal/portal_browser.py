@@ -17,6 +17,12 @@ the step, the reason, the current URL and the page title.  Where the
 shell must act (authenticate the new device with eapol_test, stop the
 CAS server) it prints "sync NAME" and waits for one line on stdin.
 
+The steps: 1 Android (TLS), 2 iPhone, 3 the device list's words, the
+focus outline's contrast, and a removal through its confirmation page,
+4 a teacher's Windows device (TTLS), 4b "Installer à nouveau" on it
+(confirmation, a new ready page), 6 English, 5 refused people, 7 a forged
+ticket, 8 CAS down.
+
 Every portal page is photographed into $SHOTS/NN-name.png.  Downloaded
 profiles are copied into WORKDIR/out/ under fixed names; WORKDIR/out/
 state holds "key value" lines for the shell (device ids, and the session
@@ -257,6 +263,7 @@ class Journey:
         try:
             for name, fn in (("1-android", self.android), ("2-ios", self.ios),
                              ("3-remove", self.remove), ("4-windows", self.windows),
+                             ("4b-reinstall", self.reinstall),
                              ("6-language", self.language), ("5-refused", self.refused),
                              ("7-forged", self.forged), ("8-cas-down", self.cas_down)):
                 self.step = name
@@ -324,18 +331,75 @@ class Journey:
         self.shot("06-ready-ios")
         self.download("mobileconfig", ".mobileconfig", "ios.mobileconfig")
 
+    def meta(self, dev):
+        """The words under device dev in the list."""
+        return self.b.execute(
+            "var m = document.querySelector('#device-' + arguments[0] + ' .meta');"
+            "return m ? m.innerText : '';", dev) or ""
+
+    def focus_contrast(self):
+        """The focus outline's contrast with the background around it, for
+        a device's button (on its card) and a header link (WCAG 2.1
+        1.4.11: 3:1 at least)."""
+        got = self.b.execute(
+            "function bg(e) { for (; e; e = e.parentElement) {"
+            "  var c = getComputedStyle(e).backgroundColor;"
+            "  if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c; }"
+            "  return getComputedStyle(document.body).backgroundColor; }"
+            "var out = [];"
+            "[document.querySelector('ul.devices button'),"
+            " document.querySelector('header a'),"
+            " document.querySelector('footer button')].forEach(function (e) {"
+            "  if (!e) return; e.focus();"
+            "  var s = getComputedStyle(e);"
+            "  out.push([e.tagName + (e.className ? '.' + e.className : ''),"
+            "            s.outlineColor, s.outlineStyle, s.outlineWidth,"
+            "            bg(e.parentElement)]); e.blur(); });"
+            "return out;")
+
+        def rgb(c):
+            v = [float(x) for x in c[c.index("(") + 1:c.index(")")].split(",")[:3]]
+            v = [x / 255 for x in v]
+            v = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in v]
+            return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+        for what, colour, style, width, around in got or []:
+            a, b = rgb(colour), rgb(around)
+            ratio = (max(a, b) + 0.05) / (min(a, b) + 0.05)
+            self.check("3: the focus outline of %s: %s %s on %s, %.2f:1 (3:1 needed)"
+                       % (what, width, colour, around, ratio),
+                       style != "none" and ratio >= 3.0)
+        self.check("3: the focus outline was measured on 3 elements", len(got or []) == 3,
+                   "%r" % got)
+
     def remove(self):
         b = self.b
         b.get(self.p_url + "/devices")
         self.check("3: quota reached: #quota notice, 2 / 2, no add form",
                    b.find_all("#quota") and not b.find_all('form[action="/devices"]')
                    and "2 / 2" in self.body())
+        meta = self.meta(self.state["dev_ios"])
+        self.check("3: the list says \"Connexion par certificat\" and \"jamais connecté\""
+                   " for the new iPhone, no jargon",
+                   "Connexion par certificat" in meta and "jamais connecté" in meta
+                   and "Type" not in meta and "vu " not in meta, "meta %r" % meta)
+        self.focus_contrast()
         self.shot("07-quota")
         dev = self.state["dev_android"]
-        btn = b.find_all("#device-%s button[type=submit]" % dev)
+        btn = b.find_all('#device-%s form[action="/devices/remove"] button' % dev)
         self.need("3: the first device has a Remove button", btn)
         b.click(btn[0])
-        b.wait_url(lambda u: "/devices?removed=1" in u or self.h1() != "Mes appareils")
+        b.wait_url(lambda u: self.h1() != "Mes appareils")
+        self.need("3: \"Retirer\" first asks: \"Retirer cet appareil ?\"",
+                  self.h1() == "Retirer cet appareil ?", self.post_refused())
+        named = b.find_all("#confirm strong")
+        self.check("3: the confirmation page names the device, as text",
+                   named and b.text(named[0]) == DEVICE_NAME,
+                   "shown %r" % (b.text(named[0]) if named else None))
+        self.check("3: ... and offers a way back to the list",
+                   b.find_all('#confirm a[href="/devices"]'))
+        self.shot("08a-confirm-remove")
+        b.click(b.find('#confirm button[type=submit]'))
+        b.wait_url(lambda u: "/devices?removed=1" in u or self.h1() != "Retirer cet appareil ?")
         self.need("3: the Remove button leads to /devices?removed=1",
                   "/devices?removed=1" in b.url(), self.post_refused())
         notice = b.find_all('.card.notice[role=status]')
@@ -367,6 +431,53 @@ class Journey:
                        ".textContent;", other[0]) == "Autres formats")
         self.download("eap-config", ".eap-config", "windows.eap-config")
 
+    def reinstall(self):
+        """The teacher left the ready page: "Installer à nouveau" gives a
+        new credential and revokes the old one (the shell tries both)."""
+        b = self.b
+        b.get(self.p_url + "/devices")
+        old = self.state["dev_windows"]
+        meta = self.meta(old)
+        self.check("4b: the list says \"Connexion par identifiant et mot de passe\""
+                   " and \"jamais connecté\"",
+                   "Connexion par identifiant et mot de passe" in meta
+                   and "jamais connecté" in meta, "meta %r" % meta)
+        btn = b.find_all('#device-%s form[action="/devices/reinstall"] button' % old)
+        self.need("4b: the device has an \"Installer à nouveau\" button",
+                  btn and b.text(btn[0]) == "Installer à nouveau")
+        b.click(btn[0])
+        b.wait_url(lambda u: self.h1() != "Mes appareils")
+        self.need("4b: it first asks: \"Installer à nouveau ?\"",
+                  self.h1() == "Installer à nouveau ?", self.post_refused())
+        named = b.find_all("#confirm strong")
+        self.check("4b: the confirmation page names the device",
+                   named and b.text(named[0]) == WIN_NAME,
+                   "shown %r" % (b.text(named[0]) if named else None))
+        self.check("4b: ... says the old profile will be revoked",
+                   "révoqué" in self.body())
+        sel = b.find_all("#confirm select#os")
+        self.check("4b: ... and preselects Windows",
+                   sel and b.prop(sel[0], "value") == "windows")
+        self.shot("09a-confirm-reinstall")
+        b.click(b.find('#confirm button[type=submit]'))
+        b.wait_url(lambda u: "/devices/ready?id=" in u or self.h1() != "Installer à nouveau ?",
+                   timeout=20)
+        url = b.url()
+        self.need("4b: the confirmation leads to a new ready page",
+                  "/devices/ready?id=" in url, self.post_refused())
+        dev = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)["id"][0]
+        self.note("dev_windows2", dev)
+        self.check("4b: ... of a new device id (%s, was %s)" % (dev, old), dev != old)
+        ca = b.find_all("#v-ca")
+        self.check("4b: the CA value points to the button above it",
+                   ca and "ci-dessus" in b.text(ca[0]),
+                   "shown %r" % (b.text(ca[0]) if ca else None))
+        self.shot("09b-ready-reinstall")
+        self.download("eap-config", ".eap-config", "windows2.eap-config")
+        b.get(self.p_url + "/devices")
+        self.check("4b: the list has the device once, under its new id",
+                   b.find_all("#device-%s" % dev) and not b.find_all("#device-%s" % old))
+
     def language(self):
         b = self.b
         b.get(self.p_url + "/devices")
@@ -375,6 +486,11 @@ class Journey:
         self.check("6: the language link switches /devices to English",
                    self.lang() == "en" and self.h1() == "My devices",
                    "lang %r, h1 %r" % (self.lang(), self.h1()))
+        meta = self.meta(self.state.get("dev_windows2", "0"))
+        self.check("6: in English: \"Signs in with a username and password\", "
+                   "\"never connected\"",
+                   "Signs in with a username and password" in meta
+                   and "never connected" in meta, "meta %r" % meta)
         self.shot("12-devices-en")
         b.click(b.find('header a[href^="/lang?l=fr"]'))
         b.wait_url(lambda u: self.lang() == "fr")

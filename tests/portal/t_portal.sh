@@ -4,7 +4,10 @@
 # configuration check, the captive-portal probes and RFC 8908 API, the
 # CAS login (a first login with a join key and no ENT feed yet keeps its
 # school and class, so a class override applies at once) and what it
-# refuses, and an attacker's tour (CSRF, session
+# refuses, the device list's words and the focus outline's contrast,
+# "Retirer" and "Installer à nouveau" (each asks first; only the confirmed
+# POST revokes; install again makes a new credential and revokes the old),
+# and an attacker's tour (CSRF, session
 # fixation, open redirects, replayed or forged tickets, another user's
 # device, reused or guessed download links, oversized bodies, login
 # flooding), then privilege separation: the portal process runs as
@@ -156,6 +159,56 @@ pcurl -b "$J1" -o "$T_SCRATCH/devices.html" "$P_URL/devices"
 check "its name comes back escaped" grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$T_SCRATCH/devices.html"
 check "... never as markup" bash -c "! grep -q '<script>' '$T_SCRATCH/devices.html'"
 dev1=$(avecctl device list --json | jq -r '[.[] | select(.owner == "F1abc")][0].id')
+type1=$(avecctl device list --json | jq -r ".[] | select(.id == $dev1) | .type")
+case $type1 in
+tls) words1='Connexion par certificat' ;;
+*) words1='Connexion par identifiant et mot de passe' ;;
+esac
+check "the device list names the method in words ($type1: $words1)" grep -q "$words1" "$T_SCRATCH/devices.html"
+check "... says \"jamais connecté\" for a device never seen" grep -q 'jamais connecté' "$T_SCRATCH/devices.html"
+check "... and no jargon (\"Type $type1\", \"vu jamais\")" \
+	bash -c "! grep -Eq 'Type (tls|ttls|peap|psk)|vu jamais' '$T_SCRATCH/devices.html'"
+check "... and offers \"Installer à nouveau\" and \"Retirer\" for it" \
+	bash -c "grep -q 'action=\"/devices/reinstall\"' '$T_SCRATCH/devices.html' &&
+		grep -q '>Installer à nouveau</button>' '$T_SCRATCH/devices.html' &&
+		grep -q '>Retirer</button>' '$T_SCRATCH/devices.html'"
+pcurl -b "$J1" -c "$T_SCRATCH/en.jar" -L -o "$T_SCRATCH/devices-en.html" "$P_URL/lang?l=en&next=/devices"
+check "... in English too (\"never connected\", \"Signs in with\", \"Install again\")" \
+	bash -c "grep -q 'never connected' '$T_SCRATCH/devices-en.html' &&
+		grep -q 'Signs in with' '$T_SCRATCH/devices-en.html' &&
+		grep -q '>Install again</button>' '$T_SCRATCH/devices-en.html'"
+
+# the focus outline against the backgrounds it is drawn on (WCAG 2.1
+# 1.4.11: 3:1); the header's links have a focus colour of their own
+pcurl -o "$T_SCRATCH/style.css" "$P_URL/style.css"
+ratios=$(python3 - "$T_SCRATCH/style.css" <<'PY'
+import re, sys
+css = open(sys.argv[1]).read()
+def lum(h):
+    if len(h) == 4:                     # #rgb
+        h = "#" + "".join(x * 2 for x in h[1:])
+    c = [int(h[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    c = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+def ratio(a, b):
+    a, b = lum(a), lum(b)
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+focus = re.search(r"(?:^|\})\s*:focus\{outline:\d+px solid (#[0-9a-f]{6}|#[0-9a-f]{3})", css).group(1)
+hfocus = re.search(r"header :focus\{outline-color:(#[0-9a-f]{6}|#[0-9a-f]{3})", css).group(1)
+bg = {"body": re.search(r"body\{[^}]*background:(#[0-9a-f]{6}|#[0-9a-f]{3})", css).group(1),
+      "card": re.search(r"\.card\{[^}]*background:(#[0-9a-f]{6}|#[0-9a-f]{3})", css).group(1),
+      "notice": re.search(r"\.notice\{background:(#[0-9a-f]{6}|#[0-9a-f]{3})", css).group(1),
+      "ok": re.search(r"\.ok\{background:(#[0-9a-f]{6}|#[0-9a-f]{3})", css).group(1)}
+head = re.search(r"header\{background:(#[0-9a-f]{6}|#[0-9a-f]{3})", css).group(1)
+r = {k: ratio(focus, v) for k, v in bg.items()}
+r["header"] = ratio(hfocus, head)
+print(" ".join("%s=%.2f" % (k, v) for k, v in sorted(r.items())))
+print("min=%.2f" % min(r.values()))
+PY
+)
+check "the focus outline has 3:1 or more on every background ($(head -n 1 <<<"$ratios"))" \
+	python3 -c "import sys; sys.exit(not float('$(sed -n 's/^min=//p' <<<"$ratios")') >= 3)"
+check "... and is no longer #e07b00 (2.75:1 on the page)" bash -c "! grep -qi 'e07b00' '$T_SCRATCH/style.css'"
 
 # downloads: once, to their owner, never guessed
 pcurl -b "$J1" -o "$T_SCRATCH/ready.html" "$P_URL/devices/ready?id=$dev1"
@@ -177,20 +230,75 @@ xsd_check "... and it validates against the EAP metadata schema" "$T_SCRATCH/one
 code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' "$P_URL/dl/$tok")
 check "the same link a second time is refused (410)" [ "$code" = 410 ]
 
-# another user's device
+# install again: a confirmation first, then a fresh credential, the old one revoked
+status_of() { avecctl device list --json | jq -r ".[] | select(.id == $1) | .status"; }
+user_of() { avecctl device list --json | jq -r ".[] | select(.id == $1) | .username"; }
 csrf2=$(portal_csrf "$J2")
 code=$(pcurl -b "$J2" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf2" \
-	-d "id=$dev1" "$P_URL/devices/remove")
-check "removing another user's device is refused (404)" [ "$code" = 404 ]
-check "... and it stays active" \
-	[ "$(avecctl device list --json | jq -r ".[] | select(.id == $dev1) | .status")" = active ]
+	-d "id=$dev1" -d confirm=1 "$P_URL/devices/reinstall")
+check "installing another user's device again is refused (404)" [ "$code" = 404 ]
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' -d "id=$dev1" -d confirm=1 "$P_URL/devices/reinstall")
+check "installing again without the CSRF token is refused (403)" [ "$code" = 403 ]
+check "... and the device stays active" [ "$(status_of "$dev1")" = active ]
+code=$(pcurl -b "$J1" -o "$T_SCRATCH/reinstall.html" -w '%{http_code}' --data-urlencode "csrf=$csrf" \
+	-d "id=$dev1" "$P_URL/devices/reinstall")
+check "\"Installer à nouveau\" first asks (200, a confirmation page)" \
+	bash -c "[ $code = 200 ] && grep -q '<h1>Installer à nouveau ?</h1>' '$T_SCRATCH/reinstall.html'"
+check "... naming the device, escaped" grep -q '<strong>&lt;script&gt;alert(1)&lt;/script&gt;</strong>' "$T_SCRATCH/reinstall.html"
+check "... saying the old profile will be revoked" grep -q 'ancien sera révoqué' "$T_SCRATCH/reinstall.html"
+check "... with a confirming form (CSRF, id, confirm=1)" \
+	bash -c "grep -q 'name=\"confirm\" value=\"1\"' '$T_SCRATCH/reinstall.html' &&
+		grep -q 'name=\"id\" value=\"$dev1\"' '$T_SCRATCH/reinstall.html' &&
+		grep -q 'name=\"csrf\" value=\"$csrf\"' '$T_SCRATCH/reinstall.html'"
+check "... and asking has changed nothing" [ "$(status_of "$dev1")" = active ]
+olduser=$(user_of "$dev1")
+olddev=$dev1
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code} %{redirect_url}' --data-urlencode "csrf=$csrf" \
+	-d "id=$dev1" -d confirm=1 -d os=windows "$P_URL/devices/reinstall")
+dev1b=$(sed -n 's|.*/devices/ready?id=\([0-9]*\)$|\1|p' <<<"$code")
+check "the confirmed POST installs it again (303 to a new ready page: $code)" \
+	bash -c "[ -n '$dev1b' ] && [ '$dev1b' != '$dev1' ] && [ '${code%% *}' = 303 ]"
+check "... the old device (its credential) is revoked" [ "$(status_of "$dev1")" = revoked ]
+check "... the new one is active, same owner, name and type, a new username" \
+	[ "$(avecctl device list --json | jq -r ".[] | select(.id == ${dev1b:-0}) | \"\(.status) \(.owner) \(.type)\"")|$(user_of "${dev1b:-0}" | grep -vx "$olduser")" = "active F1abc $type1|$(user_of "${dev1b:-0}")" ]
+pcurl -b "$J1" -o "$T_SCRATCH/ready2.html" "$P_URL/devices/ready?id=$dev1b"
+check "... its ready page offers fresh downloads, for the system chosen (Windows)" \
+	bash -c "grep -q 'data-kind=\"windows\" href=\"/dl/' '$T_SCRATCH/ready2.html' &&
+		grep -q 'Installer sur Windows' '$T_SCRATCH/ready2.html'"
+check "... and says where the CA file is: above" \
+	bash -c "grep -q 'ci-dessus' '$T_SCRATCH/ready2.html' && ! grep -q 'fichier ci-dessous' '$T_SCRATCH/ready2.html'"
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' "$P_URL/devices/ready?id=$olddev")
+check "... and the old device's ready page and files are gone (410)" [ "$code" = 410 ]
+n=$(avecctl audit list --json | jq '[.[] | select(.action == "portal device reinstall" and .outcome == "ok")] | length')
+check "the audit trail records the reinstall, from the portal" [ "$n" = 1 ]
+check "... and the new device's add, replacing the old one" \
+	bash -c "avecctl audit list --json | jq -e '.[] | select(.action == \"portal device add\" and (.detail | test(\"replacing device $dev1\$\")))' >/dev/null"
 code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf" \
+	-d "id=$dev1" -d confirm=1 "$P_URL/devices/reinstall")
+check "the revoked device cannot be installed again (404)" [ "$code" = 404 ]
+dev1=$dev1b
+
+# another user's device
+code=$(pcurl -b "$J2" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf2" \
+	-d "id=$dev1" -d confirm=1 "$P_URL/devices/remove")
+check "removing another user's device is refused (404)" [ "$code" = 404 ]
+check "... and it stays active" [ "$(status_of "$dev1")" = active ]
+code=$(pcurl -b "$J1" -o "$T_SCRATCH/confirm.html" -w '%{http_code}' --data-urlencode "csrf=$csrf" \
 	-d "id=$dev1" "$P_URL/devices/remove")
-check "its owner removes it (303)" [ "$code" = 303 ]
-check "... and it is revoked" \
-	[ "$(avecctl device list --json | jq -r ".[] | select(.id == $dev1) | .status")" = revoked ]
+check "\"Retirer\" first asks (200, a confirmation page)" \
+	bash -c "[ $code = 200 ] && grep -q '<h1>Retirer cet appareil ?</h1>' '$T_SCRATCH/confirm.html'"
+check "... naming the device, escaped" grep -q '<strong>&lt;script&gt;alert(1)&lt;/script&gt;</strong>' "$T_SCRATCH/confirm.html"
+check "... with a way back to the list" grep -q '<a href="/devices">Annuler</a>' "$T_SCRATCH/confirm.html"
+check "... and asking has not revoked it" [ "$(status_of "$dev1")" = active ]
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' -d "id=$dev1" -d confirm=1 "$P_URL/devices/remove")
+check "a confirmed removal without the CSRF token is refused (403)" [ "$code" = 403 ]
+check "... and it stays active" [ "$(status_of "$dev1")" = active ]
+code=$(pcurl -b "$J1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$csrf" \
+	-d "id=$dev1" -d confirm=1 "$P_URL/devices/remove")
+check "its owner confirms the removal (303)" [ "$code" = 303 ]
+check "... and it is revoked" [ "$(status_of "$dev1")" = revoked ]
 n=$(avecctl audit list --json | jq '[.[] | select(.origin == "avecd portal 127.0.0.1" and .action == "portal device remove")] | length')
-check "the audit trail records both removals, from the portal" [ "$n" = 2 ]
+check "the audit trail records the removal, from the portal (the other user's stopped before the engine)" [ "$n" = 1 ]
 
 # ---- redirects and methods ----
 check "the language switch keeps a local path" \

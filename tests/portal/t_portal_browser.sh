@@ -3,8 +3,10 @@
 # tests/portal/t_portal_browser.sh - the portal end to end, as people use
 # it: a headless phone Chromium (tests/lib/browser.py) goes through avecd's
 # pages, logs in on the real CAS server, registers devices, downloads their
-# profiles; the profiles are then checked as files and used by eapol_test
-# against the real FreeRADIUS with rlm_avec.
+# profiles, removes one and installs another again (each after its
+# confirmation page); the profiles are then checked as files and used by
+# eapol_test against the real FreeRADIUS with rlm_avec (the credential
+# replaced by "Installer à nouveau" is refused, the new one accepted).
 #
 # The journey itself is tests/portal/portal_browser.py; it reports its
 # checks as "ok -"/"not ok -" lines, which this script replays, and asks
@@ -266,23 +268,40 @@ teacher() {
 		check "4: the teacher's eap-config is TTLS/PAP (the policy allows only ttls)" \
 			[ "$(fact windows method)" = 21 -a "$(fact windows inner)" = 1 -a -n "$(fact windows password)" ]
 		fact windows password >> "$R_SECRETS"
+		# installed again in step 4b: this first credential is revoked
 		eapol_from_config windows
-		check "4+8: with CAS down, eapol_test TTLS/PAP with the eap-config's values succeeds" [ $? -eq 0 ]
-		expect_accept windows 30
+		check "4b: the credential from before \"Installer à nouveau\": eapol_test fails" [ $? -ne 0 ]
+		expect_reject windows device-revoked
 	else
 		fail "4: the teacher's eap-config can be read"
 	fi
+	old=$(awk '$1 == "dev_windows" { print $2 }' "$OUT/state")
+	check "4b: avecctl device list shows the first device ($old) revoked" \
+		[ "$(avecctl device list --json | jq -r ".[] | select(.id == ${old:-0}) | .status")" = revoked ]
+	ec=$OUT/windows2.eap-config
+	xsd_check "4b: the new eap-config validates against eap-metadata.xsd" "$ec"
+	if facts windows2 "$ec"; then
+		check "4b: the new eap-config has a new username and password, TTLS/PAP" \
+			[ "$(fact windows2 method)" = 21 -a -n "$(fact windows2 password)" \
+			  -a "$(fact windows2 username)" != "$(fact windows username)" ]
+		fact windows2 password >> "$R_SECRETS"
+		eapol_from_config windows2
+		check "4+8: with CAS down, eapol_test TTLS/PAP with the new eap-config's values succeeds" [ $? -eq 0 ]
+		expect_accept windows2 30
+	else
+		fail "4b: the new eap-config can be read"
+	fi
 }
-if [ -s "$wx" ] && [ -s "$OUT/windows.eap-config" ]; then
+if [ -s "$wx" ] && [ -s "$OUT/windows.eap-config" ] && [ -s "$OUT/windows2.eap-config" ]; then
 	teacher
 else
-	fail "4: the browser brought no Windows profile or eap-config (see step 4)"
+	fail "4: the browser brought no Windows profile or eap-config (see steps 4 and 4b)"
 fi
 
 # ------------------------------------------- nothing secret in avecd's log
 log=$T_SCRATCH/avecd.log
 secrets=()
-for v in "$(fact windows password)" "$(fact android passphrase)" \
+for v in "$(fact windows password)" "$(fact windows2 password)" "$(fact android passphrase)" \
 	"$(head -n 1 "$T_SCRATCH/ios/passphrase" 2>/dev/null)" "${REPLAY_TICKET:-}" \
 	"${REPLAY_SESSION:-}" ST-forged-0123456789 ST-1-casdowncasdowncasdown; do
 	[ -n "$v" ] && secrets+=("$v")
@@ -299,7 +318,7 @@ check "no password, passphrase, cookie or ticket in avecd.log (${#secrets[@]} va
 check "no service ticket at all in avecd.log" not grep -q 'ST-' "$log"
 
 n=$(find "$SHOTS" -name '*.png' | wc -l)
-check "14 screenshots or more in $SHOTS ($n)" [ "$n" -ge 14 ]
+check "18 screenshots or more in $SHOTS ($n)" [ "$n" -ge 18 ]
 echo "# screenshots:"
 find "$SHOTS" -name '*.png' | sort | sed 's/^/#   /'
 echo "# whole test: $SECONDS s"
