@@ -43,6 +43,7 @@ man	part of a path (/usr/share/man)
 pc	a device's name
 write	a word of an error message
 zip	a Python builtin
+ex	a gdb option (-ex)
 systemctl	deps.sh itself calls it only where systemd runs the machine
 "
 
