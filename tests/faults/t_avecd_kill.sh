@@ -34,7 +34,8 @@ W=$T_SCRATCH/workers
 mkdir -p "$W"
 
 # worker LOGIN : log in, then add devices until $W/stop exists or the
-# portal stops answering; removes its oldest announced device on a 409.
+# portal stops answering; removes its oldest announced device on a 409
+# (the confirmed removal: a first POST only asks).
 # Writes "CODE ID" per add to $W/LOGIN.adds.
 worker() {
 	local login=$1 jar=$W/$1.jar csrf code loc id ids=() i=0
@@ -51,8 +52,9 @@ worker() {
 		echo "$code $id" >> "$W/$login.adds"
 		case $code in
 		303) ;;
-		409) pcurl -b "$jar" -o /dev/null --max-time 10 --data-urlencode "csrf=$csrf" \
-			-d "id=${ids[0]}" "$P_URL/devices/remove"; ids=("${ids[@]:1}") ;;
+		409) [ ${#ids[@]} -gt 0 ] || return	# nothing of ours to remove
+			pcurl -b "$jar" -o /dev/null --max-time 10 --data-urlencode "csrf=$csrf" \
+			-d confirm=1 -d "id=${ids[0]}" "$P_URL/devices/remove"; ids=("${ids[@]:1}") ;;
 		*) return ;;	# the engine is gone
 		esac
 	done
