@@ -37,8 +37,18 @@ root=$AVEC_BUILD/fresh/root
 sources=${AVEC_IMAGE_SOURCES:-/etc/apt/sources.list.d/debian.sources}
 [ -r "$sources" ] || sources=/etc/apt/sources.list
 mkdir -p "$cache" "$AVEC_BUILD/fresh"
-rm -rf "$root"
-[ "${T_KEEP:-0}" = 1 ] || trap 'rm -rf "$root"; t_cleanup' EXIT
+# drop_root : unmount whatever an interrupted mmdebstrap left mounted in
+# the root (its /dev/pts, /dev/shm, /proc, /sys), deepest first, then
+# remove it without ever crossing into another filesystem
+drop_root() {
+	local m
+	for m in $(awk -v r="$root/" 'index($2 "/", r) == 1 { print $2 }' /proc/mounts | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf --one-file-system "$root"
+}
+drop_root
+[ "${T_KEEP:-0}" = 1 ] || trap 'drop_root; t_cleanup' EXIT
 git archive --format=tar --prefix=avec/ "$rev" > "$T_SCRATCH/avec.tar" ||
 	{ fail "git archive $rev"; finish; }
 echo "# commit $commit; packages cached in $cache ($(find "$cache" -name '*.deb' | wc -l) .deb)"
