@@ -35,6 +35,8 @@
 #include <unistd.h>
 
 #include "avec/secret.h"
+#include "avec/store.h"
+#include "avec/store_nas.h"
 #include "avecctl.h"
 #include "ca/ca.h"
 #include "net/net.h"
@@ -477,6 +479,130 @@ setup_network(const struct school *s)
 	return status;
 }
 
+/* The NAS of one name, found by a walk of the NAS table (with its secret:
+ * wiped by the caller). */
+struct nas_find {
+	const char *name, *addr;
+	struct avec_nas_rec by_name;
+	bool named;
+	char addr_owner[AVEC_NAS_NAME_MAX + 1];	/* "" = the address is free */
+};
+
+static int
+nas_find_one(const struct avec_nas_rec *n, void *arg)
+{
+	struct nas_find *f = arg;
+
+	if (strcmp(n->name, f->name) == 0) {
+		f->by_name = *n;
+		f->named = true;
+	} else if (f->addr != NULL && strcmp(n->nas_address, f->addr) == 0) {
+		snprintf(f->addr_owner, sizeof(f->addr_owner), "%s", n->name);
+	}
+	return 0;
+}
+
+/*
+ * The PSK BSSes' NAS entries (render_psk_nas): each radio's PSK BSS
+ * reports a NAS-IP-Address of its own and has a DAS port of its own, so
+ * a revocation's Disconnect-Request for a PSK station goes there.  With
+ * wifi.psk_ssid they are added to the store's NAS table (or brought up to
+ * date), with the radios' secret as their DAS secret (hostapd's
+ * radius_das_client); without it, AVEC's own entries of that name are
+ * removed.  Entries of other names are the administrator's and are left
+ * alone: one that holds a PSK BSS's address is reported, and that BSS
+ * stays unregistered.  @db: the store's file on this machine; none yet
+ * (before `avecctl init`) is said and skipped.  The secret is never
+ * printed.  Returns CTL_OK or CTL_IO.
+ */
+static int
+register_psk_nas(const struct prov *pv, const struct school *s,
+		 const char *db)
+{
+	struct avec_err err = { { 0 } };
+	struct avec_store *st = NULL;
+	struct stat sb;
+	unsigned i;
+	int rc = CTL_OK;
+
+	if (s->ssid_psk[0] == '\0' && pv->dry_run)
+		return CTL_OK;
+	if (stat(db, &sb) < 0) {
+		if (s->ssid_psk[0] != '\0')
+			printf("NAS table: no store at %s yet: the PSK BSSes "
+			       "are registered by the next `avecctl provision` "
+			       "after `avecctl init`\n", db);
+		return CTL_OK;
+	}
+	if (!pv->dry_run &&
+	    (st = avec_store_open(db, 0, &err)) == NULL)
+		return ctl_fail(CTL_IO, "store %s: %s", db, err.msg);
+	for (i = 0; i < s->nradios && rc == CTL_OK; i++) {
+		struct avec_nas_rec n;
+		struct nas_find f;
+		unsigned port;
+		int64_t id;
+
+		memset(&n, 0, sizeof(n));
+		render_psk_nas(s, i, n.name, n.nas_address, &port);
+		if (pv->dry_run) {
+			printf("would register NAS %s (NAS address %s, DAS "
+			       "127.0.0.1 port %u)\n", n.name, n.nas_address,
+			       port);
+			continue;
+		}
+		memset(&f, 0, sizeof(f));
+		f.name = n.name;
+		f.addr = s->ssid_psk[0] != '\0' ? n.nas_address : NULL;
+		if (avec_store_nas_list(st, nas_find_one, &f, &err) != 0) {
+			rc = ctl_fail(CTL_IO, "NAS table: %s", err.msg);
+			break;
+		}
+		if (s->ssid_psk[0] == '\0') {
+			if (f.named && avec_store_nas_remove(st, n.name,
+							     &err) == 0)
+				printf("removed NAS %s (no PSK network)\n",
+				       n.name);
+			else if (f.named)
+				rc = ctl_fail(CTL_IO, "NAS %s: %s", n.name,
+					      err.msg);
+			avec_secret_wipe(&f, sizeof(f));
+			continue;
+		}
+		snprintf(n.das_address, sizeof(n.das_address), "127.0.0.1");
+		n.das_port = (uint16_t)port;
+		snprintf(n.das_secret, sizeof(n.das_secret), "%s",
+			 s->radios_secret);
+		if (f.addr_owner[0] != '\0') {
+			fprintf(stderr, "avecctl: NAS %s already has NAS "
+				"address %s: %s is not registered, and a revoked "
+				"PSK station on that radio is disconnected only "
+				"at its next association (avecctl nas remove "
+				"%s, then provision again)\n", f.addr_owner,
+				n.nas_address, n.name, f.addr_owner);
+		} else if (f.named &&
+			   strcmp(f.by_name.nas_address, n.nas_address) == 0 &&
+			   strcmp(f.by_name.das_address, n.das_address) == 0 &&
+			   f.by_name.das_port == n.das_port &&
+			   strcmp(f.by_name.das_secret, n.das_secret) == 0) {
+			printf("unchanged NAS %s\n", n.name);
+		} else if (f.named &&
+			   avec_store_nas_remove(st, n.name, &err) != 0) {
+			rc = ctl_fail(CTL_IO, "NAS %s: %s", n.name, err.msg);
+		} else if (avec_store_nas_add(st, &n, &id, &err) != 0) {
+			rc = ctl_fail(CTL_IO, "NAS %s: %s", n.name, err.msg);
+		} else {
+			printf("%s NAS %s (NAS address %s, DAS 127.0.0.1 port "
+			       "%u)\n", f.named ? "updated" : "registered",
+			       n.name, n.nas_address, port);
+		}
+		avec_secret_wipe(&n, sizeof(n));
+		avec_secret_wipe(&f, sizeof(f));
+	}
+	avec_store_close(st);
+	return rc;
+}
+
 static int
 cmd_provision(struct ctl *c, int argc, char **argv)
 {
@@ -730,6 +856,12 @@ cmd_provision(struct ctl *c, int argc, char **argv)
 	rc = switch_files(&pv, &set, true);
 	if (rc == CTL_OK)
 		rc = make_dropin_dir(&pv);
+	if (rc == CTL_OK) {
+		char sdb[4200];
+
+		fmt_path(sdb, sizeof(sdb), "%s%s", image ? root : "", db);
+		rc = register_psk_nas(&pv, &s, sdb);
+	}
 	if (rc == CTL_OK && network && !pv.dry_run)
 		rc = setup_network(&s);
 	else if (rc == CTL_OK && !network)

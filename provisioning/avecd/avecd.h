@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "avec/ident.h"
 #include "avec/model.h"
 #include "avec/policy.h"
 #include "cas/cas.h"
@@ -71,6 +72,8 @@ struct avecd_conf {
 	/* wifi */
 	char ssid[AVECD_SSID_MAX + 1];
 	char onboarding_ssid[AVECD_SSID_MAX + 1];
+	char psk_ssid[AVECD_SSID_MAX + 1];	/* devices without 802.1X; "" =
+						 * the portal offers no PSK */
 	enum avec_cred_type method;		/* offered first */
 	/* radius */
 	char server_name[AVECD_NAME_MAX];	/* the RADIUS certificate's name */
@@ -140,6 +143,8 @@ enum avecd_status_code {
 	AVECD_QUOTA,		/* the account has its maximum of devices */
 	AVECD_REFUSED,		/* the policy or the account's state says no */
 	AVECD_FAILED,		/* the engine could not do it (store, CA) */
+	AVECD_MAC_TAKEN,	/* a PSK device's MAC is another active
+				   device's */
 };
 
 struct avecd_status {
@@ -167,6 +172,7 @@ struct avecd_device_row {
 	int32_t type;			/* enum avec_cred_type */
 	int32_t status;			/* enum avec_device_status */
 	int64_t created_at, last_seen, expires_at;
+	char mac[AVEC_MAC_STRLEN + 1];	/* PSK: its MAC; else "" */
 };
 struct avecd_devices {
 	struct avecd_status st;
@@ -182,13 +188,15 @@ struct avecd_add {
 	char principal[AVEC_PRINCIPAL_MAX + 1];
 	char name[AVEC_DEVICE_NAME_MAX + 1];
 	int32_t type;
+	char mac[AVEC_MAC_STRLEN + 1];	/* PSK only: the device's MAC */
 };
 struct avecd_added {
 	struct avecd_status st;
 	int64_t id;
 	int32_t type;
 	char username[AVEC_USERNAME_MAX + 1];
-	char secret[64];			/* TTLS/PEAP */
+	char secret[64];			/* TTLS/PEAP; a PSK device's
+						 * key */
 	char p12_password[64];			/* TLS */
 	uint32_t p12_len;
 	unsigned char p12[AVECD_P12_MAX];	/* TLS */

@@ -130,6 +130,7 @@ static const struct key keys[] = {
 	MAPS("display", display),
 	S("wifi", "ssid", ssid, true),
 	S("wifi", "onboarding_ssid", onboarding_ssid, false),
+	S("wifi", "psk_ssid", psk_ssid, false),
 	{ "wifi", "method", K_METHOD, offsetof(struct avecd_conf, method), sizeof(enum avec_cred_type), false, 0, 0 },
 	S("radius", "server_name", server_name, true),
 	S("radius", "realm", realm, false),
@@ -404,6 +405,10 @@ check(struct cf *f, struct avecd_conf *c)
 	if (c->onboarding_ssid[0] && strcmp(c->onboarding_ssid, c->ssid) == 0)
 		cf_err(f, NULL, "wifi.onboarding_ssid", "must differ from "
 		       "wifi.ssid");
+	if (c->psk_ssid[0] && (strcmp(c->psk_ssid, c->ssid) == 0 ||
+			       strcmp(c->psk_ssid, c->onboarding_ssid) == 0))
+		cf_err(f, NULL, "wifi.psk_ssid", "must differ from wifi.ssid "
+		       "and wifi.onboarding_ssid");
 	if (c->purge_at[0] && !hhmm_ok(c->purge_at))
 		cf_err(f, NULL, "schedule.purge_at", "expected HH:MM");
 	if (c->ent_import_at[0] && !hhmm_ok(c->ent_import_at))

@@ -4,7 +4,8 @@
  *
  * It owns what a portal request may change: an account created or
  * refreshed at login, a device registered with a fresh credential
- * (provisioning/enrol, shared with avecctl), a device removed by its
+ * (provisioning/enrol, shared with avecctl: an 802.1X credential, or a
+ * PSK device's own key bound to its MAC), a device removed by its
  * owner, with its live sessions disconnected, or installed again (the old
  * credential revoked, a fresh one made on the same registration path).  Every request names the
  * principal it acts for, and the engine checks ownership itself: the
@@ -69,10 +70,10 @@ static const char *
 outcome_of(int code)
 {
 	static const char *const names[] = {
-		"ok", "not found", "refused", "refused", "failed",
+		"ok", "not found", "refused", "refused", "failed", "refused",
 	};
 
-	return code >= 0 && code <= AVECD_FAILED ? names[code] : "failed";
+	return code >= 0 && code <= AVECD_MAC_TAKEN ? names[code] : "failed";
 }
 
 static void
@@ -225,6 +226,8 @@ list_one(const struct avec_device_rec *d, void *arg)
 	row->created_at = d->created_at;
 	row->last_seen = d->last_seen;
 	row->expires_at = d->d.expires_at;
+	if (d->d.cred_type == AVEC_CRED_PSK)
+		snprintf(row->mac, sizeof(row->mac), "%s", d->mac);
 	return 0;
 }
 
@@ -281,21 +284,56 @@ tls_material(struct avec_ca *ca, struct avec_enrol *en,
 	return rc;
 }
 
+/* Is @mac (normalised) the MAC of an active PSK device? */
+struct mac_ctx {
+	const char *mac;
+	int64_t now;
+	bool held;
+};
+
+static int
+mac_one(const struct avec_device_rec *d, void *arg)
+{
+	struct mac_ctx *m = arg;
+
+	if (d->d.status == AVEC_DEVICE_ACTIVE &&
+	    d->d.cred_type == AVEC_CRED_PSK &&
+	    (d->d.expires_at == 0 || d->d.expires_at > m->now) &&
+	    strcmp(d->mac, m->mac) == 0)
+		m->held = true;
+	return 0;
+}
+
+static bool
+mac_held(struct engine *e, const char *mac)
+{
+	struct avec_err err = { { 0 } };
+	struct mac_ctx m = { mac, (int64_t)time(NULL), false };
+
+	if (avec_store_device_list(e->st, NULL, mac_one, &m, &err) != 0)
+		avec_warn("devices not read: %s", err.msg);
+	return m.held;
+}
+
 /*
  * The one registration path of the portal: device @name of @principal
- * with a fresh credential of @type, the reply's secret filled in @r (the
- * caller wipes it once sent).  @replaces: the device it takes the place
- * of ("install again"), 0 for a new one; it goes to the audit trail.
+ * with a fresh credential of @type (a PSK device: bound to @mac, NULL
+ * otherwise), the reply's secret (or key) filled in @r (the caller wipes
+ * it once sent).  @replaces: the device it takes the place of ("install
+ * again"), 0 for a new one; it goes to the audit trail.  A PSK device
+ * refused because another active device holds its MAC is told apart
+ * (AVECD_MAC_TAKEN): the owner can do something about it.
  */
 static void
 register_device(struct engine *e, const char *principal, const char *addr,
-		const char *name, int32_t type, int64_t replaces,
-		struct avecd_added *r)
+		const char *name, int32_t type, const char *mac,
+		int64_t replaces, struct avecd_added *r)
 {
 	struct avec_err err = { { 0 } };
 	struct avec_enrol en;
 	struct avec_policy pol;
-	char detail[160];
+	char detail[160], norm[AVEC_MAC_STRLEN + 1] = "";
+	bool checked = false;
 	int rc;
 
 	memset(&en, 0, sizeof(en));
@@ -304,14 +342,20 @@ register_device(struct engine *e, const char *principal, const char *addr,
 	en.type = (enum avec_cred_type)type;
 	r->type = type;
 	if (type < 0 || type >= AVEC_CRED__COUNT ||
-	    !avec_device_name_valid(name)) {
+	    !avec_device_name_valid(name) ||
+	    (type == AVEC_CRED_PSK) != (mac != NULL) ||
+	    (mac != NULL && (avec_mac_normalize(mac, norm) < 0 ||
+			     !avec_mac_is_station(norm)))) {
 		status_set(&r->st, AVECD_FAILED, "malformed add request");
 		return;
 	}
+	en.mac = mac != NULL ? norm : NULL;
 	rc = avec_enrol_check(e->st, principal, en.type, &pol, &err);
-	if (rc == 0)
+	if (rc == 0) {
+		checked = true;
 		rc = avec_enrol_register(e->st, e->ca, &pol, &en,
 					 (int64_t)time(NULL), &err);
+	}
 	if (rc == 0 && en.type == AVEC_CRED_TLS &&
 	    tls_material(e->ca, &en, r, &err) < 0) {
 		struct avec_err rerr = { { 0 } };
@@ -322,7 +366,12 @@ register_device(struct engine *e, const char *principal, const char *addr,
 		rc = -1;
 	}
 	if (rc != 0) {
-		status_set(&r->st, status_of(rc), err.msg);
+		int code = status_of(rc);
+
+		if (code == AVECD_REFUSED && checked && en.mac != NULL &&
+		    mac_held(e, norm))
+			code = AVECD_MAC_TAKEN;
+		status_set(&r->st, code, err.msg);
 		avec_secret_wipe(r->p12_password, sizeof(r->p12_password));
 		avec_secret_wipe(r->p12, sizeof(r->p12));
 		r->p12_len = 0;
@@ -337,6 +386,9 @@ register_device(struct engine *e, const char *principal, const char *addr,
 			  avec_cred_type_name(en.type), principal);
 	}
 	snprintf(detail, sizeof(detail), "%s device", avec_cred_type_name(en.type));
+	if (en.mac != NULL)
+		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+			 " %s", norm);
 	if (rc == 0)
 		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
 			 " %" PRId64, en.id);
@@ -354,7 +406,9 @@ do_add(struct engine *e, struct avecd_add *m, struct avecd_added *r)
 	AVECD_TERMINATE(m->addr);
 	AVECD_TERMINATE(m->principal);
 	AVECD_TERMINATE(m->name);
-	register_device(e, m->principal, m->addr, m->name, m->type, 0, r);
+	AVECD_TERMINATE(m->mac);
+	register_device(e, m->principal, m->addr, m->name, m->type,
+			m->type == AVEC_CRED_PSK ? m->mac : NULL, 0, r);
 }
 
 /* ---- a device removed by its owner ---- */
@@ -467,7 +521,8 @@ do_reinstall(struct engine *e, struct avecd_reinstall *m,
 					  NULL, &err) != 0)
 		avec_warn("device %" PRId64 ": open sessions not read: %s",
 			  m->id, err.msg);
-	register_device(e, m->principal, m->addr, d.name, m->type, m->id, r);
+	register_device(e, m->principal, m->addr, d.name, m->type, NULL, m->id,
+			r);
 }
 
 /* ---- an admin API call forwarded by the portal (HTTPS) ---- */

@@ -9,7 +9,8 @@
  * focus (an outline of 3:1 or more against what surrounds it), text
  * contrast above 7:1, buttons that are buttons.  What revokes a
  * credential (remove, install again) asks first, on a page that names
- * the device.
+ * the device.  A PSK device's key is shown on a page of its own, once,
+ * with a WIFI: QR code of the network and key.
  *
  * Every string that did not come from this file goes through
  * avec_buf_xml(): device names, display names, school names, attribute
@@ -61,6 +62,10 @@ const char portal_css[] =
 	"ol li{margin:.3rem 0}"
 	"footer{max-width:40rem;margin:0 auto;padding:1rem;color:#404750;font-size:.9rem}"
 	".qr svg{width:180px;height:180px}"
+	"fieldset{border:0;padding:0;margin:.75rem 0 0}"
+	"legend{font-weight:600;padding:0;margin:0 0 .25rem}"
+	"label.choice{display:flex;gap:.5rem;align-items:flex-start;font-weight:400;margin:.35rem 0}"
+	"label.choice input{width:auto;margin:.3rem 0 0}"
 	"form.inline{display:inline}";
 
 void
@@ -304,6 +309,55 @@ os_select(struct req *r, struct avec_buf *b, enum os guess)
 	avec_buf_puts(b, "</select>");
 }
 
+#define DOT1X_BITS (AVEC_CRED_BIT(AVEC_CRED_TLS) | \
+		    AVEC_CRED_BIT(AVEC_CRED_TTLS) | AVEC_CRED_BIT(AVEC_CRED_PEAP))
+
+/* PSK devices are offered when the policy allows them and the portal
+ * knows the PSK network's name. */
+static bool
+psk_offered(struct req *r, const struct avecd_devices *d)
+{
+	return r->p->c->psk_ssid[0] != '\0' &&
+	       (d->allowed_creds & AVEC_CRED_BIT(AVEC_CRED_PSK)) != 0;
+}
+
+/* The kind of device: 802.1X (a profile) or without (a key and its MAC). */
+static void
+kind_choice(struct req *r, struct avec_buf *b, const struct avecd_devices *d)
+{
+	bool dot1x = (d->allowed_creds & DOT1X_BITS) != 0;
+
+	avec_buf_printf(b, "<fieldset><legend>%s</legend>",
+			T(r, "Type d'appareil", "Kind of device"));
+	if (dot1x)
+		avec_buf_printf(b, "<label class=\"choice\"><input "
+				"type=\"radio\" name=\"kind\" value=\"dot1x\" "
+				"checked> %s</label>",
+				T(r, "Téléphone, tablette ou ordinateur",
+				  "Phone, tablet or computer"));
+	avec_buf_printf(b, "<label class=\"choice\"><input type=\"radio\" "
+			"name=\"kind\" value=\"psk\"%s> %s</label></fieldset>",
+			dot1x ? "" : " checked",
+			T(r, "Appareil sans 802.1X (console, TV…) : une clé "
+			  "Wi-Fi pour lui seul",
+			  "Device without 802.1X (console, TV…): a Wi-Fi key "
+			  "of its own"));
+	avec_buf_printf(b, "<label for=\"mac\">%s</label>"
+			"<input id=\"mac\" name=\"mac\" maxlength=\"20\" "
+			"autocomplete=\"off\" autocapitalize=\"none\" "
+			"spellcheck=\"false\" placeholder=\"aa:bb:cc:dd:ee:ff\" "
+			"aria-describedby=\"mac-help\">"
+			"<p class=\"meta\" id=\"mac-help\">%s",
+			T(r, "Adresse MAC (appareil sans 802.1X)",
+			  "MAC address (device without 802.1X)"),
+			T(r, "Dans les réglages réseau de l'appareil (adresse "
+			  "Wi-Fi ou MAC). Réseau : ",
+			  "In the device's network settings (Wi-Fi or MAC "
+			  "address). Network: "));
+	avec_buf_xml(b, r->p->c->psk_ssid);
+	avec_buf_puts(b, "</p>");
+}
+
 void
 page_devices(struct req *r, struct avec_buf *b, const struct avecd_devices *d,
 	     enum os guess, const char *notice)
@@ -342,6 +396,12 @@ page_devices(struct req *r, struct avec_buf *b, const struct avecd_devices *d,
 				method_words(r, x->type),
 				T(r, "inscrit le", "registered"));
 		page_time(r, b, x->created_at);
+		if (x->type == AVEC_CRED_PSK && x->mac[0] != '\0') {
+			avec_buf_printf(b, " · %s <span class=\"mac\">",
+					T(r, "adresse MAC", "MAC address"));
+			avec_buf_xml(b, x->mac);
+			avec_buf_puts(b, "</span>");
+		}
 		if (x->last_seen == 0) {
 			avec_buf_printf(b, " · %s", T(r, "jamais connecté",
 						      "never connected"));
@@ -356,7 +416,8 @@ page_devices(struct req *r, struct avec_buf *b, const struct avecd_devices *d,
 			page_time(r, b, x->expires_at);
 		}
 		avec_buf_puts(b, "</div><div class=\"actions\">");
-		/* a PSK device is made by the administrators, not here */
+		/* a PSK device's key is shown once: to change it, the
+		 * device is removed and added again */
 		if (x->type != AVEC_CRED_PSK)
 			device_button(r, b, x, "/devices/reinstall", "alt",
 				      T(r, "Installer à nouveau",
@@ -393,6 +454,8 @@ page_devices(struct req *r, struct avec_buf *b, const struct avecd_devices *d,
 				T(r, "Nom de l'appareil", "Device name"),
 				T(r, "ex. Téléphone de Camille",
 				  "e.g. Camille's phone"));
+		if (psk_offered(r, d))
+			kind_choice(r, b, d);
 		os_select(r, b, guess);
 		avec_buf_printf(b, "<button type=\"submit\">%s"
 				"</button></form></div>",
@@ -710,6 +773,76 @@ page_ready(struct req *r, struct avec_buf *b, const struct pending *pd)
 			T(r, "Certificat de l'autorité (PEM)",
 			  "Authority certificate (PEM)"));
 	avec_buf_printf(b, "<p><a href=\"/devices\">%s</a></p>",
+			T(r, "Retour à mes appareils", "Back to my devices"));
+	page_end(r, b);
+}
+
+void
+page_ready_psk(struct req *r, struct avec_buf *b, const struct pending *pd)
+{
+	const struct avecd_conf *c = r->p->c;
+	struct avec_buf w = { 0 };
+
+	page_begin(r, b, T(r, "Appareil inscrit", "Device registered"));
+	avec_buf_puts(b, "<div class=\"card ok\" role=\"status\"><p><strong>");
+	avec_buf_xml(b, pd->name);
+	avec_buf_printf(b, "</strong> %s ", T(r, "est inscrit.",
+					      "is registered."));
+	if (pd->expires_at) {
+		avec_buf_printf(b, "%s ", T(r, "Valable jusqu'au",
+					    "Valid until"));
+		page_time(r, b, pd->expires_at);
+		avec_buf_puts(b, ".");
+	}
+	avec_buf_printf(b, "</p></div><div class=\"card notice\" id=\"once\">"
+			"<p><strong>%s</strong></p><p>%s</p></div>", T(r,
+		"Cette page ne s'affiche qu'une fois.",
+		"This page is shown only once."), T(r,
+		"Saisissez la clé sur l'appareil maintenant, ou notez-la. "
+		"Elle est à cet appareil seul : ne la partagez pas. Perdue ? "
+		"Retirez l'appareil et inscrivez-le de nouveau : il aura une "
+		"nouvelle clé.",
+		"Type the key on the device now, or write it down. It is for "
+		"this device alone: do not share it. Lost it? Remove the "
+		"device and register it again: it gets a new key."));
+	avec_buf_printf(b, "<div class=\"card\"><h2>%s</h2>"
+			"<dl class=\"values\">",
+			T(r, "Connecter l'appareil", "Connect the device"));
+	value(b, T(r, "Réseau (SSID)", "Network (SSID)"), c->psk_ssid,
+	      "v-psk-ssid");
+	value(b, T(r, "Sécurité", "Security"), "WPA2", "v-security");
+	value(b, T(r, "Clé Wi-Fi", "Wi-Fi key"), pd->secret, "v-psk");
+	value(b, T(r, "Adresse MAC de l'appareil", "The device's MAC address"),
+	      pd->mac, "v-mac");
+	avec_buf_printf(b, "</dl><ol><li>%s ", T(r,
+		"Sur l'appareil, ouvrez les réglages Wi-Fi et choisissez le "
+		"réseau", "On the device, open the Wi-Fi settings and pick "
+		"the network"));
+	avec_buf_xml(b, c->psk_ssid);
+	avec_buf_printf(b, ".</li><li>%s</li><li>%s</li></ol>", T(r,
+		"Saisissez la clé ci-dessus.", "Type the key above."), T(r,
+		"L'appareil doit se présenter avec l'adresse MAC ci-dessus : "
+		"si ses réglages proposent une adresse « privée » ou "
+		"« aléatoire » pour ce réseau, désactivez-la.",
+		"The device must use the MAC address above: if its settings "
+		"offer a \"private\" or \"random\" address for this network, "
+		"turn it off."));
+	if (avec_qr_wifi_text(c->psk_ssid, pd->secret, &w, NULL) == 0) {
+		avec_buf_printf(b, "<h2>%s</h2><p>%s</p>",
+				T(r, "Code QR", "QR code"), T(r,
+			"Un appareil qui lit les codes QR rejoint le réseau "
+			"en le scannant :",
+			"A device that reads QR codes joins the network by "
+			"scanning it:"));
+		qr(r, b, w.data, T(r, "Code QR du réseau Wi-Fi et de sa clé",
+				   "QR code of the Wi-Fi network and its key"));
+		avec_buf_puts(b, "<dl class=\"values\">");
+		value(b, T(r, "Texte du code QR", "The QR code's text"),
+		      w.data, "v-wifi");
+		avec_buf_puts(b, "</dl>");
+	}
+	avec_buf_free(&w);
+	avec_buf_printf(b, "</div><p><a href=\"/devices\">%s</a></p>",
 			T(r, "Retour à mes appareils", "Back to my devices"));
 	page_end(r, b);
 }

@@ -66,7 +66,11 @@ struct pending {
 	int32_t type;
 	char name[AVEC_DEVICE_NAME_MAX + 1];
 	char username[AVEC_USERNAME_MAX + 1];
-	char secret[64];		/* TTLS/PEAP, shown on the page */
+	char secret[64];		/* TTLS/PEAP, shown on the page; a
+					 * PSK device's key, shown once */
+	char mac[AVEC_MAC_STRLEN + 1];	/* PSK */
+	bool shown;			/* PSK: the key's page was shown, and
+					 * the key wiped */
 	char p12_password[64];		/* TLS */
 	int64_t expires_at;
 	struct pfile files[PENDING_FILES];
@@ -214,6 +218,10 @@ enum confirm { CONFIRM_REMOVE = 0, CONFIRM_REINSTALL };
 void page_confirm(struct req *r, struct avec_buf *b, enum confirm what,
 		  const struct avecd_device_row *x, enum os guess);
 void page_ready(struct req *r, struct avec_buf *b, const struct pending *pd);
+/* A PSK device's one-time page: its network, MAC, key and a WIFI: QR
+ * code of both.  The caller wipes the key from @pd once it is built. */
+void page_ready_psk(struct req *r, struct avec_buf *b,
+		    const struct pending *pd);
 void page_time(struct req *r, struct avec_buf *b, int64_t t);
 extern const char portal_css[];
 

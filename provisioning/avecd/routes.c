@@ -5,7 +5,7 @@
  * callback that validates the ticket server to server), the owner's
  * devices (list, add, remove and install again, each revocation after a
  * confirmation page), the "device ready" page with its one-time
- * profile downloads, the public CA certificate, the language switch, the
+ * profile downloads (for a PSK device: its key, on a page shown once), the public CA certificate, the language switch, the
  * RFC 8908 captive-portal API, and log out.  HTTP: the operating systems'
  * captive-portal probes, answered with a redirect to the portal until the
  * client has registered a device, then with the success each OS expects.
@@ -582,13 +582,14 @@ out:
 
 /*
  * The new credential @a of device @name, registered for @os: its pending
- * record (the ready page and its one-time downloads, for this session
- * only), then the redirect to the ready page.  @a stays the caller's to
- * wipe and free.
+ * record (the ready page and its one-time downloads, or a PSK device's
+ * one-time key page, for this session only), then the redirect to the
+ * ready page.  @mac: a PSK device's (normalised), else NULL.  @a stays
+ * the caller's to wipe and free.
  */
 static enum MHD_Result
 ready(struct req *r, const struct avecd_added *a, const char *name,
-      enum os os)
+      const char *mac, enum os os)
 {
 	struct pending *pd = NULL;
 	char loc[64];
@@ -624,7 +625,10 @@ ready(struct req *r, const struct avecd_added *a, const char *name,
 		snprintf(pd->p12_password, sizeof(pd->p12_password), "%s",
 			 a->p12_password);
 		pd->expires_at = a->expires_at;
-		if (build_files(r, pd, a) < 0)
+		/* a PSK device has a key and no profile */
+		if (a->type == AVEC_CRED_PSK)
+			snprintf(pd->mac, sizeof(pd->mac), "%s", mac);
+		else if (build_files(r, pd, a) < 0)
 			pd->nfiles = 0;
 	}
 	pthread_mutex_unlock(&r->p->lock);
@@ -635,16 +639,25 @@ ready(struct req *r, const struct avecd_added *a, const char *name,
 	return respond_redirect(r, 303, loc, NULL);
 }
 
+/*
+ * "Add a device": an 802.1X device (the method pick_method() chooses), or,
+ * when the form says kind=psk, a device without 802.1X with a key of its
+ * own bound to the MAC the form gives.  Either goes to the engine's one
+ * registration path; the PSK kind only when the policy allows psk and the
+ * portal knows the PSK network.  The key is never logged.
+ */
 static enum MHD_Result
 do_add(struct req *r)
 {
-	char name[AVEC_DEVICE_NAME_MAX * 4], os_s[16];
+	char name[AVEC_DEVICE_NAME_MAX * 4], os_s[16], kind[8], mac_s[64];
+	char mac[AVEC_MAC_STRLEN + 1] = "";
 	struct avecd_devices *d = NULL;
 	struct avecd_added *a = NULL;
 	struct avecd_who w;
 	struct avecd_add q;
 	enum MHD_Result ret;
 	enum os os = OS_OTHER;
+	bool psk;
 	int method;
 
 	if (!post_ok(r))
@@ -657,6 +670,20 @@ do_add(struct req *r)
 					      "to 64 characters."));
 	if (req_form(r, "os", os_s, sizeof(os_s)))
 		os_parse(os_s, &os);
+	psk = req_form(r, "kind", kind, sizeof(kind)) &&
+	      strcmp(kind, "psk") == 0;
+	if (psk && (!req_form(r, "mac", mac_s, sizeof(mac_s)) ||
+		    avec_mac_normalize(mac_s, mac) < 0 ||
+		    !avec_mac_is_station(mac)))
+		return show_devices(r, 400, T(r, "Adresse MAC invalide : "
+					      "donnez celle de l'appareil, "
+					      "six paires de chiffres ou de "
+					      "lettres a à f, comme "
+					      "aa:bb:cc:dd:ee:ff.",
+					      "Invalid MAC address: give the "
+					      "device's own, six pairs of "
+					      "digits or letters a to f, like "
+					      "aa:bb:cc:dd:ee:ff."));
 
 	d = calloc(1, sizeof(*d));
 	a = calloc(1, sizeof(*a));
@@ -671,7 +698,20 @@ do_add(struct req *r)
 		ret = engine_down(r);
 		goto out;
 	}
-	if ((method = pick_method(r->p->c, d->allowed_creds)) < 0) {
+	if (psk && (r->p->c->psk_ssid[0] == '\0' ||
+		    !(d->allowed_creds & AVEC_CRED_BIT(AVEC_CRED_PSK)))) {
+		avec_warn("a PSK device of %s refused: %s", r->s->principal,
+			  r->p->c->psk_ssid[0] == '\0' ? "no wifi.psk_ssid"
+			  : "the policy has no psk");
+		ret = show_devices(r, 403, T(r, "Votre profil ne permet pas "
+					     "d'inscrire un appareil sans "
+					     "802.1X.",
+					     "Your profile cannot register a "
+					     "device without 802.1X."));
+		goto out;
+	}
+	method = psk ? AVEC_CRED_PSK : pick_method(r->p->c, d->allowed_creds);
+	if (method < 0) {
 		ret = show_devices(r, 403, T(r, "Votre profil ne permet "
 					     "aucun type d'appareil.",
 					     "Your profile allows no kind of "
@@ -683,6 +723,8 @@ do_add(struct req *r)
 	snprintf(q.principal, sizeof(q.principal), "%s", r->s->principal);
 	snprintf(q.name, sizeof(q.name), "%.*s", AVEC_DEVICE_NAME_MAX, name);
 	q.type = method;
+	if (psk)
+		snprintf(q.mac, sizeof(q.mac), "%s", mac);
 	if (portal_engine_call(r->p, AVECD_MSG_ADD, &q, sizeof(q), a,
 			       sizeof(*a)) < 0) {
 		ret = engine_down(r);
@@ -699,6 +741,19 @@ do_add(struct req *r)
 					     "number of devices. Remove one to "
 					     "add another."));
 		goto out;
+	case AVECD_MAC_TAKEN:
+		ret = show_devices(r, 409, T(r, "Cette adresse MAC est déjà "
+					     "celle d'un autre appareil "
+					     "inscrit. Si c'est l'un des "
+					     "vôtres, retirez-le d'abord ; "
+					     "sinon, adressez-vous au service "
+					     "informatique.",
+					     "This MAC address is already "
+					     "another registered device's. If "
+					     "it is one of yours, remove it "
+					     "first; otherwise, ask the IT "
+					     "staff."));
+		goto out;
 	case AVECD_REFUSED:
 		ret = show_devices(r, 403, T(r, "L'inscription d'un appareil "
 					     "vous est refusée pour le moment.",
@@ -712,7 +767,7 @@ do_add(struct req *r)
 		goto out;
 	}
 
-	ret = ready(r, a, name, os);
+	ret = ready(r, a, name, psk ? mac : NULL, os);
 out:
 	if (a != NULL) {
 		avec_secret_wipe(a, sizeof(*a));
@@ -885,7 +940,7 @@ do_reinstall(struct req *r)
 			    r->p->pending[i].device_id == row.id)
 				pending_free(&r->p->pending[i]);
 		pthread_mutex_unlock(&r->p->lock);
-		ret = ready(r, a, row.name, os);
+		ret = ready(r, a, row.name, NULL, os);
 		break;
 	}
 	case AVECD_NOTFOUND:
@@ -941,14 +996,32 @@ show_ready(struct req *r)
 	struct avec_buf b = { 0 };
 	struct pending *pd;
 	long long id = id_s ? strtoll(id_s, NULL, 10) : 0;
+	bool psk_shown = false;
 
 	if (id <= 0)
 		return respond_redirect(r, 303, "/devices", NULL);
 	pthread_mutex_lock(&r->p->lock);
 	pd = pending_of(r, id);
-	if (pd != NULL)
+	if (pd != NULL && pd->type == AVEC_CRED_PSK) {
+		/* a key is shown once: then wiped, the page gone */
+		psk_shown = pd->shown;
+		if (!pd->shown)
+			page_ready_psk(r, &b, pd);
+		pd->shown = true;
+		avec_secret_wipe(pd->secret, sizeof(pd->secret));
+	} else if (pd != NULL) {
 		page_ready(r, &b, pd);
+	}
 	pthread_mutex_unlock(&r->p->lock);
+	if (psk_shown)
+		return message(r, 410, T(r, "Page expirée", "Page expired"),
+			       T(r, "La clé Wi-Fi de cet appareil ne "
+				 "s'affiche qu'une fois, et elle l'a été. "
+				 "Perdue ? Retirez l'appareil et inscrivez-le "
+				 "de nouveau : il aura une nouvelle clé.",
+				 "This device's Wi-Fi key is shown only once, "
+				 "and it was. Lost it? Remove the device and "
+				 "register it again: it gets a new key."));
 	if (pd == NULL)
 		return message(r, 410, T(r, "Page expirée", "Page expired"),
 			       T(r, "Les fichiers de cet appareil ne sont plus "

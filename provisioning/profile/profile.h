@@ -142,4 +142,14 @@ int avec_profile_onc(const struct avec_profile *p, struct avec_buf *out,
 int avec_qr_svg(const char *text, const char *title, struct avec_buf *out,
 		struct avec_err *err);
 
+/*
+ * avec_qr_wifi_text - the text of a WPA network's QR code, as phones
+ * read it: "WIFI:T:WPA;S:<ssid>;P:<key>;;", with \ ; , : " in the SSID
+ * and key escaped by a backslash.  Appended to @out (caller frees; it
+ * holds the key: wipe it).  Returns 0, or -1 (an SSID not of 1 to 32
+ * bytes, a key not of 8 to 63 characters, out of memory).
+ */
+int avec_qr_wifi_text(const char *ssid, const char *key, struct avec_buf *out,
+		      struct avec_err *err);
+
 #endif

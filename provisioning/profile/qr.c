@@ -1,6 +1,7 @@
 /*
  * qr.c - QR codes as SVG, for the portal's pages (a link to open in the
- * real browser, the values to type by hand).
+ * real browser, the values to type by hand, a PSK device's network and
+ * key), and the text of a Wi-Fi network's QR code ("WIFI:...").
  *
  * It owns the drawing: libqrencode makes the matrix (error correction
  * level M, 8-bit mode), this file draws each row's runs of dark modules as
@@ -64,5 +65,36 @@ avec_qr_svg(const char *text, const char *title, struct avec_buf *out,
 	QRcode_free(qr);
 	if (avec_buf_failed(out))
 		return avec_err_set(err, "out of memory writing the QR code");
+	return 0;
+}
+
+/* The WIFI: field syntax: \ ; , : " are escaped by a backslash. */
+static void
+wifi_field(struct avec_buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("\\;,:\"", *s) != NULL)
+			avec_buf_append(out, "\\", 1);
+		avec_buf_append(out, s, 1);
+	}
+}
+
+int
+avec_qr_wifi_text(const char *ssid, const char *key, struct avec_buf *out,
+		  struct avec_err *err)
+{
+	if (ssid == NULL || ssid[0] == '\0' || strlen(ssid) > 32)
+		return avec_err_set(err, "Wi-Fi QR code: the SSID needs 1 to "
+				    "32 bytes");
+	if (key == NULL || strlen(key) < 8 || strlen(key) > 63)
+		return avec_err_set(err, "Wi-Fi QR code: a WPA key has 8 to "
+				    "63 characters");
+	avec_buf_puts(out, "WIFI:T:WPA;S:");
+	wifi_field(out, ssid);
+	avec_buf_puts(out, ";P:");
+	wifi_field(out, key);
+	avec_buf_puts(out, ";;");
+	if (avec_buf_failed(out))
+		return avec_err_set(err, "out of memory writing the QR text");
 	return 0;
 }

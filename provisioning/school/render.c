@@ -371,21 +371,32 @@ bss_name(const char *iface, const char *suffix, char out[16])
 	snprintf(out, 16, "%.12s%s", iface, suffix);
 }
 
+void
+render_psk_nas(const struct school *s, unsigned idx, char name[64],
+		char addr[16], unsigned *das_port)
+{
+	snprintf(name, 64, "avec-%s-psk", s->radios[idx].iface);
+	snprintf(addr, 16, "127.0.1.%u", idx + 1);
+	*das_port = (unsigned)(s->radios_das_port + s->nradios + idx);
+}
+
 /*
  * The RADIUS client settings of one BSS (hostapd has them per BSS), and
- * its Disconnect-Request port.
+ * its Disconnect-Request port.  @own_ip: the NAS-IP-Address the BSS
+ * reports (its packets still come from 127.0.0.1).
  */
 static void
 radius_settings(FILE *f, const struct school *s, const char *nas_id,
-		const struct render_paths *p, unsigned das_port)
+		const char *own_ip, const struct render_paths *p,
+		unsigned das_port)
 {
 	fprintf(f,
-		"own_ip_addr=127.0.0.1\nnas_identifier=avec-%s\n"
+		"own_ip_addr=%s\nnas_identifier=avec-%s\n"
 		"auth_server_addr=127.0.0.1\nauth_server_port=%u\n"
 		"auth_server_shared_secret=%s\nacct_server_addr=127.0.0.1\n"
 		"acct_server_port=%u\nacct_server_shared_secret=%s\n"
 		"radius_acct_interim_interval=600\n",
-		nas_id, p->auth_port, s->radios_secret, p->acct_port,
+		own_ip, nas_id, p->auth_port, s->radios_secret, p->acct_port,
 		s->radios_secret);
 	fprintf(f,
 		"# Disconnect-Request from AVEC (revocations)\n"
@@ -456,7 +467,7 @@ render_hostapd(const struct school *s, unsigned idx,
 		"ieee8021x=1\neapol_version=2\nwpa=2\n"
 		"wpa_key_mgmt=WPA-EAP WPA-EAP-SHA256\nrsn_pairwise=CCMP\n"
 		"ieee80211w=1\n", s->ssid_secure);
-	radius_settings(t.f, s, r->iface, p,
+	radius_settings(t.f, s, r->iface, "127.0.0.1", p,
 			(unsigned)(s->radios_das_port + idx));
 	snprintf(vpath, sizeof(vpath), "%s/avec-%s.vlan", p->hostapd_dir,
 		 r->iface);
@@ -472,10 +483,12 @@ render_hostapd(const struct school *s, unsigned idx,
 		"wpa=0\nap_isolate=1\nctrl_interface=/run/hostapd\n", ob,
 		s->ssid_onboarding, SCHOOL_ONBOARDING_BRIDGE);
 	if (s->ssid_psk[0] != '\0') {
-		char pk[16], nas[32];
+		char pk[16], nas[32], nas_name[64], own[16];
+		unsigned das;
 
 		bss_name(r->iface, "_pk", pk);
 		snprintf(nas, sizeof(nas), "%s-psk", r->iface);
+		render_psk_nas(s, idx, nas_name, own, &das);
 		snprintf(vpath, sizeof(vpath), "%s/avec-%s.vlan",
 			 p->hostapd_dir, pk);
 		fprintf(t.f,
@@ -488,8 +501,12 @@ render_hostapd(const struct school *s, unsigned idx,
 			"wpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\n"
 			"macaddr_acl=2\nwpa_psk_radius=2\n"
 			"ctrl_interface=/run/hostapd\n", pk, s->ssid_psk);
-		radius_settings(t.f, s, nas, p, (unsigned)(s->radios_das_port +
-				s->nradios + idx));
+		fputs("# A NAS-IP-Address of its own, so that AVEC's NAS table "
+		      "sends a revoked\n# PSK station's Disconnect-Request to "
+		      "this BSS's DAS port\n# (`avecctl provision` registers "
+		      "it as NAS ", t.f);
+		fprintf(t.f, "%s).\n", nas_name);
+		radius_settings(t.f, s, nas, own, p, das);
 		fprintf(t.f, "dynamic_vlan=2\nvlan_file=%s\nvlan_naming=1\n",
 			vpath);
 	}
@@ -640,6 +657,10 @@ render_avecd(const struct school *s, const struct render_paths *p,
 	yq(t.f, s->ssid_secure);
 	fputs("\n  onboarding_ssid: ", t.f);
 	yq(t.f, s->ssid_onboarding);
+	if (s->ssid_psk[0] != '\0') {
+		fputs("\n  psk_ssid: ", t.f);
+		yq(t.f, s->ssid_psk);
+	}
 	fprintf(t.f, "\nradius:\n  server_name: %s\nstore:\n  database: ",
 		s->radius_name);
 	yq(t.f, p->db);

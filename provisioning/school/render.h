@@ -68,6 +68,16 @@ int render_raddb(const struct school *s, const struct render_paths *p,
  */
 int render_hostapd_check(const char *data, size_t len, struct avec_err *err);
 
+/*
+ * render_psk_nas - the NAS of radio @idx's PSK BSS (wifi.psk_ssid): its
+ * name "avec-<radio>-psk" into @name, its NAS-IP-Address (hostapd's
+ * own_ip_addr, 127.0.1.<idx + 1>: the 802.1X BSSes report 127.0.0.1) into
+ * @addr, and its Disconnect-Request port (das_port + radios + @idx).
+ * `avecctl provision` registers it in the store's NAS table.
+ */
+void render_psk_nas(const struct school *s, unsigned idx, char name[64],
+		    char addr[16], unsigned *das_port);
+
 /* Wipe (secrets) and free every file of @set. */
 void render_set_free(struct render_set *set);
 

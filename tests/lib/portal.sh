@@ -45,6 +45,7 @@ portal_conf() {
 		wifi:
 		  ssid: AVEC
 		  onboarding_ssid: AVEC-Bienvenue
+		  psk_ssid: AVEC-Objets
 		  method: ${P_METHOD:-tls}
 		radius:
 		  server_name: radius.avec.test

@@ -7,7 +7,9 @@
 # refuses, the device list's words and the focus outline's contrast,
 # "Retirer" and "Installer à nouveau" (each asks first; only the confirmed
 # POST revokes; install again makes a new credential and revokes the old),
-# and an attacker's tour (CSRF, session
+# a device without 802.1X (its own Wi-Fi key, bound to its MAC, shown once
+# with a WIFI: QR code; the access point's MAC query gets that key;
+# refused to a policy without psk), and an attacker's tour (CSRF, session
 # fixation, open redirects, replayed or forged tickets, another user's
 # device, reused or guessed download links, oversized bodies, login
 # flooding), then privilege separation: the portal process runs as
@@ -427,6 +429,76 @@ check "32 probe connections from one address are kept, the 33rd refused ($(cat "
 # (204: this address registered a device above)
 probe_answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$P_HTTP/generate_204")" = 204 ]; }
 check "... and once they are gone, the probes answer again" wait_for 10 probe_answers
+
+# ---- a device without 802.1X: a Wi-Fi key of its own ----
+# teachers may register one (psk in their policy), pupils may not
+avecctl policy set teacher --vlan 30 --max-devices 3 --creds ttls,psk >/dev/null
+JT=$T_SCRATCH/prof.jar
+check "a teacher logs in" [ "$(portal_login "$JT" prof1)" = 303 ]
+pcurl -b "$JT" -o "$T_SCRATCH/tdev.html" "$P_URL/devices"
+check "psk allowed: the form offers a device without 802.1X, with a MAC field" \
+	sh -c "grep -qF 'name=\"kind\" value=\"psk\"> Appareil sans 802.1X (console, TV…)' '$T_SCRATCH/tdev.html' &&
+		grep -qF '<input id=\"mac\" name=\"mac\"' '$T_SCRATCH/tdev.html' &&
+		grep -qF 'AVEC-Objets' '$T_SCRATCH/tdev.html'"
+csrft=$(portal_csrf "$JT")
+# addpsk JAR CSRF NAME MAC OUT : the form's POST of a PSK device; prints the status
+addpsk() {
+	pcurl -b "$1" -D "$H" -o "$5" -w '%{http_code}' --data-urlencode "csrf=$2" \
+		--data-urlencode "name=$3" -d kind=psk --data-urlencode "mac=$4" -d os=other "$P_URL/devices"
+}
+npsk() { avecctl device list --json | jq '[.[] | select(.status == "active" and .type == "psk")] | length'; }
+for bad in 01:00:5e:00:00:01 ff:ff:ff:ff:ff:ff 00:00:00:00:00:00 02:00:00:00:zz:01 02:00:00:00:01 ''; do
+	code=$(addpsk "$JT" "$csrft" "Console" "$bad" "$T_SCRATCH/badmac.html")
+	check "a PSK device with MAC '$bad' is refused (400, with a clear message)" \
+		sh -c "[ '$code' = 400 ] && grep -q 'Adresse MAC invalide' '$T_SCRATCH/badmac.html'"
+done
+check "... and none is registered" [ "$(npsk)" = 0 ]
+code=$(addpsk "$JT" "$csrft" "Console du CDI" 02-A5-EC-00-00-51 /dev/null)
+loc=$(awk 'tolower($1) == "location:" { print $2 }' "$H" | tr -d '\r')
+check "a PSK device registers (303 to its page)" \
+	sh -c "[ '$code' = 303 ] && echo '$loc' | grep -q '^/devices/ready?id=[0-9]*$'"
+pid=${loc##*id=}
+check "... through the engine: a psk device with its MAC, in one form" \
+	[ "$(avecctl device list --json | jq -r ".[] | select(.id == ${pid:-0}) | \"\(.type) \(.mac) \(.status)\"")" = "psk 02:a5:ec:00:00:51 active" ]
+pcurl -b "$JT" -D "$H" -o "$T_SCRATCH/psk.html" "$P_URL/devices/ready?id=$pid"
+dd() { xmllint --html --xpath "string(//dd[@id='$1'])" "$T_SCRATCH/psk.html" 2>/dev/null; }
+key=$(dd v-psk)
+stored=$(sqlite3 -batch -readonly "$R_DB" "SELECT psk FROM credentials WHERE device_id = ${pid:-0}")
+check "the one-time page shows the device's key" sh -c "[ -n '$key' ] && [ '$key' = '$stored' ]"
+check "... the PSK network and the MAC" sh -c "[ '$(dd v-psk-ssid)' = AVEC-Objets ] && [ '$(dd v-mac)' = 02:a5:ec:00:00:51 ]"
+check "... a QR code (SVG) of the network and key" \
+	grep -q '<svg[^>]*role="img"' "$T_SCRATCH/psk.html"
+check "... the QR code's text: WIFI:T:WPA;S:AVEC-Objets;P:<key>;;" [ "$(dd v-wifi)" = "WIFI:T:WPA;S:AVEC-Objets;P:$key;;" ]
+check "... says it is shown once" grep -q "ne s'affiche qu'une fois" "$T_SCRATCH/psk.html"
+check "... marked no-store" grep -qi '^Cache-Control: no-store' "$H"
+code=$(pcurl -b "$JT" -o "$T_SCRATCH/psk2.html" -w '%{http_code}' "$P_URL/devices/ready?id=$pid")
+check "the page a second time: gone (410), without the key" \
+	sh -c "[ '$code' = 410 ] && ! grep -qF -- '$key' '$T_SCRATCH/psk2.html'"
+pcurl -b "$JT" -o "$T_SCRATCH/tdev.html" "$P_URL/devices"
+check "the device list says \"clé Wi-Fi\" with its MAC, and no key" \
+	sh -c "xmllint --html --xpath 'string(//li[@id=\"device-$pid\"])' '$T_SCRATCH/tdev.html' 2>/dev/null |
+		grep -q 'Connexion par clé Wi-Fi.*adresse MAC 02:a5:ec:00:00:51' && ! grep -qF -- '$key' '$T_SCRATCH/tdev.html'"
+code=$(addpsk "$JT" "$csrft" "Autre console" 02:a5:ec:00:00:51 "$T_SCRATCH/taken.html")
+check "the same MAC for another device: refused (409), saying why" \
+	sh -c "[ '$code' = 409 ] && grep -q 'Cette adresse MAC est déjà celle d' '$T_SCRATCH/taken.html' && [ '$(npsk)' = 1 ]"
+# the access point's MAC query (hostapd, macaddr_acl=2) gets that key
+start_radiusd -f || fail "freeradius starts"
+{
+	printf 'User-Name = "02a5ec000051"\nUser-Password = "02a5ec000051"\n'
+	printf 'Calling-Station-Id = "02-A5-EC-00-00-51"\nNAS-Port-Type = Wireless-802.11\n'
+	printf 'Message-Authenticator = 0x00\n'
+} | rad_send pskportal
+check "RADIUS: the access point's MAC query is accepted with that key (Tunnel-Password)" \
+	sh -c "[ '$(rad_code pskportal)' = Access-Accept ] && [ '$(rad_attr pskportal Tunnel-Password)' = '\"$key\"' ]"
+stop_radiusd
+check "the key is nowhere in avecd's log" sh -c "[ -n '$key' ] && ! grep -qF -- '$key' '$LOG'"
+# a pupil's policy has no psk: no such choice, and a forged POST is refused
+pcurl -b "$J2" -o "$T_SCRATCH/sdev.html" "$P_URL/devices"
+check "psk not in the policy: the form has no PSK choice" \
+	sh -c "grep -q 'Ajouter un appareil\|nombre maximal' '$T_SCRATCH/sdev.html' && ! grep -q 'value=\"psk\"\|name=\"mac\"' '$T_SCRATCH/sdev.html'"
+code=$(addpsk "$J2" "$(portal_csrf "$J2")" "Console" 02:a5:ec:00:00:52 "$T_SCRATCH/forged.html")
+check "... and a forged POST of a PSK device is refused (403)" \
+	sh -c "[ '$code' = 403 ] && grep -q 'sans 802.1X' '$T_SCRATCH/forged.html' && [ '$(npsk)' = 1 ]"
 
 # ---- secrets and privileges ----
 sid=$(awk '$6 == "avec_session" { print $7 }' "$J2" | tail -n 1)

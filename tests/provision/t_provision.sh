@@ -2,7 +2,9 @@
 # tests/provision/t_provision.sh - `avecctl provision` on the committed
 # school profile (appliance/school.yaml), rendered into a scratch root:
 # FreeRADIUS accepts what was rendered (`freeradius -XC`), a second run
-# changes nothing (not even an mtime), a broken profile is refused at its
+# changes nothing (not even an mtime), the PSK network's BSS per radio
+# reports a NAS address of its own and is registered in the NAS table
+# with its DAS port (and removed with the network), a broken profile is refused at its
 # line and leaves the previous rendering as it was, a configuration that
 # FreeRADIUS refuses is never switched in, a change keeps the replaced file
 # in provision.prev; avecd's drop-in directory (avecd.yaml.d/) is made
@@ -175,6 +177,27 @@ check "psk_ssid: its DAS ports follow the radios' (3801, 3802)" \
 		sed -n '/^bss=wlan1_pk/,\$p' '$H/avec-wlan1.conf' | grep -qx 'radius_das_port=3802'"
 check "psk_ssid: its VLAN interfaces have their own names" \
 	grep -qx '20 wlan0k.20 br-student' "$H/avec-wlan0_pk.vlan"
+# own_ip RADIO BSS ADDR : that BSS of that radio reports NAS-IP-Address ADDR
+own_ip() { sed -n "/^bss=$2\$/,/^bss=/p" "$H/avec-$1.conf" | grep -qx "own_ip_addr=$3"; }
+own_ips() {
+	[ "$(grep -m1 '^own_ip_addr=' "$H/avec-wlan0.conf")" = own_ip_addr=127.0.0.1 ] &&
+		own_ip wlan0 wlan0_pk 127.0.1.1 && own_ip wlan1 wlan1_pk 127.0.1.2
+}
+check "psk_ssid: each PSK BSS has a NAS address of its own (127.0.1.1, 127.0.1.2), the 802.1X BSS 127.0.0.1" own_ips
+check "psk_ssid: FreeRADIUS accepts its packets (they come from 127.0.0.1: client avec_radios)" \
+	sh -c "sed -n '/^client avec_radios {/,/^}/p' '$R_RADDB/clients.conf' | grep -Eq '^[[:space:]]*ipaddr = 127.0.0.1\$'"
+check "psk_ssid: avecd.yaml names the PSK network (wifi.psk_ssid)" \
+	grep -qx '  psk_ssid: "AVEC-Objets"' "$ROOT/etc/avec/avecd.yaml"
+nas_psk() { "$AVECCTL" -d "$R_DB" nas list --json |
+	jq -c '[.[] | select(.name | endswith("-psk")) | [.name, .nas_address, .das_address, .das_port]]'; }
+check "psk_ssid: each PSK BSS is registered in the NAS table with its DAS port" \
+	[ "$(nas_psk)" = '[["avec-wlan0-psk","127.0.1.1","127.0.0.1",3801],["avec-wlan1-psk","127.0.1.2","127.0.0.1",3802]]' ]
+check "... and provision says so" grep -qx 'registered NAS avec-wlan0-psk (NAS address 127.0.1.1, DAS 127.0.0.1 port 3801)' "$OUT"
+check "... with the radios' secret as its DAS secret (hostapd's radius_das_client)" \
+	[ "$(sqlite3 "$R_DB" "SELECT das_secret FROM nas_clients WHERE name = 'avec-wlan0-psk'")" = "$(cat "$ROOT/etc/avec/secrets/radios")" ]
+prov
+check "psk_ssid, a second run: the NAS entries unchanged" \
+	sh -c "[ $RC = 0 ] && grep -qx 'unchanged NAS avec-wlan0-psk' '$OUT' && grep -qx 'unchanged NAS avec-wlan1-psk' '$OUT'"
 sed -i '/^  psk_ssid: /s/.*/  psk_ssid: AVEC/' "$PROFILE"
 prov
 check "psk_ssid equal to secure_ssid: refused with its line" \
@@ -183,6 +206,8 @@ sed -i '/^  psk_ssid: /d' "$PROFILE"
 prov
 check "psk_ssid removed: switched back, no PSK BSS" \
 	[ "$RC" = 0 ] && ! grep -q '^bss=wlan0_pk' "$H/avec-wlan0.conf"
+check "psk_ssid removed: its NAS entries are removed" \
+	sh -c "grep -qx 'removed NAS avec-wlan0-psk (no PSK network)' '$OUT' && [ \"\$(\"$AVECCTL\" -d '$R_DB' nas list --json | jq length)\" = 0 ]"
 
 # ---- local settings: avecd.yaml.d, never touched by provision -------------
 AVECD=${AVECD:-$(dirname "$AVECCTL")/avecd}

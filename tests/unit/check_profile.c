@@ -787,6 +787,29 @@ START_TEST(qr_svg)
 }
 END_TEST
 
+/* The WIFI: text of a PSK network: \ ; , : " escaped in SSID and key. */
+START_TEST(qr_wifi_text)
+{
+	struct avec_buf b = { 0 };
+	struct avec_err err = { "" };
+
+	ck_assert_int_eq(avec_qr_wifi_text("AVEC-Objets", "abcd-efgh-ijkl",
+					   &b, &err), 0);
+	ck_assert_str_eq(b.data, "WIFI:T:WPA;S:AVEC-Objets;P:abcd-efgh-ijkl;;");
+	avec_buf_free(&b);
+	ck_assert_int_eq(avec_qr_wifi_text("a;b,c:d\\e\"f", "k;e,y:1\\2\"3",
+					   &b, &err), 0);
+	ck_assert_str_eq(b.data, "WIFI:T:WPA;S:a\\;b\\,c\\:d\\\\e\\\"f;"
+			 "P:k\\;e\\,y\\:1\\\\2\\\"3;;");
+	avec_buf_free(&b);
+	ck_assert_int_eq(avec_qr_wifi_text("", "abcdefgh", &b, &err), -1);
+	ck_assert_int_eq(avec_qr_wifi_text("x", "short", &b, &err), -1);
+	ck_assert_int_eq(avec_qr_wifi_text("123456789012345678901234567890123",
+					   "abcdefgh", &b, &err), -1);
+	avec_buf_free(&b);
+}
+END_TEST
+
 START_TEST(formats_table)
 {
 	ck_assert_str_eq(avec_profile_mime(AVEC_PROFILE_MOBILECONFIG),
@@ -820,6 +843,7 @@ profile_suite(void)
 	tcase_add_test(tc, refusals_name_no_secret);
 	tcase_add_test(tc, signed_mobileconfig_verifies);
 	tcase_add_test(tc, qr_svg);
+	tcase_add_test(tc, qr_wifi_text);
 	tcase_add_test(tc, formats_table);
 	suite_add_tcase(s, tc);
 	return s;
