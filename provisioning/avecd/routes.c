@@ -632,7 +632,10 @@ ready(struct req *r, const struct avecd_added *a, const char *name,
 			pd->nfiles = 0;
 	}
 	pthread_mutex_unlock(&r->p->lock);
-	registered_add(r->p, r->addr);
+	/* the browsing device installs a profile; for a PSK device, another
+	 * device joins another network: the probes keep their portal */
+	if (a->type != AVEC_CRED_PSK)
+		registered_add(r->p, r->addr);
 	avec_info("device %" PRId64 " registered by %s (%s) from %s", a->id,
 		  r->s->principal, os_name(os), r->addr);
 	snprintf(loc, sizeof(loc), "/devices/ready?id=%" PRId64, a->id);

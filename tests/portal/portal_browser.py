@@ -51,6 +51,8 @@ FORGED = "ST-forged-0123456789"
 DEVICE_NAME = "Téléphone <b>de Léa</b> ✓"
 IOS_NAME = "iPhone d'Éloïse"
 WIN_NAME = "PC portable « salle 12 »"
+PSK_NAME = "Console du CDI"
+PSK_MAC = "02:A5:EC:00:00:61"
 LOGIN_BURST, LOGIN_REFILL = 10, 6.0     # avecd's defaults (conf.c)
 
 
@@ -263,7 +265,7 @@ class Journey:
         try:
             for name, fn in (("1-android", self.android), ("2-ios", self.ios),
                              ("3-remove", self.remove), ("4-windows", self.windows),
-                             ("4b-reinstall", self.reinstall),
+                             ("4b-reinstall", self.reinstall), ("4c-psk", self.psk),
                              ("6-language", self.language), ("5-refused", self.refused),
                              ("7-forged", self.forged), ("8-cas-down", self.cas_down)):
                 self.step = name
@@ -477,6 +479,39 @@ class Journey:
         b.get(self.p_url + "/devices")
         self.check("4b: the list has the device once, under its new id",
                    b.find_all("#device-%s" % dev) and not b.find_all("#device-%s" % old))
+
+    def psk(self):
+        """A device without 802.1X: its own Wi-Fi key and a WIFI: QR code,
+        on a page shown once."""
+        b = self.b
+        b.get(self.p_url + "/devices")
+        choice = b.find_all('input[name=kind][value=psk]')
+        self.need("4c: the teacher's form offers a device without 802.1X", choice)
+        b.type(b.find("input#name"), PSK_NAME)
+        b.click(choice[0])
+        b.type(b.find("input#mac"), PSK_MAC)
+        b.click(b.find('form[action="/devices"] button[type=submit]'))
+        b.wait_url(lambda u: "/devices/ready?id=" in u or self.h1() != "Mes appareils",
+                   timeout=20)
+        url = b.url()
+        self.need("4c: the PSK device leads to its one-time page",
+                  "/devices/ready?id=" in url, self.post_refused())
+        key = b.find_all("#v-psk")
+        ssid = b.find_all("#v-psk-ssid")
+        wifi = b.find_all("#v-wifi")
+        self.check("4c: the page shows the network, the key and a QR code of both",
+                   key and len(b.text(key[0])) >= 8 and ssid
+                   and b.text(ssid[0]) == "AVEC-Objets" and b.find_all(".qr svg")
+                   and wifi and b.text(wifi[0]).startswith("WIFI:T:WPA;S:AVEC-Objets;P:"))
+        self.shot("15-ready-psk")
+        b.get(url)
+        self.check("4c: the page a second time: gone (410)", self.status() == 410,
+                   "status %r" % self.status())
+        b.get(self.p_url + "/devices")
+        dev = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)["id"][0]
+        meta = self.meta(dev)
+        self.check("4c: the list says \"clé Wi-Fi\" with its MAC",
+                   "clé Wi-Fi" in meta and PSK_MAC.lower() in meta, "meta %r" % meta)
 
     def language(self):
         b = self.b

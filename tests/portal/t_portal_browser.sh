@@ -39,7 +39,7 @@ rm -f "$SHOTS"/*.png
 
 radius_setup
 if ! avecctl policy set student --vlan 20 --max-devices 2 --creds tls,ttls >/dev/null ||
-	! avecctl policy set teacher --vlan 30 --max-devices 3 --creds ttls >/dev/null; then
+	! avecctl policy set teacher --vlan 30 --max-devices 3 --creds ttls,psk >/dev/null; then
 	fail "policies: student VLAN 20, teacher VLAN 30: $(tail -n 2 "$T_SCRATCH/avecctl.err")"
 	finish
 fi
@@ -265,7 +265,7 @@ teacher() {
 	check "4: the teacher's eap-config is well-formed XML" xmllint --noout "$ec"
 	xsd_check "4: the teacher's eap-config validates against eap-metadata.xsd" "$ec"
 	if facts windows "$ec"; then
-		check "4: the teacher's eap-config is TTLS/PAP (the policy allows only ttls)" \
+		check "4: the teacher's eap-config is TTLS/PAP (the policy allows ttls, and psk)" \
 			[ "$(fact windows method)" = 21 -a "$(fact windows inner)" = 1 -a -n "$(fact windows password)" ]
 		fact windows password >> "$R_SECRETS"
 		# installed again in step 4b: this first credential is revoked
