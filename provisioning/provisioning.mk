@@ -106,7 +106,7 @@ AVECD_SRCS := provisioning/avecd/main.c provisioning/avecd/conf.c \
 	provisioning/avecd/portal.c provisioning/avecd/routes.c \
 	provisioning/avecd/pages.c provisioning/avecd/admin.c \
 	provisioning/avecd/schedule.c provisioning/avecd/priv.c \
-	provisioning/avecd/redirect.c
+	provisioning/avecd/redirect.c provisioning/avecd/validate.c
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 AVECD     := $(BUILD)/bin/avecd
 AVECD_SAN := $(SAN)/bin/avecd

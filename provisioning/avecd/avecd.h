@@ -68,6 +68,7 @@ struct avecd_conf {
 	bool cas_v2_fallback;
 	bool cas_allow_http;			/* tests only */
 	uint32_t cas_timeout_ms;
+	uint32_t cas_max_pending;		/* logins waiting on CAS at most */
 	struct avec_cas_map cas_map;
 	/* wifi */
 	char ssid[AVECD_SSID_MAX + 1];

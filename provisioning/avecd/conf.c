@@ -119,6 +119,7 @@ static const struct key keys[] = {
 	{ "cas", "v2_fallback", K_BOOL, offsetof(struct avecd_conf, cas_v2_fallback), sizeof(bool), false, 0, 0 },
 	{ "cas", "allow_http", K_BOOL, offsetof(struct avecd_conf, cas_allow_http), sizeof(bool), false, 0, 0 },
 	{ "cas", "timeout_ms", K_UINT, offsetof(struct avecd_conf, cas_timeout_ms), sizeof(uint32_t), false, 100, 60000 },
+	{ "cas", "max_pending", K_UINT, offsetof(struct avecd_conf, cas_max_pending), sizeof(uint32_t), false, 1, 4096 },
 	{ "portal", "client_timeout", K_UINT, offsetof(struct avecd_conf, client_timeout), sizeof(uint32_t), false, 2, 300 },
 	{ "portal", "request_timeout", K_UINT, offsetof(struct avecd_conf, request_timeout), sizeof(uint32_t), false, 2, 600 },
 	{ "portal", "login_burst", K_UINT, offsetof(struct avecd_conf, login_burst), sizeof(uint32_t), false, 1, 10000 },
@@ -337,6 +338,7 @@ defaults(struct avecd_conf *c, const char *path)
 		}
 	}
 	c->cas_timeout_ms = 5000;
+	c->cas_max_pending = 64;
 	snprintf(c->purge_at, sizeof(c->purge_at), "03:30");
 	snprintf(c->ent_import_at, sizeof(c->ent_import_at), "05:00");
 	c->login_burst = 10;

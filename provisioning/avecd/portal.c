@@ -18,6 +18,10 @@
  * request whose headers and body are not all in after request_timeout
  * seconds has its socket shut down by the main loop (deadline_sweep).
  *
+ * A login's ticket is validated by validate.c's threads, never in a page
+ * worker: the login's connection is suspended meanwhile, so a slow ENT
+ * holds no page, and the daemons allow suspension for that.
+ *
  * It must never hold the CA key or open the store: whatever needs them is
  * a message to the engine (portal_engine_call).  Every response carries
  * Cache-Control: no-store (pages show secrets) and a restrictive
@@ -610,6 +614,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	track_answering(p, track_of(conn), false);
 	if (r != NULL) {
+		validate_job_free(r->cas);
 		avec_buf_free(&r->body);
 		free(r);
 		*con_cls = NULL;
@@ -664,7 +669,7 @@ start(struct portal *p, const char *listen, enum door door)
 	bool https = door != DOOR_HTTP;
 	struct sockaddr_in sa;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_USE_ERROR_LOG;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	if (parse_listen(listen, &sa) < 0) {
 		avec_err_log("cannot listen on '%s': expected IPv4:PORT",
@@ -697,8 +702,15 @@ avecd_portal_test_daemon(struct portal *p, enum door door)
 {
 	p->doors[door].p = p;
 	p->doors[door].door = door;
+	/* the validators, once for all the doors of @p */
+	if (!p->val.ready) {
+		validate_init(p);
+		if (validate_start(p) < 0)
+			return NULL;
+	}
 	return MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET |
-			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+			MHD_ALLOW_SUSPEND_RESUME,
 			0, NULL, NULL, handle, &p->doors[door],
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->c->client_timeout,
@@ -734,6 +746,7 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 	p->cas.v2_fallback = c->cas_v2_fallback;
 	p->cas.allow_http = c->cas_allow_http;
 	p->cas.timeout_ms = c->cas_timeout_ms;
+	validate_init(p);
 
 	/* read everything a dropped user could not; the CA certificate
 	 * comes from the engine, the only one with the CA directory */
@@ -786,6 +799,9 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 		goto out;
 	/* a change of user cleared the parent-death signal */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* after the drop: the validators are born unprivileged */
+	if (validate_start(p) < 0)
+		goto out;
 	avec_info("portal %s on %s%s%s%s%s", c->portal_url, c->listen,
 		  http ? ", probes on " : "", http ? c->http_listen : "",
 		  admin ? ", admin API on " : "", admin ? c->admin_listen : "");
@@ -802,6 +818,8 @@ avecd_portal_run(const struct avecd_conf *c, int fd)
 	}
 	rc = 0;
 out:
+	/* every login resumed: MHD must find no suspended connection */
+	validate_stop(p);
 	if (admin)
 		MHD_stop_daemon(admin);
 	if (http)

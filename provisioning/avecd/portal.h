@@ -30,6 +30,8 @@
 #define REGISTERED_MAX		1024
 #define REGISTERED_LIFE		(10 * 60)
 #define BODY_MAX		8192	/* a form is small */
+#define VALIDATORS		16	/* threads that wait on CAS (validate.c) */
+#define VALIDATE_PENDING_DEFAULT 64	/* cas.max_pending when 0 */
 
 enum lang { LANG_FR = 0, LANG_EN };
 
@@ -110,6 +112,40 @@ struct registered {
 	int64_t until;
 };
 
+/*
+ * One login's ticket validation (validate.c).  Made by routes.c, owned by
+ * the request (struct req's cas) and freed with validate_job_free, by
+ * routes.c once the page is built or by the request's completion; while
+ * it is queued or validated it is the validators', and the request's
+ * connection is suspended, so nothing else touches it.
+ */
+struct cas_job {
+	struct cas_job *next;		/* in the queue */
+	struct MHD_Connection *conn;	/* suspended until the verdict */
+	char service[AVECD_URL_MAX + 64];
+	char ticket[AVEC_CAS_TICKET_MAX + 1];	/* wiped once sent */
+	int64_t deadline_ms;		/* CLOCK_MONOTONIC: queued + timeout */
+	bool done;			/* the verdict below is in */
+	enum avec_cas_result res;
+	struct avec_cas_response cr;	/* cleared by validate_job_free */
+	struct avec_err err;		/* never holds the ticket */
+};
+
+/* The validators and their queue; lock guards the fields below it. */
+struct validator {
+	const struct avec_cas_client *cas;	/* the portal's */
+	unsigned timeout_ms;		/* cas.timeout_ms */
+	unsigned max;			/* cas.max_pending */
+	bool ready;			/* validate_init done */
+	pthread_t threads[VALIDATORS];
+	unsigned nthreads;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct cas_job *head, *tail;	/* queued, oldest first */
+	unsigned pending;		/* queued or being validated */
+	bool stopping;
+};
+
 /* The servers of the portal process: probes, portal, admin API. */
 enum door { DOOR_HTTP = 0, DOOR_HTTPS, DOOR_ADMIN, DOOR__COUNT };
 
@@ -137,6 +173,7 @@ struct portal {
 	char *cas_ca_pem;		/* what the CAS server is trusted by */
 	char cas_origin[AVECD_URL_MAX];
 	struct avec_cas_client cas;
+	struct validator val;
 };
 
 /* The request being answered. */
@@ -150,6 +187,7 @@ struct req {
 	struct session sess;
 	struct avec_buf body;		/* POST body */
 	struct conn_track *track;	/* its connection's; NULL in tests */
+	struct cas_job *cas;		/* a login's validation, owned */
 	bool too_big;
 	bool https;
 };
@@ -186,11 +224,32 @@ bool registered_has(struct portal *p, const char *addr);
  * HTTP whatever the door, one internal thread polling with poll(2) (under
  * epoll MHD notices a client's half-close only at the connection timeout
  * while a body is still expected), and the real doors' handler, limits
- * and completion callback.  Not used by avecd itself.
- * The caller stops it with MHD_stop_daemon; NULL if MHD cannot start.
+ * and completion callback.  Not used by avecd itself.  The first call
+ * for @p also starts its CAS validators (validate.c).
+ * The caller calls validate_stop before it stops the daemon with
+ * MHD_stop_daemon; NULL if MHD or the validators cannot start.
  */
 struct MHD_Daemon *avecd_portal_test_daemon(struct portal *p,
 					    enum door door);
+
+/* ---- validate.c ---- */
+/* The queue and its bounds, from p->c; before any daemon starts. */
+void validate_init(struct portal *p);
+/* The validator threads (after the privilege drop); -1 if none starts. */
+int validate_start(struct portal *p);
+/*
+ * validate_submit - queue @j (service, ticket and conn filled) with its
+ * deadline, and suspend its connection; called from the access handler
+ * of j->conn.  A validator fills res, cr, err, sets done and resumes the
+ * connection.  false (nothing suspended, @j still the caller's) when
+ * cas.max_pending jobs already wait or the portal is stopping.
+ */
+bool validate_submit(struct portal *p, struct cas_job *j);
+/* End every job and resume its connection, join the validators; before
+ * MHD_stop_daemon.  Safe when validate_init was never called. */
+void validate_stop(struct portal *p);
+/* Wipe and free @j and what its answer holds; NULL is fine. */
+void validate_job_free(struct cas_job *j);
 
 /* ---- routes.c ---- */
 enum MHD_Result route_https(struct req *r);

@@ -14,8 +14,11 @@
  * for anything personal, the form's CSRF token and Origin on every POST,
  * the login nonce that binds a CAS ticket to the browser that asked for
  * it, the rate limits on logins and on the admin API, local-only
- * redirect targets (redirect.c, the one rule for them).  It never
- * logs a ticket, a token, a cookie or a secret.
+ * redirect targets (redirect.c, the one rule for them).  The CAS
+ * callback comes in two halves: the checks, then the ticket handed to
+ * the validators (validate.c) with the connection suspended; and, once
+ * resumed with their verdict, the identity, the engine and the session.
+ * It never logs a ticket, a token, a cookie or a secret.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -255,21 +258,20 @@ identity_refused(struct req *r, int verdict)
 	return ret;
 }
 
+/*
+ * The callback's first half: the checks, then the ticket to the
+ * validators (validate.c), the connection suspended until their verdict;
+ * or at once the "too many logins waiting" page when cas.max_pending
+ * logins already wait.
+ */
 static enum MHD_Result
-do_callback(struct req *r)
+callback_start(struct req *r)
 {
 	const char *n = req_arg(r, "n"), *ticket = req_arg(r, "ticket");
 	const char *cookie = MHD_lookup_connection_value(r->conn,
 							 MHD_COOKIE_KIND,
 							 NONCE_COOKIE);
-	struct avec_err err = { { 0 } };
-	struct avec_cas_response cr;
-	struct avecd_login q;
-	struct avecd_login_reply a;
-	struct session *s;
-	char service[AVECD_URL_MAX + 64], setc[160];
-	enum avec_cas_result res;
-	int verdict;
+	struct cas_job *j;
 
 	if (!rate_allow(r->p, RATE_LOGIN, r->addr))
 		return message(r, 429, T(r, "Trop de tentatives",
@@ -301,21 +303,53 @@ do_callback(struct req *r)
 				 "The ENT's answer is incomplete. Log in "
 				 "again."));
 	}
-	service_url(r, n, service, sizeof(service));
-	memset(&cr, 0, sizeof(cr));
-	res = avec_cas_validate(&r->p->cas, service, ticket, &cr, &err);
-	switch (res) {
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return engine_down(r);
+	service_url(r, n, j->service, sizeof(j->service));
+	snprintf(j->ticket, sizeof(j->ticket), "%s", ticket);
+	j->conn = r->conn;
+	if (!validate_submit(r->p, j)) {
+		validate_job_free(j);
+		avec_warn("CAS: %u logins already wait for the ENT: one from "
+			  "%s turned away", r->p->val.max, r->addr);
+		return message(r, 503, T(r, "Trop de connexions en attente",
+					 "Too many logins waiting"),
+			       T(r, "L'ENT répond lentement et beaucoup de "
+				 "connexions l'attendent déjà. Vos appareils "
+				 "déjà inscrits continuent de fonctionner. "
+				 "Réessayez dans une minute.",
+				 "The ENT is answering slowly and many logins "
+				 "are already waiting for it. Devices already "
+				 "registered keep working. Try again in a "
+				 "minute."));
+	}
+	r->cas = j;
+	return MHD_YES;		/* resumed with the verdict: callback_end */
+}
+
+/* The callback's second half, with the validators' verdict in @j. */
+static enum MHD_Result
+callback_end(struct req *r, struct cas_job *j)
+{
+	struct avec_err err = { { 0 } };
+	struct avecd_login q;
+	struct avecd_login_reply a;
+	struct session *s;
+	char setc[160];
+	int verdict;
+
+	switch (j->res) {
 	case AVEC_CAS_VALID:
 		break;
 	case AVEC_CAS_REFUSED: {
-		enum MHD_Result ret = cas_refused(r, &cr);
+		enum MHD_Result ret = cas_refused(r, &j->cr);
 
-		avec_cas_response_clear(&cr);
+		avec_cas_response_clear(&j->cr);
 		return ret;
 	}
 	case AVEC_CAS_UNAVAILABLE:
-		avec_warn("CAS unavailable: %s", err.msg);
-		avec_cas_response_clear(&cr);
+		avec_warn("CAS unavailable: %s", j->err.msg);
+		avec_cas_response_clear(&j->cr);
 		return message(r, 503, T(r, "ENT indisponible",
 					 "ENT unavailable"),
 			       T(r, "L'ENT ne répond pas pour le moment. Vos "
@@ -328,8 +362,8 @@ do_callback(struct req *r)
 	default:
 		/* the ENT answered: not "unavailable", and a retry gets the
 		 * same answer; the reason is for the log, not the page */
-		avec_warn("CAS answer unreadable: %s", err.msg);
-		avec_cas_response_clear(&cr);
+		avec_warn("CAS answer unreadable: %s", j->err.msg);
+		avec_cas_response_clear(&j->cr);
 		return message(r, 502, T(r, "Réponse de l'ENT illisible",
 					 "Unreadable ENT answer"),
 			       T(r, "AVEC n'a pas pu lire la réponse de l'ENT. "
@@ -344,9 +378,9 @@ do_callback(struct req *r)
 
 	memset(&q, 0, sizeof(q));
 	snprintf(q.addr, sizeof(q.addr), "%s", r->addr);
-	verdict = avec_cas_identify(&cr, &r->p->c->cas_map, r->p->c->uai,
+	verdict = avec_cas_identify(&j->cr, &r->p->c->cas_map, r->p->c->uai,
 				    &q.id, &err);
-	avec_cas_response_clear(&cr);
+	avec_cas_response_clear(&j->cr);
 	if (verdict < 0) {
 		avec_warn("CAS identity from %s refused: %s", r->addr,
 			  err.msg);
@@ -415,6 +449,22 @@ do_callback(struct req *r)
 		avec_secret_wipe(setc, sizeof(setc));
 		return ret;
 	}
+}
+
+static enum MHD_Result
+do_callback(struct req *r)
+{
+	struct cas_job *j = r->cas;
+	enum MHD_Result ret;
+
+	if (j == NULL)
+		return callback_start(r);
+	if (!j->done)		/* called again before the verdict: wait on */
+		return MHD_YES;
+	ret = callback_end(r, j);
+	r->cas = NULL;
+	validate_job_free(j);
+	return ret;
 }
 
 static enum MHD_Result
