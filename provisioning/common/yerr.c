@@ -45,7 +45,7 @@ add(struct yerr *e, size_t line, size_t col, const char *path,
 }
 
 /* Format @fmt once and record it at @line, @col, after "@path: " if any. */
-static void
+static void __attribute__((format(printf, 5, 0)))
 vadd(struct yerr *e, size_t line, size_t col, const char *path,
      const char *fmt, va_list ap)
 {
