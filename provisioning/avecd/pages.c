@@ -603,12 +603,13 @@ manual_values(struct req *r, struct avec_buf *b, const struct pending *pd,
 	avec_buf_puts(b, "</dl>");
 }
 
-void
-page_ready(struct req *r, struct avec_buf *b, const struct pending *pd)
+/*
+ * The start of a ready page: its heading, and the card saying that the
+ * device is registered (until when), left open in its first paragraph.
+ */
+static void
+ready_begin(struct req *r, struct avec_buf *b, const struct pending *pd)
 {
-	const struct avecd_conf *c = r->p->c;
-	char url[AVECD_URL_MAX + 16];
-
 	page_begin(r, b, T(r, "Appareil inscrit", "Device registered"));
 	avec_buf_puts(b, "<div class=\"card ok\" role=\"status\"><p><strong>");
 	avec_buf_xml(b, pd->name);
@@ -620,6 +621,15 @@ page_ready(struct req *r, struct avec_buf *b, const struct pending *pd)
 		page_time(r, b, pd->expires_at);
 		avec_buf_puts(b, ".");
 	}
+}
+
+void
+page_ready(struct req *r, struct avec_buf *b, const struct pending *pd)
+{
+	const struct avecd_conf *c = r->p->c;
+	char url[AVECD_URL_MAX + 16];
+
+	ready_begin(r, b, pd);
 	avec_buf_printf(b, "</p><p>%s</p><p>%s</p></div>", T(r,
 		"Chaque fichier ne se télécharge qu'une fois, pendant 15 "
 		"minutes. Il contient la clé de cet appareil : ne le "
@@ -783,17 +793,7 @@ page_ready_psk(struct req *r, struct avec_buf *b, const struct pending *pd)
 	const struct avecd_conf *c = r->p->c;
 	struct avec_buf w = { 0 };
 
-	page_begin(r, b, T(r, "Appareil inscrit", "Device registered"));
-	avec_buf_puts(b, "<div class=\"card ok\" role=\"status\"><p><strong>");
-	avec_buf_xml(b, pd->name);
-	avec_buf_printf(b, "</strong> %s ", T(r, "est inscrit.",
-					      "is registered."));
-	if (pd->expires_at) {
-		avec_buf_printf(b, "%s ", T(r, "Valable jusqu'au",
-					    "Valid until"));
-		page_time(r, b, pd->expires_at);
-		avec_buf_puts(b, ".");
-	}
+	ready_begin(r, b, pd);
 	avec_buf_printf(b, "</p></div><div class=\"card notice\" id=\"once\">"
 			"<p><strong>%s</strong></p><p>%s</p></div>", T(r,
 		"Cette page ne s'affiche qu'une fois.",
