@@ -427,6 +427,23 @@ disconnected(int64_t device_id, const char *nas,
 			  device_id, err);
 }
 
+/*
+ * Device @id into @d if it is an active device of @principal: 0, or
+ * AVEC_STORE_NOTFOUND (another account's device is "not found", like a
+ * missing one), or -1 with @err filled.
+ */
+static int
+own_active_device(struct engine *e, int64_t id, const char *principal,
+		  struct avec_device_rec *d, struct avec_err *err)
+{
+	int rc = avec_store_device_get(e->st, id, d, err);
+
+	if (rc == 0 && (strcmp(d->principal, principal) != 0 ||
+			d->d.status != AVEC_DEVICE_ACTIVE))
+		rc = AVEC_STORE_NOTFOUND;
+	return rc;
+}
+
 static void
 do_remove(struct engine *e, struct avecd_remove *m, struct avecd_status *r)
 {
@@ -438,11 +455,7 @@ do_remove(struct engine *e, struct avecd_remove *m, struct avecd_status *r)
 	AVECD_TERMINATE(m->addr);
 	AVECD_TERMINATE(m->principal);
 	snprintf(target, sizeof(target), "device %" PRId64, m->id);
-	rc = avec_store_device_get(e->st, m->id, &d, &err);
-	/* another account's device is "not found", like a missing one */
-	if (rc == 0 && (strcmp(d.principal, m->principal) != 0 ||
-			d.d.status != AVEC_DEVICE_ACTIVE))
-		rc = AVEC_STORE_NOTFOUND;
+	rc = own_active_device(e, m->id, m->principal, &d, &err);
 	if (rc == 0)
 		rc = avec_store_device_revoke(e->st, m->id, "removed by its "
 					      "owner", (int64_t)time(NULL),
@@ -488,11 +501,7 @@ do_reinstall(struct engine *e, struct avecd_reinstall *m,
 	AVECD_TERMINATE(m->principal);
 	snprintf(target, sizeof(target), "device %" PRId64, m->id);
 	r->type = m->type;
-	rc = avec_store_device_get(e->st, m->id, &d, &err);
-	/* another account's device is "not found", like a missing one */
-	if (rc == 0 && (strcmp(d.principal, m->principal) != 0 ||
-			d.d.status != AVEC_DEVICE_ACTIVE))
-		rc = AVEC_STORE_NOTFOUND;
+	rc = own_active_device(e, m->id, m->principal, &d, &err);
 	if (rc == AVEC_STORE_NOTFOUND)
 		snprintf(err.msg, sizeof(err.msg), "no such device");
 	if (rc == 0 && (d.d.cred_type == AVEC_CRED_PSK || m->type < 0 ||
