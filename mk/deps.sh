@@ -21,6 +21,7 @@ libsqlite3-dev sqlite3 libssl-dev openssl libcurl4-openssl-dev libmicrohttpd-dev
 freeradius freeradius-utils libfreeradius-dev dpkg-dev
 python3 binutils xxd
 hostapd wpasupplicant eapoltest iproute2 procps jq linux-perf valgrind gdb systemd
+dnsmasq-base nftables busybox
 libqrencode-dev libxml2-utils libnl-3-dev libnl-route-3-dev
 slapd ldap-utils python3-django-cas-server python3-ldap3 gunicorn curl
 chromium chromium-driver

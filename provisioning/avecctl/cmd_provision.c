@@ -1,16 +1,18 @@
 /*
  * cmd_provision.c - `avecctl provision PROFILE`: one school profile to the
- * appliance's configuration (hostapd, FreeRADIUS, avecd, systemd units),
- * its CA and its bridges.
+ * appliance's configuration (hostapd, FreeRADIUS, avecd, systemd units,
+ * the network and management side), its CA and its bridges.
  *
  * This file owns the order of the work and its safety: parse the whole
  * profile first (school.c); create what exists only once (the radios'
  * shared secret, the CA and the RADIUS server certificate, never
- * overwritten); render everything in memory (render.c); check a staging
- * copy with `freeradius -XC` and the hostapd files with our own syntax
- * check; only then switch each changed file by rename, keeping the one it
- * replaces under var/lib/avec/provision.prev/.  A file whose content is
- * unchanged is not touched (its mtime stays).  Last, the bridges and VLANs
+ * overwritten); render everything in memory (render.c, render_net.c);
+ * check a staging copy with `freeradius -XC`, the hostapd files with our
+ * own syntax check, dnsmasq.conf with `dnsmasq --test` and firewall.nft
+ * with `nft -c` (when installed; nft as root only); only then switch
+ * each changed file by rename, keeping the one it replaces under
+ * var/lib/avec/provision.prev/.  A file whose content is unchanged is not
+ * touched (its mtime stays).  Last, the bridges and VLANs
  * (net.c) unless --no-network.
  *
  * avecd.yaml is provisioning's; the drop-in directory beside it
@@ -202,82 +204,220 @@ relay_line(const struct prov *pv, char *line)
 }
 
 /*
+ * run_capture - run @argv (argv[0] looked up in PATH) with its standard
+ * output and error into *out (malloc'd, NUL-terminated, @len bytes; the
+ * caller wipes and frees it).  Returns the exit status, 127 when it
+ * could not run, or -1 (said) when no process could be made.
+ */
+static int
+run_capture(const char *const argv[], char **out, size_t *len)
+{
+	FILE *f, *m;
+	char line[1024];
+	int pfd[2], st;
+	pid_t pid;
+
+	*out = NULL;
+	*len = 0;
+	if (pipe(pfd) < 0)
+		return ctl_fail(CTL_IO, "pipe: %s", strerror(errno)), -1;
+	pid = fork();
+	if (pid < 0)
+		return ctl_fail(CTL_IO, "fork: %s", strerror(errno)), -1;
+	if (pid == 0) {
+		close(pfd[0]);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	m = open_memstream(out, len);
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (m != NULL)
+			fputs(line, m);
+	if (f != NULL)
+		fclose(f);
+	else
+		close(pfd[0]);
+	if (m != NULL)
+		fclose(m);
+	if (waitpid(pid, &st, 0) < 0)
+		return ctl_fail(CTL_IO, "waitpid: %s", strerror(errno)), -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Wipe and free what run_capture() gave. */
+static void
+capture_free(char *all, size_t len)
+{
+	if (all != NULL)
+		avec_secret_wipe(all, len);
+	free(all);
+}
+
+/*
  * check_freeradius - `PROG -XC -d DIR`; on failure, relays the lines of
  * its output that name an error (file[line] included), secrets hidden.
  */
 static int
 check_freeradius(const struct prov *pv, const char *prog, const char *dir)
 {
-	int pfd[2], st, shown = 0;
-	char line[1024];
-	FILE *f;
-	pid_t pid;
+	const char *const argv[] = { prog, "-XC", "-d", dir, NULL };
+	char *all;
+	size_t alen;
+	int rc, shown = 0;
 
-	if (pipe(pfd) < 0)
-		return ctl_fail(CTL_IO, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		return ctl_fail(CTL_IO, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(pfd[0]);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		execlp(prog, prog, "-XC", "-d", dir, (char *)NULL);
-		fprintf(stderr, "cannot run %s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	f = fdopen(pfd[0], "r");
-	if (f == NULL) {
-		close(pfd[0]);
-		waitpid(pid, &st, 0);
-		return ctl_fail(CTL_IO, "out of memory");
-	}
 	/* keep the output to show it only on failure */
-	{
-		char *all = NULL;
-		size_t alen = 0;
-		FILE *m = open_memstream(&all, &alen);
-
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (m != NULL)
-				fputs(line, m);
-		fclose(f);
-		if (m != NULL)
-			fclose(m);
-		if (waitpid(pid, &st, 0) < 0) {
-			free(all);
-			return ctl_fail(CTL_IO, "waitpid: %s", strerror(errno));
-		}
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-			if (all != NULL)
-				avec_secret_wipe(all, alen);
-			free(all);
-			return CTL_OK;
-		}
-		ctl_fail(CTL_IO, "the FreeRADIUS configuration was refused "
-			 "by `%s -XC` (staging copy %s): nothing switched",
-			 prog, dir);
-		for (char *p = all, *nl; p != NULL && *p != '\0'; p = nl) {
-			nl = strchr(p, '\n');
-			if (nl != NULL)
-				*nl++ = '\0';
-			if ((strstr(p, "rror") != NULL ||
-			     (strstr(p, dir) != NULL &&
-			      strstr(p, "[") != NULL)) && shown < 20) {
-				relay_line(pv, p);
-				shown++;
-			}
-		}
-		if (shown == 0)
-			fprintf(stderr, "avecctl:   (%s printed no error "
-				"line; exit status %d)\n", prog,
-				WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-		if (all != NULL)
-			avec_secret_wipe(all, alen);
-		free(all);
+	if ((rc = run_capture(argv, &all, &alen)) < 0)
+		return CTL_IO;
+	if (rc == 0) {
+		capture_free(all, alen);
+		return CTL_OK;
 	}
+	ctl_fail(CTL_IO, "the FreeRADIUS configuration was refused "
+		 "by `%s -XC` (staging copy %s): nothing switched",
+		 prog, dir);
+	for (char *p = all, *nl; p != NULL && *p != '\0'; p = nl) {
+		nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		if ((strstr(p, "rror") != NULL ||
+		     (strstr(p, dir) != NULL &&
+		      strstr(p, "[") != NULL)) && shown < 20) {
+			relay_line(pv, p);
+			shown++;
+		}
+	}
+	if (shown == 0)
+		fprintf(stderr, "avecctl:   (%s printed no error "
+			"line; exit status %d)\n", prog, rc);
+	capture_free(all, alen);
 	return CTL_IO;
+}
+
+/* The program @name in PATH or in /usr/sbin, /sbin (not in a non-root
+ * PATH), into @out; false when it is not installed. */
+static bool
+find_program(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char dirs[4096];
+
+	fmt_path(dirs, sizeof(dirs), "%s:/usr/sbin:/sbin",
+		 path != NULL ? path : "/usr/bin:/bin");
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d != NULL;
+	     d = strtok_r(NULL, ":", &save)) {
+		fmt_path(out, len, "%s/%s", d, name);
+		if (access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * check_net_file - the checker's own test of the staging copy @file of
+ * rendered @rel: `dnsmasq --test -C FILE` or `nft -c -f FILE` (@nft).  A
+ * checker that is not installed, or nft without root (it needs
+ * CAP_NET_ADMIN), is one line saying so.  A refusal names @rel and
+ * relays the checker's lines.  Returns CTL_OK or CTL_IO.
+ */
+static int
+check_net_file(const struct prov *pv, const char *rel, const char *file,
+	       bool nft)
+{
+	const char *name = nft ? "nft" : "dnsmasq";
+	char prog[4200], *all;
+	size_t alen;
+	int rc, shown = 0;
+
+	if (!find_program(name, prog, sizeof(prog))) {
+		printf("skipped `%s`: %s is not installed here (%s unchecked)\n",
+		       nft ? "nft -c -f" : "dnsmasq --test", name, rel);
+		return CTL_OK;
+	}
+	if (nft && geteuid() != 0) {
+		printf("skipped `nft -c -f`: it needs root (CAP_NET_ADMIN) "
+		       "(%s unchecked)\n", rel);
+		return CTL_OK;
+	}
+	{
+		const char *const dq[] = { prog, "--test", "-C", file, NULL };
+		const char *const nc[] = { prog, "-c", "-f", file, NULL };
+
+		if ((rc = run_capture(nft ? nc : dq, &all, &alen)) < 0)
+			return CTL_IO;
+	}
+	if (rc == 0) {
+		capture_free(all, alen);
+		return CTL_OK;
+	}
+	ctl_fail(CTL_IO, "%s was refused by `%s` (staging copy %s): nothing "
+		 "switched", rel, nft ? "nft -c -f" : "dnsmasq --test", file);
+	for (char *p = all, *nl; p != NULL && *p != '\0' && shown < 20;
+	     p = nl) {
+		nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		relay_line(pv, p);
+		shown++;
+	}
+	if (shown == 0)
+		fprintf(stderr, "avecctl:   (%s printed nothing; exit status "
+			"%d)\n", name, rc);
+	capture_free(all, alen);
+	return CTL_IO;
+}
+
+/*
+ * check_net - dnsmasq.conf and firewall.nft of @set, written under the
+ * staging directory @sdir and checked by dnsmasq and nft themselves.
+ */
+static int
+check_net(const struct prov *pv, const struct render_set *set,
+	  const char *sdir)
+{
+	static const char *const files[] = { RENDER_DNSMASQ, RENDER_FIREWALL };
+	char path[4400];
+	unsigned i, checked = 0;
+	size_t k;
+	int rc;
+
+	for (i = 0; i < 2; i++) {
+		for (k = 0; k < set->n && strcmp(set->f[k].path, files[i]); k++)
+			;
+		if (k == set->n)
+			continue;
+		fmt_path(path, sizeof(path), "%s/%s", sdir, files[i]);
+		if (mkparent(path, 0700) < 0 ||
+		    write_new(path, set->f[k].data, set->f[k].len, 0600) < 0)
+			return ctl_fail(CTL_IO, "cannot write %s: %s", path,
+					strerror(errno));
+		if ((rc = check_net_file(pv, files[i], path, i == 1)) != CTL_OK)
+			return rc;
+		checked++;
+	}
+	if (checked == 2)
+		printf("checked %s with `dnsmasq --test`, %s with `nft -c`\n",
+		       RENDER_DNSMASQ, RENDER_FIREWALL);
+	return CTL_OK;
+}
+
+/* --dry-run: the ruleset and the dnsmasq file, whole (no secret there). */
+static void
+show_net(const struct render_set *set)
+{
+	size_t k;
+
+	for (k = 0; k < set->n; k++)
+		if (strcmp(set->f[k].path, RENDER_FIREWALL) == 0 ||
+		    strcmp(set->f[k].path, RENDER_DNSMASQ) == 0) {
+			printf("---- %s ----\n", set->f[k].path);
+			fwrite(set->f[k].data, 1, set->f[k].len, stdout);
+		}
 }
 
 /* Write every file of @set under @base. */
@@ -851,9 +991,14 @@ cmd_provision(struct ctl *c, int argc, char **argv)
 			       "AVEC's own syntax check\n", fr);
 		}
 	}
+	rc = check_net(&pv, &set, sdir);
 	rm_rf(sdir);
+	if (rc != CTL_OK)
+		goto out;
 
 	rc = switch_files(&pv, &set, true);
+	if (rc == CTL_OK && pv.dry_run)
+		show_net(&set);
 	if (rc == CTL_OK)
 		rc = make_dropin_dir(&pv);
 	if (rc == CTL_OK) {
@@ -879,13 +1024,15 @@ const struct ctl_cmd ctl_provision_cmds[] = {
 	  "[--no-network]",
 	  "Render the appliance's configuration from a school profile "
 	  "(docs/school-profile.md):\n"
-	  "hostapd per radio, FreeRADIUS, avecd.yaml, systemd units; create "
-	  "the CA,\nthe RADIUS server certificate and the radios' secret on "
-	  "the first run.\nEverything is checked (freeradius -XC, a hostapd "
-	  "syntax check) before any file\nis switched; unchanged files are "
-	  "left alone; replaced ones are kept in\nDIR/" PREV "/.\n"
+	  "hostapd per radio, FreeRADIUS, avecd.yaml, systemd units, dnsmasq, "
+	  "nftables and\nthe management side's files (docs/network.md); "
+	  "create the CA, the RADIUS\nserver certificate and the radios' "
+	  "secret on the first run.\nEverything is checked (freeradius -XC, a hostapd syntax check, "
+	  "dnsmasq --test,\nnft -c) before any file is switched; unchanged "
+	  "files are left alone; replaced\nones are kept in DIR/" PREV "/.\n"
 	  "  --root DIR        render under DIR (default /)\n"
-	  "  --dry-run         say what would change, change nothing\n"
+	  "  --dry-run         say what would change, change nothing; show "
+	  "the nftables\n                    ruleset and the dnsmasq file\n"
 	  "  --module-dir DIR  where rlm_avec.so is (default "
 	  "/usr/lib/freeradius)\n"
 	  "  --templates DIR   AVEC's FreeRADIUS templates (default "
