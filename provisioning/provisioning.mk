@@ -83,7 +83,9 @@ UNIT_EXTRA_SAN += $(CAS_SRCS:%.c=$(SAN)/obj/%.o)
 # The school profile's parser and renderer (tests/unit/check_school.c)
 UNIT_EXTRA     += $(SCHOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_EXTRA_SAN += $(SCHOOL_SRCS:%.c=$(SAN)/obj/%.o)
-$(BUILD)/obj/tests/unit/check_school.o $(SAN)/obj/tests/unit/check_school.o: \
+$(BUILD)/obj/tests/unit/check_school.o $(SAN)/obj/tests/unit/check_school.o \
+	$(BUILD)/obj/tests/unit/check_school_net.o \
+	$(SAN)/obj/tests/unit/check_school_net.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS)
 
 # Device configuration profiles (mobileconfig, eap-config, Windows WLAN

@@ -121,6 +121,17 @@ START_TEST(example_parses)
 	ck_assert_ptr_null(s.radios_secret);
 	ck_assert_str_eq(s.radios_secret_file, "/etc/avec/secrets/radios");
 	ck_assert_str_eq(s.radius_name, "radius.lycee-voltaire.fr");
+	/* the onboarding network, the management side */
+	ck_assert_uint_eq(s.onboarding_lease, 600);
+	ck_assert_uint_eq(s.ngarden, 2);
+	ck_assert_str_eq(s.garden[0], "ent.netocentre.fr");
+	ck_assert_str_eq(s.garden[1], "static.netocentre.fr");
+	ck_assert(s.mgmt);
+	ck_assert_str_eq(s.mgmt_iface, "eth0");
+	ck_assert_uint_eq(s.mgmt_v4, SCHOOL_ADDR_DHCP);
+	ck_assert_uint_eq(s.nntp, 2);
+	ck_assert_uint_eq(s.nmgmt_nets, 1);
+	ck_assert_uint_eq(s.portal_cert, SCHOOL_CERT_PROVIDED);
 	school_free(&s);
 	school_errors_free(&e);
 }

@@ -18,6 +18,7 @@ Suite *ca_suite(void) __attribute__((weak));
 Suite *profile_suite(void) __attribute__((weak));
 Suite *cas_suite(void) __attribute__((weak));
 Suite *school_suite(void) __attribute__((weak));
+Suite *school_net_suite(void) __attribute__((weak));
 
 static char unit_dir[256];
 
@@ -153,6 +154,8 @@ main(void)
 		srunner_add_suite(sr, cas_suite());
 	if (school_suite)
 		srunner_add_suite(sr, school_suite());
+	if (school_net_suite)
+		srunner_add_suite(sr, school_net_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -34,6 +34,7 @@ Suite *profile_suite(void) __attribute__((weak));
 Suite *cas_suite(void) __attribute__((weak));
 /* provisioning/school (weak: present when linked) */
 Suite *school_suite(void) __attribute__((weak));
+Suite *school_net_suite(void) __attribute__((weak));
 Suite *avecd_suite(void) __attribute__((weak));
 Suite *token_suite(void);
 
