@@ -45,6 +45,9 @@ write	a word of an error message
 zip	a Python builtin
 ex	a gdb option (-ex)
 systemctl	deps.sh itself calls it only where systemd runs the machine
+route	a word of ip's command lines (ip route)
+ssh	part of a path (etc/ssh)
+wget	busybox's applet (busybox wget), not the wget package
 "
 
 # lsf PATTERN... : the repository's files matching git pathspec globs (a
