@@ -106,7 +106,8 @@ AVECD_SRCS := provisioning/avecd/main.c provisioning/avecd/conf.c \
 	provisioning/avecd/portal.c provisioning/avecd/routes.c \
 	provisioning/avecd/pages.c provisioning/avecd/admin.c \
 	provisioning/avecd/schedule.c provisioning/avecd/priv.c \
-	provisioning/avecd/redirect.c provisioning/avecd/validate.c
+	provisioning/avecd/redirect.c provisioning/avecd/validate.c \
+	provisioning/avecd/acme.c
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 AVECD     := $(BUILD)/bin/avecd
 AVECD_SAN := $(SAN)/bin/avecd
@@ -132,11 +133,13 @@ avecd: $(AVECD)
 avecd-san: $(AVECD_SAN)
 ALL += $(AVECD)
 
-# The unit suite checks the portal-engine wire and the redirect rule
-# (tests/unit/check_avecd.c).
+# The unit suite checks the portal-engine wire, the redirect rule and the
+# ACME challenges' checks (tests/unit/check_avecd.c).
 UNIT_EXTRA     += $(BUILD)/obj/provisioning/avecd/msg.o \
-	$(BUILD)/obj/provisioning/avecd/redirect.o
+	$(BUILD)/obj/provisioning/avecd/redirect.o \
+	$(BUILD)/obj/provisioning/avecd/acme.o
 UNIT_EXTRA_SAN += $(SAN)/obj/provisioning/avecd/msg.o \
-	$(SAN)/obj/provisioning/avecd/redirect.o
+	$(SAN)/obj/provisioning/avecd/redirect.o \
+	$(SAN)/obj/provisioning/avecd/acme.o
 $(BUILD)/obj/tests/unit/check_avecd.o $(SAN)/obj/tests/unit/check_avecd.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS) $(LIBXML_CFLAGS)
