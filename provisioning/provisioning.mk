@@ -45,6 +45,9 @@ $(NET_SRCS:%.c=$(BUILD)/obj/%.o) $(NET_SRCS:%.c=$(SAN)/obj/%.o): \
 	CPPFLAGS += $(NL_CFLAGS)
 AVECCTL_SRCS += provisioning/avecctl/cmd_provision.c provisioning/avecctl/cmd_status.c \
 	$(SCHOOL_SRCS) $(NET_SRCS)
+# status's clock line (adjtimex): avecctl's and the unit suite's
+CLOCK_SRCS   := provisioning/avecctl/clock.c
+AVECCTL_SRCS += $(CLOCK_SRCS)
 
 AVECCTL     := $(BUILD)/bin/avecctl
 AVECCTL_SAN := $(SAN)/bin/avecctl
@@ -82,6 +85,12 @@ UNIT_EXTRA_SAN += $(CAS_SRCS:%.c=$(SAN)/obj/%.o)
 UNIT_EXTRA     += $(SCHOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_EXTRA_SAN += $(SCHOOL_SRCS:%.c=$(SAN)/obj/%.o)
 $(BUILD)/obj/tests/unit/check_school.o $(SAN)/obj/tests/unit/check_school.o: \
+	CPPFLAGS += $(PROV_CPPFLAGS)
+# status's clock line (tests/unit/check_clock.c)
+UNIT_EXTRA     += $(CLOCK_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_EXTRA_SAN += $(CLOCK_SRCS:%.c=$(SAN)/obj/%.o)
+$(BUILD)/obj/tests/unit/check_clock.o $(SAN)/obj/tests/unit/check_clock.o \
+$(BUILD)/obj/tests/unit/check_render_acme.o $(SAN)/obj/tests/unit/check_render_acme.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS)
 
 # Device configuration profiles (mobileconfig, eap-config, Windows WLAN
