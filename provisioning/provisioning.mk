@@ -38,6 +38,8 @@ AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c \
 # renderer (school/), the bridges and VLANs through libnl (net/, the only
 # place that includes <netlink/...>)
 SCHOOL_SRCS := provisioning/school/school.c provisioning/school/render.c
+# the portal's certificate from ACME: dehydrated's files
+SCHOOL_SRCS += provisioning/school/render_acme.c
 NET_SRCS    := provisioning/net/net.c
 NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null)
