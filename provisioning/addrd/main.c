@@ -13,7 +13,7 @@
  * the store in one transaction per batch (every FLUSH_MS, or sooner
  * when the batch is full).  Once a minute, bindings whose lease ran out
  * are ended, and the counts of frames taken and refused are logged when
- * they moved: never an address or a MAC (the store is the log; this
+ * they moved (and at once on SIGUSR1): never an address or a MAC (the store is the log; this
  * program's log is not kept a year, nor purged).
  *
  * This file owns the loop, the options and the limits; it must never
@@ -81,13 +81,15 @@ struct addrd {
 	uint8_t frame[65536];
 };
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, counts_wanted;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGUSR1)
+		counts_wanted = 1;
+	else
+		stopping = 1;
 }
 
 static uint32_t
@@ -299,6 +301,11 @@ run(struct addrd *d)
 				drain(d, &d->br[i]);
 		if (d->nbatch > 0 && ms_since(&d->batch_since) >= d->flush_ms)
 			flush(d);
+		if (counts_wanted) {	/* SIGUSR1: the counts now */
+			counts_wanted = 0;
+			flush(d);
+			log_counts(d, true);
+		}
 		if (ms_since(&last_sweep) >= SWEEP_S * 1000) {
 			clock_gettime(CLOCK_MONOTONIC, &last_sweep);
 			sweep(d);
@@ -483,6 +490,7 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < d.nbr; i++)
 		avec_info("watching %s (VLAN %d)%s", d.br[i].name, d.br[i].vlan,
