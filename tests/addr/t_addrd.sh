@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2317,SC2154 # small functions called through check and wait_for; PID_*: set by spawn
 # tests/addr/t_addrd.sh - avec-addrd on a real bridge with a real DHCP
 # server and real DHCP clients, in network namespaces (root only).
 #
@@ -48,8 +49,10 @@ q() { "$AVECCTL" log query --ip "$1" --at "$(iso "$2")" --json | jq -c .; }
 rows() { sqlite3 "$AVEC_DB" "SELECT count(*) FROM addr_bindings"; }
 
 # ---- the store, a pupil's device and its open session ----
-"$AVECCTL" -q init && "$AVECCTL" -q account add eleve.addr@lycee-test --role student ||
-	{ fail "store"; finish; }
+if ! "$AVECCTL" -q init ||
+	! "$AVECCTL" -q account add eleve.addr@lycee-test --role student; then
+	fail "store"; finish
+fi
 dev=$("$AVECCTL" device add eleve.addr@lycee-test --name phone --type ttls --json | jq -r .id)
 now=$(date +%s)
 sqlite3 "$AVEC_DB" "INSERT INTO sessions (nas_address, acct_session_id, account_id,
@@ -62,7 +65,9 @@ chmod o+x "$T_SCRATCH"
 chown -R nobody: "$T_SCRATCH/db"
 
 # ---- the namespaces: a bridge and two stations ----
-netns_add "$NS" && netns_add "$NS1" && netns_add "$NS2" || { fail "namespaces"; finish; }
+if ! netns_add "$NS" || ! netns_add "$NS1" || ! netns_add "$NS2"; then
+	fail "namespaces"; finish
+fi
 ip -n "$NS" link add br-addr type bridge
 ip -n "$NS" addr add 10.77.0.1/24 dev br-addr
 ip -n "$NS" addr add 2001:db8:77::1/64 dev br-addr nodad
@@ -81,7 +86,6 @@ spawn dnsmasq ip netns exec "$NS" dnsmasq -d -C /dev/null -u root -i br-addr \
 	--bind-interfaces -p 0 -F "$ADDR,$ADDR,255.255.255.0,2m" \
 	-l "$T_SCRATCH/leases" --dhcp-authoritative --log-dhcp --log-facility=-
 spawn addrd ip netns exec "$NS" "$ADDRD" -d "$AVEC_DB" -u nobody -i br-addr=20 -f 100
-# shellcheck disable=SC2154 # PID_addrd: set by spawn
 wait_for 5 grep -q "watching br-addr" "$T_SCRATCH/addrd.log" ||
 	{ fail "avec-addrd starts: $(tail -n 5 "$T_SCRATCH/addrd.log")"; finish; }
 ok "avec-addrd watches br-addr"
@@ -130,7 +134,6 @@ check "(a) ... exactly one binding" [ "$(jq length <<<"$r")" = 1 ]
 # ---- (b) A renews ----
 exp1=$(jq -r '.[0].expires_at' <<<"$r")
 sleep 1.2
-# shellcheck disable=SC2154 # PID_udhcpc1: set by spawn
 kill -USR1 "$PID_udhcpc1"
 renewed() { [ "$(q "$ADDR" "$(date +%s)" | jq -r '.[0].expires_at')" -gt "$exp1" ]; }
 check "(b) a renewal extends the binding" wait_for 5 renewed
@@ -191,7 +194,6 @@ check "(f) ... and logged without an address or a MAC" \
 	bash -c "! grep -qE '10\\.77\\.|2001:db8|02:a5:ec' '$T_SCRATCH/addrd.log'"
 seen1=$(sqlite3 "$AVEC_DB" "SELECT seen_at FROM addr_bindings WHERE mac = '$MAC_B' AND family = 4")
 sleep 1.2
-# shellcheck disable=SC2154 # PID_udhcpc2: set by spawn
 kill -USR1 "$PID_udhcpc2"
 renewed_b() { [ "$(sqlite3 "$AVEC_DB" "SELECT seen_at FROM addr_bindings WHERE mac = '$MAC_B' AND family = 4")" -gt "$seen1" ]; }
 check "(f) after the flood, B's renewal is still recorded" wait_for 5 renewed_b
