@@ -10,7 +10,7 @@ $(SAN)/obj/provisioning/%.o: CPPFLAGS += $(PROV_CPPFLAGS)
 
 CA_SRCS     := provisioning/ca/ca.c provisioning/enrol/enrol.c
 COMMON_SRCS := provisioning/common/json.c provisioning/common/text.c \
-	provisioning/common/yerr.c \
+	provisioning/common/yerr.c provisioning/common/priv.c \
 	provisioning/common/buf.c
 # The Disconnect-Request client (RFC 5176), avecctl's now, avecd's later
 DAS_SRCS    := provisioning/das/das.c provisioning/das/revoke.c
@@ -29,7 +29,7 @@ $(CAS_SRCS:%.c=$(BUILD)/obj/%.o) $(CAS_SRCS:%.c=$(SAN)/obj/%.o): \
 AVECCTL_SRCS := provisioning/avecctl/main.c provisioning/avecctl/util.c \
 	provisioning/avecctl/cmd_store.c provisioning/avecctl/cmd_ca.c \
 	provisioning/avecctl/cmd_account.c provisioning/avecctl/cmd_policy.c \
-	provisioning/avecctl/cmd_device.c provisioning/avecctl/cmd_log.c provisioning/avecctl/cmd_nas.c \
+	provisioning/avecctl/cmd_device.c provisioning/avecctl/cmd_log.c provisioning/avecctl/cmd_log_addr.c provisioning/avecctl/cmd_nas.c \
 	provisioning/avecctl/revoke_das.c provisioning/avecctl/cmd_ent.c
 AVECCTL_SRCS += provisioning/avecctl/cmd_block.c
 AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c \
@@ -154,3 +154,23 @@ UNIT_EXTRA_SAN += $(SAN)/obj/provisioning/avecd/msg.o \
 	$(SAN)/obj/provisioning/avecd/acme.o
 $(BUILD)/obj/tests/unit/check_avecd.o $(SAN)/obj/tests/unit/check_avecd.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS) $(LIBXML_CFLAGS)
+
+# avec-addrd: the addresses given on the role bridges, read with packet
+# sockets (as root), parsed and stored as the store's user (docs/addresses.md)
+ADDRD_SRCS := provisioning/addrd/main.c provisioning/addrd/capture.c \
+	provisioning/common/priv.c
+ADDRD     := $(BUILD)/bin/avec-addrd
+ADDRD_SAN := $(SAN)/bin/avec-addrd
+$(ADDRD): $(ADDRD_SRCS:%.c=$(BUILD)/obj/%.o) $(LIBAVEC)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(ADDRD_SAN): $(ADDRD_SRCS:%.c=$(SAN)/obj/%.o) $(LIBAVEC_SAN)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+.PHONY: avec-addrd avec-addrd-san
+avec-addrd: $(ADDRD)
+avec-addrd-san: $(ADDRD_SAN)
+ALL += $(ADDRD)

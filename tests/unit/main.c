@@ -136,6 +136,8 @@ main(void)
 	srunner_add_suite(sr, writer_suite());
 	srunner_add_suite(sr, log_suite());
 	srunner_add_suite(sr, connlog_suite());
+	srunner_add_suite(sr, addr_suite());
+	srunner_add_suite(sr, addr_parse_suite());
 	srunner_add_suite(sr, aaf_suite());
 	srunner_add_suite(sr, calendar_suite());
 	srunner_add_suite(sr, rules_suite());

@@ -22,6 +22,8 @@ Suite *index_suite(void);
 Suite *writer_suite(void);
 Suite *log_suite(void);
 Suite *connlog_suite(void);
+Suite *addr_suite(void);
+Suite *addr_parse_suite(void);
 Suite *aaf_suite(void);
 Suite *calendar_suite(void);
 Suite *rules_suite(void);
