@@ -51,7 +51,8 @@ install -d -m 0750 /etc/avec/avecd.yaml.d	# avecd's local settings
 systemctl disable freeradius.service hostapd.service >/dev/null 2>&1 || true
 systemctl mask wpa_supplicant.service >/dev/null 2>&1
 systemctl enable avec-firstboot.service avec-freeradius.service avecd.service \
-	avec-radius-certs.path avec-ready.service avec-image-test.service >/dev/null 2>&1
+	avec-radius-certs.path avec-ready.service avec-image-test.service \
+	avec-acme.timer >/dev/null 2>&1
 SH
 
 # Secrets Debian made at install time: the same in every image.

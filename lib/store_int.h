@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "avec/connlog.h"
 #include "avec/policy.h"
 #include "avec/report.h"
 #include "avec/store.h"
@@ -47,6 +48,15 @@ void store_text(char *dst, size_t dstlen, sqlite3_stmt *s, int col);
 /* Apply @n last-seen updates inside the open transaction (store_device.c). */
 int store_touch_rows(struct avec_store *st, const struct avec_touch *t,
 		     unsigned n, struct avec_err *err);
+/*
+ * What an accounting record does to the address bindings of its MAC,
+ * inside the caller's transaction (store_addr.c): a Start or Interim ties
+ * the MAC's unowned open bindings to its session and binds again the
+ * addresses of a device that roamed; a Stop, when no other session of
+ * that MAC is open, ends its bindings.  0 or -1.
+ */
+int store_addr_session(struct avec_store *st, const struct avec_acct *a,
+		       struct avec_err *err);
 /*
  * Step @s, whose columns are an audit row's (id, at, actor, origin,
  * action, target, detail, outcome), calling @cb for each row; resets @s.

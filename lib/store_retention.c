@@ -60,6 +60,10 @@ static const char SQL_SETTING_SET[] =
 static const char SQL_PURGE_SESSIONS[] =
 	"DELETE FROM sessions WHERE "
 	"CASE WHEN ended_at = 0 THEN updated_at ELSE ended_at END < ?1";
+/* ?1: the oldest end (or expiry, if still held) of a binding that is kept */
+static const char SQL_PURGE_BINDINGS[] =
+	"DELETE FROM addr_bindings WHERE "
+	"CASE WHEN ended_at = 0 THEN expires_at ELSE ended_at END < ?1";
 /* ?1: the oldest end of an account that is kept. */
 static const char SQL_PURGE_DEVICES_COUNT[] =
 	"SELECT count(*) FROM devices WHERE account_id IN (SELECT id FROM "
@@ -252,7 +256,9 @@ avec_store_purge(struct avec_store *st, int64_t now,
 				     "missing", st->path);
 		goto fail;
 	}
-	if (delete_with(st, SQL_PURGE_SESSIONS, NULL, now - log_days * DAY,
+	if (delete_with(st, SQL_PURGE_BINDINGS, NULL, now - log_days * DAY,
+			&ps.bindings, err) < 0 ||
+	    delete_with(st, SQL_PURGE_SESSIONS, NULL, now - log_days * DAY,
 			&ps.sessions, err) < 0 ||
 	    count_of(st, SQL_PURGE_DEVICES_COUNT, NULL, now - acc_days * DAY,
 		     &ps.devices, err) < 0 ||

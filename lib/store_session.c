@@ -130,7 +130,7 @@ apply_one(struct avec_store *st, const struct avec_acct *a,
 	store_done(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, err, "recording an accounting session");
-	return 0;
+	return store_addr_session(st, a, err);
 }
 
 int

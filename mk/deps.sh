@@ -20,10 +20,10 @@ pkgs="build-essential pkg-config clang libclang-rt-14-dev check libsubunit-dev
 libsqlite3-dev sqlite3 libssl-dev openssl libcurl4-openssl-dev libmicrohttpd-dev libtalloc-dev libpcre3-dev libxml2-dev libyaml-dev
 freeradius freeradius-utils libfreeradius-dev dpkg-dev
 python3 binutils xxd
-hostapd wpasupplicant eapoltest iproute2 procps jq linux-perf valgrind gdb systemd
-dnsmasq-base nftables busybox
+hostapd wpasupplicant eapoltest iproute2 procps jq dnsmasq-base nftables busybox linux-perf valgrind gdb systemd
 libqrencode-dev libxml2-utils libnl-3-dev libnl-route-3-dev
 slapd ldap-utils python3-django-cas-server python3-ldap3 gunicorn curl
+dehydrated pebble
 chromium chromium-driver
 mmdebstrap qemu-system-x86 ovmf mtools dosfstools fdisk systemd-boot-efi e2fsprogs zstd"
 

@@ -10,7 +10,7 @@ $(SAN)/obj/provisioning/%.o: CPPFLAGS += $(PROV_CPPFLAGS)
 
 CA_SRCS     := provisioning/ca/ca.c provisioning/enrol/enrol.c
 COMMON_SRCS := provisioning/common/json.c provisioning/common/text.c \
-	provisioning/common/yerr.c \
+	provisioning/common/yerr.c provisioning/common/priv.c \
 	provisioning/common/buf.c
 # The Disconnect-Request client (RFC 5176), avecctl's now, avecd's later
 DAS_SRCS    := provisioning/das/das.c provisioning/das/revoke.c
@@ -29,7 +29,7 @@ $(CAS_SRCS:%.c=$(BUILD)/obj/%.o) $(CAS_SRCS:%.c=$(SAN)/obj/%.o): \
 AVECCTL_SRCS := provisioning/avecctl/main.c provisioning/avecctl/util.c \
 	provisioning/avecctl/cmd_store.c provisioning/avecctl/cmd_ca.c \
 	provisioning/avecctl/cmd_account.c provisioning/avecctl/cmd_policy.c \
-	provisioning/avecctl/cmd_device.c provisioning/avecctl/cmd_log.c provisioning/avecctl/cmd_nas.c \
+	provisioning/avecctl/cmd_device.c provisioning/avecctl/cmd_log.c provisioning/avecctl/cmd_log_addr.c provisioning/avecctl/cmd_nas.c \
 	provisioning/avecctl/revoke_das.c provisioning/avecctl/cmd_ent.c
 AVECCTL_SRCS += provisioning/avecctl/cmd_block.c
 AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c \
@@ -40,6 +40,8 @@ AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c \
 SCHOOL_SRCS := provisioning/school/school.c provisioning/school/school_net.c \
 	provisioning/school/netval.c provisioning/school/render.c \
 	provisioning/school/render_net.c
+# the portal's certificate from ACME: dehydrated's files
+SCHOOL_SRCS += provisioning/school/render_acme.c
 NET_SRCS    := provisioning/net/net.c
 NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null)
@@ -47,6 +49,9 @@ $(NET_SRCS:%.c=$(BUILD)/obj/%.o) $(NET_SRCS:%.c=$(SAN)/obj/%.o): \
 	CPPFLAGS += $(NL_CFLAGS)
 AVECCTL_SRCS += provisioning/avecctl/cmd_provision.c provisioning/avecctl/cmd_status.c \
 	$(SCHOOL_SRCS) $(NET_SRCS)
+# status's clock line (adjtimex): avecctl's and the unit suite's
+CLOCK_SRCS   := provisioning/avecctl/clock.c
+AVECCTL_SRCS += $(CLOCK_SRCS)
 
 AVECCTL     := $(BUILD)/bin/avecctl
 AVECCTL_SAN := $(SAN)/bin/avecctl
@@ -87,6 +92,12 @@ $(BUILD)/obj/tests/unit/check_school.o $(SAN)/obj/tests/unit/check_school.o \
 	$(BUILD)/obj/tests/unit/check_school_net.o \
 	$(SAN)/obj/tests/unit/check_school_net.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS)
+# status's clock line (tests/unit/check_clock.c)
+UNIT_EXTRA     += $(CLOCK_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_EXTRA_SAN += $(CLOCK_SRCS:%.c=$(SAN)/obj/%.o)
+$(BUILD)/obj/tests/unit/check_clock.o $(SAN)/obj/tests/unit/check_clock.o \
+$(BUILD)/obj/tests/unit/check_render_acme.o $(SAN)/obj/tests/unit/check_render_acme.o: \
+	CPPFLAGS += $(PROV_CPPFLAGS)
 
 # Device configuration profiles (mobileconfig, eap-config, Windows WLAN
 # XML, ONC) and QR codes: avecd's portal and the unit suite (libqrencode)
@@ -110,7 +121,8 @@ AVECD_SRCS := provisioning/avecd/main.c provisioning/avecd/conf.c \
 	provisioning/avecd/portal.c provisioning/avecd/routes.c \
 	provisioning/avecd/pages.c provisioning/avecd/admin.c \
 	provisioning/avecd/schedule.c provisioning/avecd/priv.c \
-	provisioning/avecd/redirect.c provisioning/avecd/validate.c
+	provisioning/avecd/redirect.c provisioning/avecd/validate.c \
+	provisioning/avecd/acme.c
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 AVECD     := $(BUILD)/bin/avecd
 AVECD_SAN := $(SAN)/bin/avecd
@@ -136,11 +148,33 @@ avecd: $(AVECD)
 avecd-san: $(AVECD_SAN)
 ALL += $(AVECD)
 
-# The unit suite checks the portal-engine wire and the redirect rule
-# (tests/unit/check_avecd.c).
+# The unit suite checks the portal-engine wire, the redirect rule and the
+# ACME challenges' checks (tests/unit/check_avecd.c).
 UNIT_EXTRA     += $(BUILD)/obj/provisioning/avecd/msg.o \
-	$(BUILD)/obj/provisioning/avecd/redirect.o
+	$(BUILD)/obj/provisioning/avecd/redirect.o \
+	$(BUILD)/obj/provisioning/avecd/acme.o
 UNIT_EXTRA_SAN += $(SAN)/obj/provisioning/avecd/msg.o \
-	$(SAN)/obj/provisioning/avecd/redirect.o
+	$(SAN)/obj/provisioning/avecd/redirect.o \
+	$(SAN)/obj/provisioning/avecd/acme.o
 $(BUILD)/obj/tests/unit/check_avecd.o $(SAN)/obj/tests/unit/check_avecd.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS) $(LIBXML_CFLAGS)
+
+# avec-addrd: the addresses given on the role bridges, read with packet
+# sockets (as root), parsed and stored as the store's user (docs/addresses.md)
+ADDRD_SRCS := provisioning/addrd/main.c provisioning/addrd/capture.c \
+	provisioning/common/priv.c
+ADDRD     := $(BUILD)/bin/avec-addrd
+ADDRD_SAN := $(SAN)/bin/avec-addrd
+$(ADDRD): $(ADDRD_SRCS:%.c=$(BUILD)/obj/%.o) $(LIBAVEC)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(ADDRD_SAN): $(ADDRD_SRCS:%.c=$(SAN)/obj/%.o) $(LIBAVEC_SAN)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+.PHONY: avec-addrd avec-addrd-san
+avec-addrd: $(ADDRD)
+avec-addrd-san: $(ADDRD_SAN)
+ALL += $(ADDRD)

@@ -145,13 +145,15 @@ int avec_setting_bounds(const char *key, int64_t *min, int64_t *max);
 
 struct avec_purge_stats {
 	uint64_t sessions;	/* connection log rows deleted */
+	uint64_t bindings;	/* address bindings deleted (addr.h) */
 	uint64_t accounts;	/* ended accounts deleted, with their devices */
 	uint64_t devices;
 };
 
 /*
  * avec_store_purge - delete, as of @now, the sessions whose end (or last
- * update, if still open) is older than log_retention_days, and the
+ * update, if still open) is older than log_retention_days, the address
+ * bindings whose end (or expiry, if still held) is, and the
  * accounts that ended (suspended or left) more than
  * account_retention_days ago, with their devices and credentials.  The
  * deleted bytes are overwritten (PRAGMA secure_delete) and the WAL is
@@ -177,8 +179,9 @@ struct avec_erasure {
  * and --mac, and any word that is their display name, a device's name,
  * username or MAC, or their join key, become "[erased]".  Who acted on
  * them, what and when stay.  One transaction.  The connection log keeps
- * its rows (with the principal) until their own retention ends: the law
- * requires them.  @out may be NULL.
+ * its rows, and the address bindings theirs (addr.h), with the principal,
+ * until their own retention ends: the law requires them.  @out may be
+ * NULL.
  * Returns: 0, AVEC_STORE_NOTFOUND or -1.
  */
 int avec_store_account_erase(struct avec_store *st, const char *principal,

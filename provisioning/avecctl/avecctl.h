@@ -190,6 +190,26 @@ int ctl_parse_num(const char *what, const char *s, int64_t min, int64_t max,
 /* "YYYY-MM-DD HH:MM" (local time), or "-" for 0. */
 char *ctl_time(int64_t t, char *buf, size_t len);
 
+/* ---- address bindings (cmd_log_addr.c) ---- */
+
+struct avec_json;
+struct avec_binding_rec;
+/* One binding as a JSON object ("source": "dhcp", "dhcpv6" or "nd"). */
+void ctl_json_binding(struct avec_json *j, const struct avec_binding_rec *b);
+/*
+ * The bindings of @ip that covered @at: into @j when not NULL, else a
+ * table on stdout (nothing when there is none); *@n their number.
+ * Returns CTL_OK, or CTL_IO (printed).
+ */
+int ctl_log_bindings(struct avec_store *st, const char *ip, int64_t at,
+		     struct avec_json *j, uint64_t *n);
+/* Every binding of @principal into @j; CTL_OK or CTL_IO (printed). */
+int ctl_export_bindings(struct avec_store *st, const char *principal,
+			struct avec_json *j);
+/* How many bindings name @principal; 0 or -1. */
+int ctl_count_bindings(struct avec_store *st, const char *principal,
+		       uint64_t *n, struct avec_err *err);
+
 /* ---- aligned columns ---- */
 
 #define CTL_TABLE_MAXCOLS 12

@@ -5,8 +5,10 @@
  * about one person.
  *
  * A requisition asks who held an address at an instant; "log query --ip
- * --at" answers with exactly the sessions that held it then (started at
- * or before, ended at or after, or still open), in UTC.  "log purge" is
+ * --at" answers with the address binding that covered it
+ * (cmd_log_addr.c) and exactly the sessions whose Framed-IP-Address held
+ * it then (started at or before, ended at or after, or still open), in
+ * UTC, or says that none did.  "log purge" is
  * the retention the law asks for (log_retention_days for the log,
  * account_retention_days for ended accounts), and leaves no copy of the
  * deleted bytes in the files.  "account erase" removes the person's
@@ -46,7 +48,11 @@ const struct ctl_cmd ctl_log_cmds[] = {
 	  "log query (--ip ADDR --at TIME | --account PRINCIPAL | --mac MAC) "
 	  "[--from TIME] [--to TIME] [--json]",
 	  "The connection log, for a legal requisition.\n"
-	  "  --ip ADDR --at TIME  the session(s) that held ADDR at that instant\n"
+	  "  --ip ADDR --at TIME  who held ADDR at that instant: the binding\n"
+	  "                       seen on the appliance's bridges (a DHCP lease,\n"
+	  "                       a DHCPv6 or neighbour-discovery address), then\n"
+	  "                       the RADIUS session(s) whose access point sent\n"
+	  "                       ADDR as Framed-IP-Address\n"
 	  "  --account PRINCIPAL  the sessions of a person (kept after erasure)\n"
 	  "  --mac MAC            the sessions from a MAC address (a hint only:\n"
 	  "                       phones change it per network)\n"
@@ -55,7 +61,8 @@ const struct ctl_cmd ctl_log_cmds[] = {
 	  "2026-11-28T15:05:00+01:00) or Unix seconds.  Times are shown in UTC." },
 	{ "purge", run_purge, "log purge [--now TIME]",
 	  "Delete the sessions that ended (or, still open, were last heard of)\n"
-	  "more than log_retention_days ago, the audit trail's rows older than\n"
+	  "more than log_retention_days ago, the address bindings that ended\n"
+	  "(or expired) that long ago, the audit trail's rows older than\n"
 	  "that too, and the accounts that ended more than\n"
 	  "account_retention_days ago with their devices.  The deleted\n"
 	  "bytes are overwritten and the write-ahead log truncated.  --now\n"
@@ -99,6 +106,7 @@ json_session(struct avec_json *j, const struct avec_session_rec *s)
 	char t[32];
 
 	avec_json_obj_begin(j, NULL);
+	avec_json_str(j, "source", "radius");
 	avec_json_int(j, "id", s->id);
 	avec_json_str(j, "principal", s->principal);
 	if (s->account_id)
@@ -195,6 +203,8 @@ run_query(struct ctl *c, int argc, char **argv)
 	struct sess_ctx sc;
 	struct avec_json j;
 	struct avec_store *st;
+	uint64_t nbind = 0;
+	char when[32];
 	const char *ip = NULL, *at = NULL, *who = NULL, *mac = NULL;
 	const char *from = NULL, *to = NULL;
 	char ipbuf[INET6_ADDRSTRLEN], macbuf[AVEC_MAC_STRLEN + 1], safe[48];
@@ -264,6 +274,12 @@ run_query(struct ctl *c, int argc, char **argv)
 	} else if (ctl_table_init(&sc.t, 10, sess_headers) < 0) {
 		return ctl_fail(CTL_IO, "out of memory");
 	}
+	if (q.ip != NULL && (rc = ctl_log_bindings(st, q.ip, q.at,
+						    sc.json ? &j : NULL,
+						    &nbind)) != CTL_OK) {
+		ctl_table_free(&sc.t);
+		return rc;
+	}
 	rc = avec_store_session_query(st, &q, sess_one, &sc, &err);
 	if (rc != 0) {
 		ctl_table_free(&sc.t);
@@ -275,8 +291,14 @@ run_query(struct ctl *c, int argc, char **argv)
 		avec_json_finish(&j);
 	} else if (sc.n == 0) {
 		ctl_table_free(&sc.t);
-		ctl_note(c, "no session");
+		if (q.ip != NULL && nbind == 0)
+			ctl_note(c, "no binding and no session held %s at %s",
+				 q.ip, utc(q.at, when, sizeof(when)));
+		else if (q.ip == NULL)
+			ctl_note(c, "no session");
 	} else {
+		if (nbind > 0)
+			printf("RADIUS sessions with that Framed-IP-Address:\n");
 		ctl_table_print(&sc.t, stdout);
 	}
 	return CTL_OK;
@@ -320,8 +342,9 @@ run_purge(struct ctl *c, int argc, char **argv)
 	if (avec_store_purge(st, now, &ps, &err) < 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
 	ctl_note(c, "purged as of %s: %" PRIu64 " sessions, %" PRIu64
-		 " accounts with %" PRIu64 " devices", utc(now, t, sizeof(t)),
-		 ps.sessions, ps.accounts, ps.devices);
+		 " address bindings, %" PRIu64 " accounts with %" PRIu64
+		 " devices", utc(now, t, sizeof(t)), ps.sessions, ps.bindings,
+		 ps.accounts, ps.devices);
 	return CTL_OK;
 }
 
@@ -604,6 +627,11 @@ ctl_account_export(struct ctl *c, int argc, char **argv)
 	if (avec_store_session_query(st, &q, sess_one, &sc, &err) != 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
 	avec_json_arr_end(&j);
+	/* the addresses the appliance saw their devices take */
+	avec_json_arr_begin(&j, "addresses");
+	if (ctl_export_bindings(st, principal, &j) != CTL_OK)
+		return CTL_IO;
+	avec_json_arr_end(&j);
 	avec_json_obj_begin(&j, "retention_days");
 	for (i = 0; avec_setting_keys[i] != NULL; i++)
 		if (strstr(avec_setting_keys[i], "_retention_days") != NULL &&
@@ -636,7 +664,7 @@ ctl_account_erase(struct ctl *c, int argc, char **argv)
 	struct avec_store *st;
 	const char *principal = NULL;
 	struct avec_erasure er;
-	uint64_t nsess = 0;
+	uint64_t nsess = 0, nbind = 0;
 	int64_t days = 0;
 	bool yes = false;
 	int rc;
@@ -660,12 +688,14 @@ ctl_account_erase(struct ctl *c, int argc, char **argv)
 	memset(&q, 0, sizeof(q));
 	q.principal = principal;
 	if (avec_store_session_query(st, &q, count_one, &nsess, &err) != 0 ||
+	    ctl_count_bindings(st, principal, &nbind, &err) != 0 ||
 	    avec_store_setting_get(st, "log_retention_days", &days, &err) != 0)
 		return ctl_fail(CTL_IO, "%s", err.msg);
 	ctl_note(c, "account %s erased with %" PRIu64 " devices; it is %s in "
 		 "the audit trail (%" PRIu64 " rows); its %" PRIu64
-		 " connection log sessions are kept until their retention "
-		 "ends (%" PRId64 " days), as the law requires", principal,
-		 er.devices, er.pseudonym, er.audit_rows, nsess, days);
+		 " connection log sessions and %" PRIu64 " address bindings are "
+		 "kept until their retention ends (%" PRId64 " days), as the "
+		 "law requires", principal, er.devices, er.pseudonym,
+		 er.audit_rows, nsess, nbind, days);
 	return CTL_OK;
 }

@@ -82,6 +82,13 @@ oom:
 }
 
 int
+render_set_add(struct render_set *set, const char *path, char *data,
+	       size_t len, mode_t mode, bool secret, struct avec_err *err)
+{
+	return add_file(set, path, data, len, mode, secret, err);
+}
+
+int
 render_text_open(struct render_text *t, struct avec_err *err)
 {
 	t->buf = NULL;

@@ -137,6 +137,8 @@ main(void)
 	srunner_add_suite(sr, writer_suite());
 	srunner_add_suite(sr, log_suite());
 	srunner_add_suite(sr, connlog_suite());
+	srunner_add_suite(sr, addr_suite());
+	srunner_add_suite(sr, addr_parse_suite());
 	srunner_add_suite(sr, aaf_suite());
 	srunner_add_suite(sr, calendar_suite());
 	srunner_add_suite(sr, rules_suite());
@@ -156,6 +158,10 @@ main(void)
 		srunner_add_suite(sr, school_suite());
 	if (school_net_suite)
 		srunner_add_suite(sr, school_net_suite());
+	if (clock_suite)
+		srunner_add_suite(sr, clock_suite());
+	if (render_acme_suite)
+		srunner_add_suite(sr, render_acme_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -22,6 +22,8 @@ Suite *index_suite(void);
 Suite *writer_suite(void);
 Suite *log_suite(void);
 Suite *connlog_suite(void);
+Suite *addr_suite(void);
+Suite *addr_parse_suite(void);
 Suite *aaf_suite(void);
 Suite *calendar_suite(void);
 Suite *rules_suite(void);
@@ -36,6 +38,8 @@ Suite *cas_suite(void) __attribute__((weak));
 Suite *school_suite(void) __attribute__((weak));
 Suite *school_net_suite(void) __attribute__((weak));
 Suite *avecd_suite(void) __attribute__((weak));
+Suite *clock_suite(void) __attribute__((weak));
+Suite *render_acme_suite(void) __attribute__((weak));
 Suite *token_suite(void);
 
 /*
