@@ -642,6 +642,8 @@ render_avecd(const struct school *s, const struct render_paths *p,
 		"  certificate: /etc/avec/portal.pem\n"
 		"  key: /etc/avec/portal.key\n  user: avec-portal\n",
 		s->portal_host);
+	if (render_acme_dir(s) != NULL)
+		fprintf(t.f, "  acme_dir: %s\n", render_acme_dir(s));
 	if (s->support_url[0] != '\0') {
 		fputs("  support_url: ", t.f);
 		yq(t.f, s->support_url);
@@ -685,7 +687,8 @@ render_avecd(const struct school *s, const struct render_paths *p,
 static const char *const UNITS[] = {
 	"avec-freeradius.service", "avec-hostapd@.service", "avecd.service",
 	"avec-radio-off@.service", "avec-radio-on@.service",
-	"avec-firewall.service", "avec-dnsmasq.service", NULL,
+	"avec-firewall.service", "avec-dnsmasq.service",
+	"avec-acme.service", "avec-acme.timer", "avec-addrd.service", NULL,
 };
 
 static int
@@ -782,7 +785,8 @@ render_all(const struct school *s, const struct render_paths *p,
 		if (render_hostapd(s, i, p, out, err) < 0)
 			return -1;
 	if (render_avecd(s, p, out, err) < 0 ||
-	    render_units(s, p, out, err) < 0 || render_net(s, p, out, err) < 0)
+	    render_units(s, p, out, err) < 0 || render_net(s, p, out, err) < 0 ||
+	    render_acme(s, out, err) < 0)
 		return -1;
 	return 0;
 }

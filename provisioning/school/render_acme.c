@@ -2,7 +2,8 @@
  * render_acme.c - the portal's certificate from an ACME CA: dehydrated's
  * configuration (etc/avec/acme/config) and its list of names
  * (etc/avec/acme/domains.txt), rendered only when the school profile says
- * `portal.certificate: acme`.
+ * `portal.certificate: acme` (with a provided certificate, a config that
+ * names no CA, which turns the renewals off).
  *
  * It owns what dehydrated is told: the CA's directory URL, HTTP-01
  * challenges left in RENDER_ACME_WELLKNOWN (avecd answers them on its
@@ -69,8 +70,15 @@ render_acme(const struct school *s, struct render_set *out,
 {
 	char email[160] = "";
 
+	/* a provided certificate: a configuration naming no CA, so that a
+	 * profile going back from ACME stops the renewals (/usr/lib/avec/acme
+	 * does nothing without CA=) instead of overwriting the region's */
 	if (s->portal_cert != SCHOOL_CERT_ACME)
-		return 0;
+		return add_text(out, "etc/avec/acme/config", err,
+				"# rendered by `avecctl provision`: the "
+				"portal's certificate is provided\n# (school "
+				"profile: portal.certificate), so no ACME CA "
+				"is named here.\n");
 	if (s->portal_host[0] == '\0' || !quotable(s->portal_host))
 		return avec_err_set(err, "portal.host: not a name dehydrated "
 				    "can be given");

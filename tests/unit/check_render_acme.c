@@ -42,7 +42,7 @@ acme_school(struct school *s)
 	strcpy(s->acme_email, "informatique@lycee-voltaire.fr");
 }
 
-START_TEST(acme_provided_renders_nothing)
+START_TEST(acme_provided_names_no_ca)
 {
 	struct render_set set = { 0 };
 	struct avec_err err = { { 0 } };
@@ -51,7 +51,12 @@ START_TEST(acme_provided_renders_nothing)
 	acme_school(&s);
 	s.portal_cert = SCHOOL_CERT_PROVIDED;
 	ck_assert_int_eq(render_acme(&s, &set, &err), 0);
-	ck_assert_uint_eq(set.n, 0);
+	/* only a config naming no CA: a profile back from ACME stops the
+	 * renewals */
+	ck_assert_uint_eq(set.n, 1);
+	ck_assert_str_eq(set.f[0].path, "etc/avec/acme/config");
+	ck_assert_ptr_null(strstr(set.f[0].data, "CA="));
+	ck_assert_ptr_null(strstr(set.f[0].data, "HOOK="));
 	ck_assert_ptr_null(render_acme_dir(&s));
 	render_set_free(&set);
 }
@@ -134,7 +139,7 @@ render_acme_suite(void)
 	Suite *s = suite_create("render_acme");
 	TCase *tc = tcase_create("dehydrated");
 
-	tcase_add_test(tc, acme_provided_renders_nothing);
+	tcase_add_test(tc, acme_provided_names_no_ca);
 	tcase_add_test(tc, acme_config_and_domains);
 	tcase_add_test(tc, acme_refuses_unquotable);
 	suite_add_tcase(s, tc);
