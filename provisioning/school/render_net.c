@@ -303,6 +303,15 @@ nft_forward_nat(FILE *f, const struct school *s)
 		fprintf(f, "\t\t# the VLANs whose gateway this appliance is: "
 			"out to the management side\n\t\tiifname %s oifname "
 			"\"%s\" accept\n", gw, s->mgmt_iface);
+	/* A bridge's own traffic is not routed, but where br_netfilter is
+	 * loaded it passes this hook with the bridge as both ends: a role's
+	 * network must not die of it. */
+	for (r = 0; r < AVEC_ROLE__COUNT; r++)
+		if (s->vlan[r] != 0)
+			fprintf(f, "\t\tiifname \"%s\" oifname \"%s\" accept"
+				"\t# bridged, not routed\n",
+				school_role_bridge((enum avec_role)r),
+				school_role_bridge((enum avec_role)r));
 	fputs("\t}\n", f);
 	fprintf(f, "\n\tchain prerouting {\n\t\ttype nat hook prerouting "
 		"priority dstnat; policy accept;\n"
