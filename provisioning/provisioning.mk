@@ -13,7 +13,8 @@ COMMON_SRCS := provisioning/common/json.c provisioning/common/text.c \
 	provisioning/common/yerr.c provisioning/common/priv.c \
 	provisioning/common/buf.c
 # The Disconnect-Request client (RFC 5176), avecctl's now, avecd's later
-DAS_SRCS    := provisioning/das/das.c provisioning/das/revoke.c
+DAS_SRCS    := provisioning/das/das.c provisioning/das/revoke.c \
+	provisioning/das/radpkt.c
 # The administrator's policy file (YAML through libyaml): avecctl's and the
 # unit suite's; then avecctl's block lists
 POLICY_SRCS := provisioning/policy/policy_file.c
