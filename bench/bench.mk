@@ -22,7 +22,7 @@ $(AVEC_BENCHGEN): $(BUILD)/obj/bench/avec-benchgen.o \
 
 .PHONY: bench avec-load
 avec-load: $(AVEC_LOAD)
-bench: $(AVEC_LOAD) $(AVEC_BENCHGEN) $(RLM_AVEC) $(AVECCTL)
+bench: $(AVEC_LOAD) $(AVEC_BENCHGEN) $(RLM_AVEC) $(AVECCTL) $(ADDRD)
 	@bash bench/run.sh
 
 ALL += $(AVEC_LOAD) $(AVEC_BENCHGEN)

@@ -42,12 +42,16 @@
 # BENCH_BIG (500000 devices; 0 to skip) BENCH_BIG_ACCOUNTS (300000)
 # BENCH_RUSH (5000 devices; 0 to skip) BENCH_RUSH_WINDOW (64)
 # BENCH_AAF (1; 0 to skip) BENCH_AAF_PEOPLE (300000)
+# BENCH_DHCP_RATE (200 DHCP exchanges/s logged by avec-addrd while the
+# small scenario's authentication runs, bench/dhcp.sh; 0 to skip; root)
 # BENCH_OUT (bench/results.json)
 set -u
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../tests/lib/common.sh"
 # shellcheck source=tests/lib/radius.sh
 . "$AVEC_TOP/tests/lib/radius.sh"
+# shellcheck source=bench/dhcp.sh
+. "$AVEC_TOP/bench/dhcp.sh"
 
 N=${BENCH_N:-10000}
 ROUNDS=${BENCH_ROUNDS:-5}
@@ -569,6 +573,7 @@ started=$(date +%s)
 if [ "$SMALL" != 0 ]; then
 	scenario small "$N" "$N" "avec files files-clear sql sql-min" || { echo "bench: small scenario failed" >&2; exit 1; }
 	with_acct small "avec files"
+	with_dhcp small || { echo "bench: the DHCP case failed" >&2; exit 1; }
 	saturation small files-clear
 	revoke_delay small
 	profile small avec
@@ -658,6 +663,16 @@ jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson cores "$(nproc)" \
 	       timeouts_at_80pct: .at80.timeouts, host_at_80pct: .at80.host,
 	       server_peak_rss_kb} end)
 	| .aaf_import = ([$all[] | select(.kind == "aaf")] | first | if . then del(.kind) else null end)
+	| .dhcp_logging = ([$all[] | select(.kind == "dhcp")] | if length == 0 then null else
+	    {scenario: .[0].scenario, target_rate: .[0].dhcp_target_rate,
+	     dhcp_rate_median: (map(.dhcp_rate) | median), acks_sent: (map(.dhcp_sent) | add),
+	     bindings_new: (map(.bindings_new) | add),
+	     auth_rps_alone_median: (map(.auth_rps_alone) | median | r2),
+	     auth_rps_median: (map(.rps) | median | r2),
+	     auth_ratio_median: (map(.auth_ratio) | median),
+	     auth_ratio_min: (map(.auth_ratio) | min),
+	     p99_us_median: (map(.p99_us) | median),
+	     rounds: map({round, auth_rps_alone, rps, auth_ratio, dhcp_rate, bindings_new, bindings_seen, p99_us})} end)
 	| . as $r
 	| ($r.scenarios | map(select(.name == "small"))[0]) as $sm
 	| ($r.scenarios | map(select(.name == "big"))[0]) as $bg
@@ -670,7 +685,8 @@ jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson cores "$(nproc)" \
 	    eap_tls_ge_500_per_s: (if $r.eap_tls_rush then $r.eap_tls_rush.handshakes_per_s >= 500 else null end),
 	    eap_tls_p99_at_80pct_lt_50ms: (if $r.eap_tls_rush then $r.eap_tls_rush.p99_ms_at_80pct < 50 else null end),
 	    aaf_le_3x_xmllint: (if $r.aaf_import then $r.aaf_import.ratio_xmllint <= 3 else null end),
-	    aaf_peak_rss_lt_100mb: (if $r.aaf_import then $r.aaf_import.peak_rss_mb < 100 else null end)
+	    aaf_peak_rss_lt_100mb: (if $r.aaf_import then $r.aaf_import.peak_rss_mb < 100 else null end),
+	    auth_with_dhcp_ge_0_95: (if $r.dhcp_logging then $r.dhcp_logging.auth_ratio_median >= 0.95 else null end)
 	  }' "$RES" > "$OUT.tmp" || { echo "bench: cannot write $OUT" >&2; exit 1; }
 mv "$OUT.tmp" "$OUT" || exit 1
 
@@ -697,6 +713,7 @@ jq -r '
 	(.scenarios[] | select(.revoke) | "\(.name): revocation visible to the module after \(.revoke.visible_s) s (avecctl itself \(.revoke.avecctl_s) s)"),
 	(.scenarios[] | select(.with_acct | length > 0) | "\(.name) with accounting alongside: " +
 	  ([.with_acct | to_entries[] | "\(.key) \(.value.auth_rps_median | floor) auth/s (\(.value.auth_ratio_median) of its own alone), acct \(.value.acct_answered)/\(.value.acct_sent) answered, \(.value.acct_lost) lost at \(.value.acct_rate)/s"] | join("; "))),
+	(.dhcp_logging | select(.) | "\(.scenario) with \(.target_rate) DHCP exchanges/s logged (avec-addrd, same store): avec \(.auth_rps_median | floor) auth/s, alone \(.auth_rps_alone_median | floor); ratio \(.auth_ratio_median) [min \(.auth_ratio_min)] (target >= 0.95); \(.acks_sent) ACKs at \(.dhcp_rate_median)/s, \(.bindings_new) new bindings, the rest renewals"),
 	(.scenarios[] | select(.saturation | length > 0) | "saturation, \(.saturation[0].setup): " +
 	  ([.saturation[] | "w\(.window) \(.rps | floor)/s (load \(.cpu), server \(.srv_cores))"] | join("; "))),
 	(.eap_tls_rush | select(.) | "morning rush, EAP-TLS (\(.tls_version) \(.cipher)), \(.devices) devices, window \(.window): \(.handshakes_per_s | floor) handshakes/s (target >= 500), p99 \(.p99_ms) ms; at 80 % (\(.rate_at_80pct)/s): p99 \(.p99_ms_at_80pct) ms (target < 50); timeouts \(.timeouts)+\(.timeouts_at_80pct), load cpu \(.load_cpu), server \(.srv_cores) cores"),

@@ -5,6 +5,7 @@ LIB_SRCS := lib/err.c lib/model.c lib/policy.c lib/ident.c lib/secret.c \
 	lib/store_block.c \
 	lib/md4.c lib/log.c lib/store.c lib/index.c lib/writer.c \
 	lib/store_session.c lib/store_retention.c lib/store_addr.c lib/addr_parse.c \
+	lib/store_addr_feed.c \
 	lib/aaf.c lib/store_ent.c lib/store_nas.c
 LIB_SRCS += lib/authcount.c lib/store_report.c lib/store_token.c
 LIB_SQL  := $(sort $(wildcard lib/sql/*.sql))

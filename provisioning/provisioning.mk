@@ -13,7 +13,8 @@ COMMON_SRCS := provisioning/common/json.c provisioning/common/text.c \
 	provisioning/common/yerr.c provisioning/common/priv.c \
 	provisioning/common/buf.c
 # The Disconnect-Request client (RFC 5176), avecctl's now, avecd's later
-DAS_SRCS    := provisioning/das/das.c provisioning/das/revoke.c
+DAS_SRCS    := provisioning/das/das.c provisioning/das/revoke.c \
+	provisioning/das/radpkt.c
 # The administrator's policy file (YAML through libyaml): avecctl's and the
 # unit suite's; then avecctl's block lists
 POLICY_SRCS := provisioning/policy/policy_file.c
@@ -178,3 +179,25 @@ $(ADDRD_SAN): $(ADDRD_SRCS:%.c=$(SAN)/obj/%.o) $(LIBAVEC_SAN)
 avec-addrd: $(ADDRD)
 avec-addrd-san: $(ADDRD_SAN)
 ALL += $(ADDRD)
+
+# avec-rsso: the bindings told to a firewall's RADIUS single sign-on, by
+# accounting copies (docs/addresses.md); the RADIUS wire is das/radpkt.c's
+RSSO_SRCS := provisioning/rsso/main.c provisioning/rsso/watch.c \
+	provisioning/rsso/sender.c provisioning/rsso/copy.c \
+	provisioning/das/radpkt.c provisioning/das/das.c \
+	provisioning/common/priv.c
+RSSO     := $(BUILD)/bin/avec-rsso
+RSSO_SAN := $(SAN)/bin/avec-rsso
+$(RSSO): $(RSSO_SRCS:%.c=$(BUILD)/obj/%.o) $(LIBAVEC)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(RSSO_SAN): $(RSSO_SRCS:%.c=$(SAN)/obj/%.o) $(LIBAVEC_SAN)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+.PHONY: avec-rsso avec-rsso-san
+avec-rsso: $(RSSO)
+avec-rsso-san: $(RSSO_SAN)
+ALL += $(RSSO)

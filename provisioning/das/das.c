@@ -2,10 +2,11 @@
  * das.c - AVEC's Disconnect-Request client (RFC 5176, with RFC 3579's
  * Message-Authenticator), over UDP.
  *
- * This file owns the wire: encoding a Disconnect-Request, the wait and
- * retries, and the checks an answer must pass before it is believed.  A
- * request is built once and sent again unchanged on each retry (same
- * identifier, same authenticator), so that a NAS that answered a copy
+ * This file owns the Disconnect-Request: its attributes, the wait and
+ * retries, and which answers it waits for (radpkt.c seals the packet and
+ * checks an answer before it is believed).  A request is built once and
+ * sent again unchanged on each retry (same identifier, same
+ * authenticator), so that a NAS that answered a copy
  * answers the next one the same way.  The answer is read into a buffer
  * larger than any valid RADIUS packet, so an oversized one is seen and
  * dropped; every length is checked before it is used.
@@ -14,7 +15,6 @@
  * code, lengths, both authenticators), never let the shared secret out
  * (no logging at all here; the outcome's detail names what failed, never
  * a key), and never block beyond the bounded wait its caller chose.
- * MD5 and HMAC-MD5 come from OpenSSL 3's default provider.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,17 +31,11 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "avec/ident.h"
 #include "das.h"
-
-#define HDR_LEN			20
-#define AUTH_OFF		4
-#define AUTH_LEN		16
-#define MA_LEN			16
+#include "radpkt.h"
 
 /* Attribute types (RFC 2865, 2866, 2869, 3162, 5176) */
 #define ATTR_USER_NAME		1
@@ -49,9 +43,7 @@
 #define ATTR_CALLING_STATION_ID	31
 #define ATTR_ACCT_SESSION_ID	44
 #define ATTR_EVENT_TIMESTAMP	55
-#define ATTR_MESSAGE_AUTH	80
 #define ATTR_NAS_IPV6_ADDRESS	95
-#define ATTR_ERROR_CAUSE	101
 
 #define DEFAULT_ATTEMPTS	3
 #define DEFAULT_TIMEOUT_MS	1000
@@ -59,51 +51,7 @@
 #define MAX_ATTEMPTS		10
 #define MAX_WAIT_MS		30000
 
-/* MD5 over the concatenation of @n pieces. */
-static int
-md5_parts(const uint8_t *const *p, const size_t *len, int n,
-	  uint8_t out[AUTH_LEN])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int olen = 0;
-	int i, ok;
-
-	if (ctx == NULL)
-		return -1;
-	ok = EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
-	for (i = 0; ok && i < n; i++)
-		ok = EVP_DigestUpdate(ctx, p[i], len[i]);
-	ok = ok && EVP_DigestFinal_ex(ctx, out, &olen) && olen == AUTH_LEN;
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -1;
-}
-
-static int
-hmac_md5(const uint8_t *key, size_t key_len, const uint8_t *data,
-	 size_t len, uint8_t out[MA_LEN])
-{
-	unsigned int olen = 0;
-
-	if (HMAC(EVP_md5(), key, (int)key_len, data, len, out, &olen) ==
-	    NULL || olen != MA_LEN)
-		return -1;
-	return 0;
-}
-
-/* Append one attribute; -1 if it does not fit or is too long. */
-static int
-put_attr(uint8_t *buf, size_t buflen, size_t *pos, uint8_t type,
-	 const void *val, size_t len)
-{
-	if (len > 253 || *pos + 2 + len > buflen)
-		return -1;
-	buf[*pos] = type;
-	buf[*pos + 1] = (uint8_t)(2 + len);
-	if (len > 0)
-		memcpy(buf + *pos + 2, val, len);
-	*pos += 2 + len;
-	return 0;
-}
+static const char PKT[] = "Disconnect-Request";
 
 static bool
 given(const char *s)
@@ -111,34 +59,13 @@ given(const char *s)
 	return s != NULL && *s != '\0';
 }
 
-/* A text attribute: 1 to 253 octets with no NUL (the caller's string). */
-static int
-put_text(uint8_t *buf, size_t buflen, size_t *pos, uint8_t type,
-	 const char *s, const char *what, struct avec_err *err)
-{
-	size_t len;
-
-	if (!given(s))
-		return 0;
-	len = strlen(s);
-	if (len > 253)
-		return avec_err_set(err, "Disconnect-Request: %s is longer "
-				    "than 253 octets", what);
-	if (put_attr(buf, buflen, pos, type, s, len) < 0)
-		return avec_err_set(err, "Disconnect-Request: no room for %s",
-				    what);
-	return 0;
-}
-
 int
 avec_das_encode(const struct avec_das_session *s, uint8_t id,
 		const uint8_t *secret, size_t secret_len,
 		uint8_t *buf, size_t buflen, struct avec_err *err)
 {
-	static const uint8_t zero[AUTH_LEN];
-	const uint8_t *parts[4];
-	size_t lens[4], pos = HDR_LEN, ma_pos;
-	uint8_t ts[4], ma[MA_LEN], ip6[16];
+	size_t pos = AVEC_RAD_HDR_LEN;
+	uint8_t ip6[16];
 	struct in_addr ip4;
 	uint32_t t;
 
@@ -153,36 +80,34 @@ avec_das_encode(const struct avec_das_session *s, uint8_t id,
 	    !given(s->user_name))
 		return avec_err_set(err, "Disconnect-Request: nothing "
 				    "identifies the session");
-	if (buflen < HDR_LEN || buflen > 65535)
+	if (buflen < AVEC_RAD_HDR_LEN || buflen > 65535)
 		return avec_err_set(err, "Disconnect-Request: bad buffer");
 	if (buflen > AVEC_DAS_PACKET_MAX)
 		buflen = AVEC_DAS_PACKET_MAX;
 
-	memset(buf, 0, HDR_LEN);
+	memset(buf, 0, AVEC_RAD_HDR_LEN);
 	buf[0] = AVEC_DAS_CODE_DISCONNECT_REQUEST;
 	buf[1] = id;
 
 	t = s->event_timestamp ? s->event_timestamp : (uint32_t)time(NULL);
-	ts[0] = (uint8_t)(t >> 24);
-	ts[1] = (uint8_t)(t >> 16);
-	ts[2] = (uint8_t)(t >> 8);
-	ts[3] = (uint8_t)t;
-	if (put_text(buf, buflen, &pos, ATTR_USER_NAME, s->user_name,
-		     "User-Name", err) < 0 ||
-	    put_text(buf, buflen, &pos, ATTR_CALLING_STATION_ID,
-		     s->calling_station_id, "Calling-Station-Id", err) < 0 ||
-	    put_text(buf, buflen, &pos, ATTR_ACCT_SESSION_ID,
-		     s->acct_session_id, "Acct-Session-Id", err) < 0)
+	if (avec_rad_put_text(buf, buflen, &pos, ATTR_USER_NAME, s->user_name,
+			      PKT, "User-Name", err) < 0 ||
+	    avec_rad_put_text(buf, buflen, &pos, ATTR_CALLING_STATION_ID,
+			      s->calling_station_id, PKT, "Calling-Station-Id",
+			      err) < 0 ||
+	    avec_rad_put_text(buf, buflen, &pos, ATTR_ACCT_SESSION_ID,
+			      s->acct_session_id, PKT, "Acct-Session-Id",
+			      err) < 0)
 		return -1;
 	if (given(s->nas_address)) {
 		int rc;
 
 		if (inet_pton(AF_INET, s->nas_address, &ip4) == 1)
-			rc = put_attr(buf, buflen, &pos, ATTR_NAS_IP_ADDRESS,
-				      &ip4.s_addr, 4);
+			rc = avec_rad_put(buf, buflen, &pos,
+					  ATTR_NAS_IP_ADDRESS, &ip4.s_addr, 4);
 		else if (inet_pton(AF_INET6, s->nas_address, ip6) == 1)
-			rc = put_attr(buf, buflen, &pos, ATTR_NAS_IPV6_ADDRESS,
-				      ip6, 16);
+			rc = avec_rad_put(buf, buflen, &pos,
+					  ATTR_NAS_IPV6_ADDRESS, ip6, 16);
 		else
 			return avec_err_set(err, "Disconnect-Request: NAS "
 					    "address is not an IP address");
@@ -190,30 +115,9 @@ avec_das_encode(const struct avec_das_session *s, uint8_t id,
 			return avec_err_set(err, "Disconnect-Request: no "
 					    "room for the NAS address");
 	}
-	if (put_attr(buf, buflen, &pos, ATTR_EVENT_TIMESTAMP, ts, 4) < 0)
+	if (avec_rad_put_u32(buf, buflen, &pos, ATTR_EVENT_TIMESTAMP, t) < 0)
 		return avec_err_set(err, "Disconnect-Request: no room");
-	ma_pos = pos + 2;
-	if (put_attr(buf, buflen, &pos, ATTR_MESSAGE_AUTH, zero, MA_LEN) < 0)
-		return avec_err_set(err, "Disconnect-Request: no room");
-	buf[2] = (uint8_t)(pos >> 8);
-	buf[3] = (uint8_t)pos;
-
-	/* RFC 3579/5176: HMAC-MD5 over the packet, authenticator zero. */
-	if (hmac_md5(secret, secret_len, buf, pos, ma) < 0)
-		return avec_err_set(err, "Disconnect-Request: HMAC-MD5 failed");
-	memcpy(buf + ma_pos, ma, MA_LEN);
-	/* RFC 5176 2.3: MD5(Code+Id+Length+16 zero octets+attrs+secret) */
-	parts[0] = buf;
-	lens[0] = AUTH_OFF;
-	parts[1] = zero;
-	lens[1] = AUTH_LEN;
-	parts[2] = buf + HDR_LEN;
-	lens[2] = pos - HDR_LEN;
-	parts[3] = secret;
-	lens[3] = secret_len;
-	if (md5_parts(parts, lens, 4, buf + AUTH_OFF) < 0)
-		return avec_err_set(err, "Disconnect-Request: MD5 failed");
-	return (int)pos;
+	return avec_rad_seal(buf, buflen, &pos, secret, secret_len, PKT, err);
 }
 
 int
@@ -223,92 +127,15 @@ avec_das_check_reply(const uint8_t *req, size_t req_len,
 		     enum avec_das_result *result, uint32_t *error_cause,
 		     struct avec_err *err)
 {
-	uint8_t pkt[AVEC_DAS_PACKET_MAX], calc[AUTH_LEN], got[MA_LEN];
-	const uint8_t *parts[4];
-	size_t lens[4], len, pos, ma_pos = 0;
-	unsigned nma = 0;
-	uint32_t cause = 0;
+	struct avec_rad_answer ans;
 
-	if (req == NULL || req_len < HDR_LEN || rep == NULL ||
-	    secret == NULL || secret_len == 0)
-		return avec_err_set(err, "answer: nothing to check");
-	if (rep_len < HDR_LEN)
-		return avec_err_set(err, "answer of %zu octets: truncated",
-				    rep_len);
-	if (rep_len > AVEC_DAS_PACKET_MAX)
-		return avec_err_set(err, "answer of %zu octets: oversized",
-				    rep_len);
-	len = (size_t)rep[2] << 8 | rep[3];
-	if (len < HDR_LEN || len > rep_len)
-		return avec_err_set(err, "answer says %zu octets, %zu came",
-				    len, rep_len);
-	if (rep[0] != AVEC_DAS_CODE_DISCONNECT_ACK &&
-	    rep[0] != AVEC_DAS_CODE_DISCONNECT_NAK)
-		return avec_err_set(err, "answer with code %u, not a "
-				    "Disconnect-ACK or -NAK", rep[0]);
-	if (rep[1] != req[1])
-		return avec_err_set(err, "answer with identifier %u, not %u",
-				    rep[1], req[1]);
-	for (pos = HDR_LEN; pos < len;) {
-		uint8_t type, alen;
-
-		if (len - pos < 2)
-			return avec_err_set(err, "answer: truncated "
-					    "attribute header");
-		type = rep[pos];
-		alen = rep[pos + 1];
-		if (alen < 2 || alen > len - pos)
-			return avec_err_set(err, "answer: attribute %u has a "
-					    "bad length", type);
-		if (type == ATTR_MESSAGE_AUTH) {
-			if (alen != 2 + MA_LEN)
-				return avec_err_set(err, "answer: bad "
-						    "Message-Authenticator "
-						    "length");
-			nma++;
-			ma_pos = pos + 2;
-		} else if (type == ATTR_ERROR_CAUSE) {
-			if (alen != 6)
-				return avec_err_set(err, "answer: bad "
-						    "Error-Cause length");
-			cause = (uint32_t)rep[pos + 2] << 24 |
-			    (uint32_t)rep[pos + 3] << 16 |
-			    (uint32_t)rep[pos + 4] << 8 | rep[pos + 5];
-		}
-		pos += alen;
-	}
-	if (nma != 1)
-		return avec_err_set(err, "answer with %u Message-"
-				    "Authenticators, 1 required", nma);
-
-	/* Response Authenticator: MD5(Code+Id+Length+ReqAuth+attrs+secret) */
-	parts[0] = rep;
-	lens[0] = AUTH_OFF;
-	parts[1] = req + AUTH_OFF;
-	lens[1] = AUTH_LEN;
-	parts[2] = rep + HDR_LEN;
-	lens[2] = len - HDR_LEN;
-	parts[3] = secret;
-	lens[3] = secret_len;
-	if (md5_parts(parts, lens, 4, calc) < 0)
-		return avec_err_set(err, "answer: MD5 failed");
-	if (CRYPTO_memcmp(calc, rep + AUTH_OFF, AUTH_LEN) != 0)
-		return avec_err_set(err, "answer: wrong Response Authenticator "
-				    "(forged, or another shared secret)");
-
-	/* Message-Authenticator: over the answer with the request's
-	 * authenticator in place and itself zeroed (RFC 3579 3.2). */
-	memcpy(pkt, rep, len);
-	memcpy(pkt + AUTH_OFF, req + AUTH_OFF, AUTH_LEN);
-	memset(pkt + ma_pos, 0, MA_LEN);
-	if (hmac_md5(secret, secret_len, pkt, len, got) < 0)
-		return avec_err_set(err, "answer: HMAC-MD5 failed");
-	if (CRYPTO_memcmp(got, rep + ma_pos, MA_LEN) != 0)
-		return avec_err_set(err, "answer: wrong Message-Authenticator");
-
-	*result = rep[0] == AVEC_DAS_CODE_DISCONNECT_ACK ? AVEC_DAS_ACK :
+	if (avec_rad_check(req, req_len, rep, rep_len, secret, secret_len,
+			   AVEC_DAS_CODE_DISCONNECT_ACK,
+			   AVEC_DAS_CODE_DISCONNECT_NAK, true, &ans, err) < 0)
+		return -1;
+	*result = ans.code == AVEC_DAS_CODE_DISCONNECT_ACK ? AVEC_DAS_ACK :
 	    AVEC_DAS_NAK;
-	*error_cause = cause;
+	*error_cause = ans.error_cause;
 	return 0;
 }
 

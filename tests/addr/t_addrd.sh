@@ -24,12 +24,26 @@
 #       untouched, no row is added, and its counters say what it refused;
 #       then B renews and that is still recorded;
 #   (g) the listener gave up root: its uid is nobody's, no capability left.
+#
+#   Beside it, the RADIUS single sign-on copy: avec-rsso reads the store
+#   and tells a second FreeRADIUS (tests/lib/receiver.sh, on loopback,
+#   playing the firewall's receiver) who holds each address:
+#   (a) A's lease reaches the receiver's log within a second, with the
+#       address, the pupil and the role; (c) the release gives a Stop;
+#   (d) B, nobody's, is never announced; (e) A's IPv6 address is
+#   (Framed-IPv6-Address); (h) a second avec-rsso with a secret that is
+#   not the receiver's gets nothing accepted and logs that, never a
+#   secret; (g) avec-rsso gave up root too.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=tests/lib/receiver.sh
+. "$(dirname "$0")/../lib/receiver.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, packet sockets)"
-need ip dnsmasq busybox python3 jq sqlite3
+need ip dnsmasq busybox python3 jq sqlite3 freeradius ss
 ADDRD=${ADDRD:-$AVEC_BUILD/bin/avec-addrd}
+RSSO=${RSSO:-$AVEC_BUILD/bin/avec-rsso}
 [ -x "$ADDRD" ] || skip "no $ADDRD (make)"
+[ -x "$RSSO" ] || skip "no $RSSO (make)"
 
 NS=avec-addr-$$
 NS1=avec-sta1-$$
@@ -90,6 +104,26 @@ wait_for 5 grep -q "watching br-addr" "$T_SCRATCH/addrd.log" ||
 	{ fail "avec-addrd starts: $(tail -n 5 "$T_SCRATCH/addrd.log")"; finish; }
 ok "avec-addrd watches br-addr"
 
+# ---- the firewall's receiver, and avec-rsso telling it (one with a
+# secret that is not the receiver's) ----
+V6A=2001:db8:77::a
+RX=$T_SCRATCH/receiver
+mkdir -p "$RX"
+(umask 077
+	head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24 > "$T_SCRATCH/rsso.secret"
+	head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24 > "$T_SCRATCH/wrong.secret")
+RX_PORT=$(free_port udp)
+receiver_start "$RX" "$RX_PORT" "$T_SCRATCH/rsso.secret" ||
+	{ fail "the receiver starts"; finish; }
+spawn rsso "$RSSO" -d "$AVEC_DB" -u nobody -r 127.0.0.1 -P "$RX_PORT" \
+	-s "$T_SCRATCH/rsso.secret" -R student,teacher -p 100
+spawn rsso_wrong "$RSSO" -d "$AVEC_DB" -u nobody -r 127.0.0.1 -P "$RX_PORT" \
+	-s "$T_SCRATCH/wrong.secret" -n avec-wrong -p 100
+check "avec-rsso sends copies to the receiver" \
+	wait_for 5 grep -q "copies to 127.0.0.1 port $RX_PORT" "$T_SCRATCH/rsso.log"
+# copy STATUS ADDRESS : the receiver's line for it, from the right sender
+copy() { grep -E "^$1 $2 .* avec " "$RX/copies.log" 2>/dev/null | tail -n 1; }
+
 # udhcpc's script: the address on the interface, so that renewals go unicast
 cat >"$T_SCRATCH/udhcpc.sh" <<'EOF'
 #!/bin/sh
@@ -118,6 +152,9 @@ else
 	fail "(a) station A got no lease: $(tail -n 5 "$T_SCRATCH/dnsmasq.log")"; finish
 fi
 found_a() { [ "$(q "$ADDR" "$(date +%s)" | jq -r '[.[] | select(.source == "dhcp")][0].mac')" = "$MAC_A" ]; }
+got_start() { [ -n "$(copy Start "$ADDR")" ]; }
+wait_for 3 got_start
+t_rx=$(date +%s.%N)
 wait_for 3 found_a
 t_found=$(date +%s.%N)
 check "(a) the query names A's binding within 3 s of the ACK" found_a
@@ -130,6 +167,13 @@ check "(a) ... the pupil, the device, on br-addr VLAN 20" \
 	"eleve.addr@lycee-test $dev phone br-addr 20 dhcp" ]
 check "(a) ... exactly one binding" [ "$(jq length <<<"$r")" = 1 ]
 "$AVECCTL" log query --ip "$ADDR" --at "$(iso "$t_a")" | sed 's/^/# /'
+echo "# (a) the receiver: $(copy Start "$ADDR")"
+echo "# (a) ... logged $(awk "BEGIN { printf \"%.2f\", $t_rx - $t_ack }") s after the lease"
+check "(a) the receiver logged a Start for $ADDR within a second" \
+	awk "BEGIN { exit !($t_rx - $t_ack <= 1.0) }"
+check "(a) ... naming the pupil, the role (Filter-Id, Class) and the MAC" \
+	[ "$(copy Start "$ADDR" | awk '{ print $3, $4, $5, $9 }')" = \
+	"eleve.addr@lycee-test student 02-A5-EC-00-77-0A student" ]
 
 # ---- (b) A renews ----
 exp1=$(jq -r '.[0].expires_at' <<<"$r")
@@ -149,6 +193,11 @@ out=$("$AVECCTL" log query --ip "$ADDR" --at "$(iso "$t_rel")" 2>&1)
 echo "# (c) at the release: $out"
 check "(c) ... nothing holds $ADDR from then" \
 	grep -q "no binding and no session held $ADDR" <<<"$out"
+got_stop() { [ -n "$(copy Stop "$ADDR")" ]; }
+check "(c) the receiver logged a Stop (User-Request) for $ADDR" wait_for 3 got_stop
+echo "# (c) the receiver: $(copy Stop "$ADDR")"
+check "(c) ... with the Start's session" \
+	[ "$(copy Stop "$ADDR" | awk '{ print $6, $8 }')" = "$(copy Start "$ADDR" | awk '{ print $6 }') User-Request" ]
 
 # ---- (d) the same address to B ----
 sleep 1
@@ -166,6 +215,12 @@ check "(d) ... and A's binding still answers for A's time" \
 ip -n "$NS2" addr add "$V6B/64" dev sta2
 found_v6() { [ "$(q "$V6B" "$(date +%s)" | jq -r '.[0] | "\(.mac) \(.source)"')" = "$MAC_B nd" ]; }
 check "(e) B's IPv6 address, from its DAD, is bound to B" wait_for 5 found_v6
+ip -n "$NS1" addr add "$V6A/64" dev sta1
+got_v6() { [ -n "$(copy Start "$V6A")" ]; }
+check "(e) A's IPv6 address reaches the receiver (Framed-IPv6-Address)" wait_for 5 got_v6
+echo "# (e) the receiver: $(copy Start "$V6A")"
+check "(d, e) B, nobody's, was never announced" \
+	bash -c "! grep -q 02-A5-EC-00-77-0B '$RX/copies.log'"
 
 # ---- (f) a flood of hostile frames ----
 before=$(sqlite3 "$AVEC_DB" "SELECT id, address, mac, ended_at, end_cause FROM addr_bindings ORDER BY id")
@@ -207,4 +262,22 @@ check "(g) ... with no capability" \
 
 stop_pid "$PID_addrd"
 check "(g) it stops on SIGTERM, its last counts logged" grep -q "stopped" "$T_SCRATCH/addrd.log"
+pid=$PID_rsso
+check "(g) avec-rsso runs as nobody, with no capability" \
+	[ "$(awk '/^Uid:/ { print $2 } /^CapEff:/ { print $2 } /^CapPrm:/ { print $2 }' "/proc/$pid/status" | sort -u | tr '\n' ' ')" = \
+	"0000000000000000 $(id -u nobody) " ]
+
+# ---- (h) a secret that is not the receiver's ----
+unanswered() { grep -q "no valid answer to the Start of binding" "$T_SCRATCH/rsso_wrong.log"; }
+check "(h) with the wrong secret: no answer, logged" wait_for 10 unanswered
+echo "# (h) $(grep -m 1 "no valid answer" "$T_SCRATCH/rsso_wrong.log")"
+check "(h) ... the receiver accepted none of its copies" \
+	bash -c "! grep -q ' avec-wrong ' '$RX/copies.log'"
+kill -USR1 "$PID_rsso"
+wait_for 3 grep -q "copies queued" "$T_SCRATCH/rsso.log"
+echo "# avec-rsso: $(grep "copies queued" "$T_SCRATCH/rsso.log" | tail -n 1 | sed 's/.*: copies/copies/')"
+check "(h) ... and neither avec-rsso logged a secret" \
+	bash -c "! grep -qF -e '$(cat "$T_SCRATCH/rsso.secret")' -e '$(cat "$T_SCRATCH/wrong.secret")' '$T_SCRATCH/rsso.log' '$T_SCRATCH/rsso_wrong.log'"
+stop_pid "$PID_rsso"
+check "(h) avec-rsso stops on SIGTERM" grep -q "stopped" "$T_SCRATCH/rsso.log"
 finish
