@@ -526,6 +526,31 @@ render_logs(const struct school *s, struct render_set *out,
 			       0644, false, err);
 }
 
+/*
+ * avec-addrd's bridges: each role's, with its VLAN, so that the connection
+ * log says which network an address was given on (docs/addresses.md).
+ */
+static int
+render_addrd_env(const struct school *s, struct render_set *out,
+		 struct avec_err *err)
+{
+	struct render_text t;
+	unsigned r, n = 0;
+
+	if (render_text_open(&t, err) < 0)
+		return -1;
+	fputs("# avec-addrd's options (avec-addrd.service): the role bridges "
+	      "it watches.\n" EDIT_PROFILE "AVEC_ADDRD_ARGS=\"", t.f);
+	for (r = 0; r < AVEC_ROLE__COUNT; r++)
+		if (s->vlan[r] != 0)
+			fprintf(t.f, "%s-i %s=%u", n++ == 0 ? "" : " ",
+				school_role_bridge((enum avec_role)r),
+				s->vlan[r]);
+	fputs(n == 0 ? "-a\"\n" : "\"\n", t.f);
+	return render_text_add(&t, out, "etc/avec/avec-addrd.env", 0644, false,
+			       err);
+}
+
 int
 render_net(const struct school *s, const struct render_paths *p,
 	   struct render_set *out, struct avec_err *err)
@@ -550,6 +575,8 @@ render_net(const struct school *s, const struct render_paths *p,
 	      "net.ipv4.ip_forward=1\n", t.f);
 	if (render_text_add(&t, out, "etc/sysctl.d/60-avec.conf", 0644, false,
 			    err) < 0)
+		return -1;
+	if (render_addrd_env(s, out, err) < 0)
 		return -1;
 	if (s->mgmt && (render_mgmt_net(s, out, err) < 0 ||
 			render_mgmt_files(s, out, err) < 0))
