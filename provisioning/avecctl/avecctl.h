@@ -187,8 +187,13 @@ int ctl_check_role(const char *s, enum avec_role *out);
 int ctl_parse_num(const char *what, const char *s, int64_t min, int64_t max,
 		  int64_t *out);
 
-/* "YYYY-MM-DD HH:MM" (local time), or "-" for 0. */
+/* "YYYY-MM-DD HH:MM" (local time), or "-" for 0.  Returns @buf. */
 char *ctl_time(int64_t t, char *buf, size_t len);
+/* "2026-11-28T14:05:00Z" (UTC), or "-" for 0.  Returns @buf. */
+char *ctl_utc(int64_t t, char *buf, size_t len);
+/* A device column: "ID NAME", or "-" when @device_id is 0.  Returns @buf. */
+char *ctl_device_cell(int64_t device_id, const char *name, char *buf,
+		      size_t len);
 
 /* ---- address bindings (cmd_log_addr.c) ---- */
 

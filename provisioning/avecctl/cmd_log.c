@@ -83,21 +83,6 @@ const struct ctl_cmd ctl_settings_cmds[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 
-/* ---- times ---- */
-
-/* "2026-11-28T14:05:00Z", or "-" for 0. */
-static char *
-utc(int64_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "-");
-	return buf;
-}
-
 /* ---- sessions, as text and JSON ---- */
 
 static void
@@ -109,14 +94,8 @@ json_session(struct avec_json *j, const struct avec_session_rec *s)
 	avec_json_str(j, "source", "radius");
 	avec_json_int(j, "id", s->id);
 	avec_json_str(j, "principal", s->principal);
-	if (s->account_id)
-		avec_json_int(j, "account_id", s->account_id);
-	else
-		avec_json_null(j, "account_id");
-	if (s->device_id)
-		avec_json_int(j, "device_id", s->device_id);
-	else
-		avec_json_null(j, "device_id");
+	avec_json_id(j, "account_id", s->account_id);
+	avec_json_id(j, "device_id", s->device_id);
 	avec_json_str(j, "device_name", s->device_name);
 	avec_json_str(j, "mac", s->mac);
 	avec_json_str(j, "framed_ip", s->framed_ip);
@@ -124,10 +103,10 @@ json_session(struct avec_json *j, const struct avec_session_rec *s)
 	avec_json_str(j, "nas_port", s->nas_port);
 	avec_json_str(j, "acct_session_id", s->session_id);
 	avec_json_time(j, "started_at", s->started_at);
-	avec_json_str(j, "started", utc(s->started_at, t, sizeof(t)));
+	avec_json_str(j, "started", ctl_utc(s->started_at, t, sizeof(t)));
 	avec_json_time(j, "ended_at", s->ended_at);
 	if (s->ended_at)
-		avec_json_str(j, "ended", utc(s->ended_at, t, sizeof(t)));
+		avec_json_str(j, "ended", ctl_utc(s->ended_at, t, sizeof(t)));
 	else
 		avec_json_null(j, "ended");
 	avec_json_time(j, "updated_at", s->updated_at);
@@ -156,18 +135,15 @@ sess_one(const struct avec_session_rec *s, void *arg)
 		json_session(sc->j, s);
 		return 0;
 	}
-	if (s->device_id)
-		snprintf(dev, sizeof(dev), "%" PRId64 " %s", s->device_id,
-			 s->device_name);
-	else
-		snprintf(dev, sizeof(dev), "-");
 	snprintf(in, sizeof(in), "%" PRIu64, s->input_bytes);
 	snprintf(out, sizeof(out), "%" PRIu64, s->output_bytes);
-	cells[0] = utc(s->started_at, start, sizeof(start));
-	cells[1] = s->ended_at ? utc(s->ended_at, end, sizeof(end)) : "open";
+	cells[0] = ctl_utc(s->started_at, start, sizeof(start));
+	cells[1] = s->ended_at ? ctl_utc(s->ended_at, end, sizeof(end)) :
+		   "open";
 	cells[2] = s->framed_ip[0] ? s->framed_ip : "-";
 	cells[3] = s->principal[0] ? s->principal : "-";
-	cells[4] = dev;
+	cells[4] = ctl_device_cell(s->device_id, s->device_name, dev,
+				   sizeof(dev));
 	cells[5] = s->mac[0] ? s->mac : "-";
 	cells[6] = s->nas_address;
 	cells[7] = in;
@@ -293,7 +269,7 @@ run_query(struct ctl *c, int argc, char **argv)
 		ctl_table_free(&sc.t);
 		if (q.ip != NULL && nbind == 0)
 			ctl_note(c, "no binding and no session held %s at %s",
-				 q.ip, utc(q.at, when, sizeof(when)));
+				 q.ip, ctl_utc(q.at, when, sizeof(when)));
 		else if (q.ip == NULL)
 			ctl_note(c, "no session");
 	} else {
@@ -343,8 +319,8 @@ run_purge(struct ctl *c, int argc, char **argv)
 		return ctl_fail(CTL_IO, "%s", err.msg);
 	ctl_note(c, "purged as of %s: %" PRIu64 " sessions, %" PRIu64
 		 " address bindings, %" PRIu64 " accounts with %" PRIu64
-		 " devices", utc(now, t, sizeof(t)), ps.sessions, ps.bindings,
-		 ps.accounts, ps.devices);
+		 " devices", ctl_utc(now, t, sizeof(t)), ps.sessions,
+		 ps.bindings, ps.accounts, ps.devices);
 	return CTL_OK;
 }
 

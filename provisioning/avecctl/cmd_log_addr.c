@@ -12,23 +12,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "avec/addr.h"
 #include "avecctl.h"
 #include "common/json.h"
-
-static char *
-utc(int64_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "-");
-	return buf;
-}
 
 void
 ctl_json_binding(struct avec_json *j, const struct avec_binding_rec *b)
@@ -41,29 +28,20 @@ ctl_json_binding(struct avec_json *j, const struct avec_binding_rec *b)
 	avec_json_str(j, "address", b->address);
 	avec_json_int(j, "family", b->family);
 	avec_json_str(j, "principal", b->principal);
-	if (b->account_id)
-		avec_json_int(j, "account_id", b->account_id);
-	else
-		avec_json_null(j, "account_id");
-	if (b->device_id)
-		avec_json_int(j, "device_id", b->device_id);
-	else
-		avec_json_null(j, "device_id");
+	avec_json_id(j, "account_id", b->account_id);
+	avec_json_id(j, "device_id", b->device_id);
 	avec_json_str(j, "device_name", b->device_name);
 	avec_json_str(j, "mac", b->mac);
 	avec_json_str(j, "bridge", b->bridge);
 	avec_json_int(j, "vlan", b->vlan);
-	if (b->session_id)
-		avec_json_int(j, "session_id", b->session_id);
-	else
-		avec_json_null(j, "session_id");
+	avec_json_id(j, "session_id", b->session_id);
 	avec_json_time(j, "bound_at", b->bound_at);
-	avec_json_str(j, "bound", utc(b->bound_at, t, sizeof(t)));
+	avec_json_str(j, "bound", ctl_utc(b->bound_at, t, sizeof(t)));
 	avec_json_time(j, "seen_at", b->seen_at);
 	avec_json_time(j, "expires_at", b->expires_at);
 	avec_json_time(j, "ended_at", b->ended_at);
 	if (b->ended_at)
-		avec_json_str(j, "ended", utc(b->ended_at, t, sizeof(t)));
+		avec_json_str(j, "ended", ctl_utc(b->ended_at, t, sizeof(t)));
 	else
 		avec_json_null(j, "ended");
 	avec_json_str(j, "end_cause", b->end_cause);
@@ -88,24 +66,20 @@ bind_one(const struct avec_binding_rec *b, void *arg)
 		ctl_json_binding(bc->j, b);
 		return 0;
 	}
-	if (b->device_id)
-		snprintf(dev, sizeof(dev), "%" PRId64 " %s", b->device_id,
-			 b->device_name);
-	else
-		snprintf(dev, sizeof(dev), "-");
 	if (b->ended_at) {
-		utc(b->ended_at, end, sizeof(end));
+		ctl_utc(b->ended_at, end, sizeof(end));
 	} else {
-		utc(b->expires_at, bound, sizeof(bound));
+		ctl_utc(b->expires_at, bound, sizeof(bound));
 		snprintf(end, sizeof(end), "held (to %s)", bound);
 	}
 	snprintf(vlan, sizeof(vlan), "%d", b->vlan);
 	snprintf(how, sizeof(how), "%s", b->end_cause[0] ? b->end_cause : "-");
-	cells[0] = utc(b->bound_at, bound, sizeof(bound));
+	cells[0] = ctl_utc(b->bound_at, bound, sizeof(bound));
 	cells[1] = end;
 	cells[2] = b->source;
 	cells[3] = b->principal[0] ? b->principal : "-";
-	cells[4] = dev;
+	cells[4] = ctl_device_cell(b->device_id, b->device_name, dev,
+				   sizeof(dev));
 	cells[5] = b->mac;
 	cells[6] = b->bridge[0] ? b->bridge : "-";
 	cells[7] = b->vlan ? vlan : "-";

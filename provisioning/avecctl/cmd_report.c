@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "avec/report.h"
 #include "avecctl.h"
@@ -31,20 +30,6 @@ struct out {
 	struct ctl_table t;
 	uint64_t total, active;
 };
-
-static void
-utc(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* Begin the JSON array or the table; 0 or CTL_IO. */
 static int
@@ -180,10 +165,7 @@ session_row(const struct avec_session_rec *s, void *ctx)
 	if (o->json) {
 		avec_json_obj_begin(&o->j, NULL);
 		avec_json_str(&o->j, "account", s->principal);
-		if (s->device_id)
-			avec_json_int(&o->j, "device", s->device_id);
-		else
-			avec_json_null(&o->j, "device");
+		avec_json_id(&o->j, "device", s->device_id);
 		avec_json_str(&o->j, "device_name", s->device_name);
 		avec_json_str(&o->j, "mac", s->mac);
 		avec_json_str(&o->j, "nas", s->nas_address);
@@ -193,7 +175,7 @@ session_row(const struct avec_session_rec *s, void *ctx)
 		return 0;
 	}
 	snprintf(dev, sizeof(dev), "%" PRId64, s->device_id);
-	utc(s->started_at, since, sizeof(since));
+	ctl_utc(s->started_at, since, sizeof(since));
 	{
 		const char *cells[] = {
 			s->principal[0] ? s->principal : NULL,

@@ -1,6 +1,7 @@
 /*
  * util.c - what every avecctl command shares: messages and exit codes,
- * option parsing, argument checks, opening the store, aligned columns.
+ * option parsing, argument checks, opening the store, how times and
+ * devices are shown, aligned columns.
  *
  * It owns the form of avecctl's output: one "avecctl: ..." line on stderr
  * per error, confirmations on stdout (silenced by -q), tables whose cells
@@ -255,14 +256,41 @@ bad:
 	return -1;
 }
 
-char *
-ctl_time(int64_t t, char *buf, size_t len)
+/* @t in UTC or local time into @buf; "-" for 0 or what cannot be written. */
+static char *
+fmt_time(int64_t t, bool utc, char *buf, size_t len)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
+	size_t n = 0;
 
-	if (t == 0 || localtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
+	if (t != 0 && utc && gmtime_r(&tt, &tm) != NULL)
+		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else if (t != 0 && !utc && localtime_r(&tt, &tm) != NULL)
+		n = strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+	if (n == 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+char *
+ctl_time(int64_t t, char *buf, size_t len)
+{
+	return fmt_time(t, false, buf, len);
+}
+
+char *
+ctl_utc(int64_t t, char *buf, size_t len)
+{
+	return fmt_time(t, true, buf, len);
+}
+
+char *
+ctl_device_cell(int64_t device_id, const char *name, char *buf, size_t len)
+{
+	if (device_id)
+		snprintf(buf, len, "%" PRId64 " %s", device_id, name);
+	else
 		snprintf(buf, len, "-");
 	return buf;
 }

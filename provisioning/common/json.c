@@ -214,6 +214,12 @@ avec_json_time(struct avec_json *j, const char *key, int64_t t)
 		avec_json_int(j, key, t);
 }
 
+void
+avec_json_id(struct avec_json *j, const char *key, int64_t id)
+{
+	avec_json_time(j, key, id);
+}
+
 int
 avec_json_finish(struct avec_json *j)
 {

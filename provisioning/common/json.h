@@ -39,6 +39,8 @@ void avec_json_bool(struct avec_json *j, const char *key, bool val);
 void avec_json_null(struct avec_json *j, const char *key);
 /* A time: the integer, or null when @t is 0 ("never", "no expiry"). */
 void avec_json_time(struct avec_json *j, const char *key, int64_t t);
+/* A row id: the integer, or null when @id is 0 (none). */
+void avec_json_id(struct avec_json *j, const char *key, int64_t id);
 /* Writes the final newline and flushes; returns 0, or -1 on a write error. */
 int avec_json_finish(struct avec_json *j);
 
