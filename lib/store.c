@@ -97,6 +97,26 @@ store_rollback(struct avec_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int
+store_begin_own(struct avec_store *st, struct avec_err *err)
+{
+	if (sqlite3_get_autocommit(st->db) == 0)
+		return 0;
+	return store_exec(st, "BEGIN IMMEDIATE", err) < 0 ? -1 : 1;
+}
+
+int
+store_end_own(struct avec_store *st, int own, int rc, struct avec_err *err)
+{
+	if (own != 1)
+		return rc;
+	if (rc == 0 && store_exec(st, "COMMIT", err) < 0)
+		rc = -1;
+	if (rc != 0)
+		store_rollback(st);
+	return rc;
+}
+
 void
 store_text(char *dst, size_t dstlen, sqlite3_stmt *s, int col)
 {

@@ -289,23 +289,17 @@ int
 avec_store_addr_apply(struct avec_store *st, const struct avec_addr_rec *r,
 		      unsigned n, uint32_t nd_lifetime, struct avec_err *err)
 {
-	bool own = sqlite3_get_autocommit(st->db) != 0;
 	unsigned i;
+	int own, rc = 0;
 
 	if (n == 0)
 		return 0;
-	if (own && store_exec(st, "BEGIN IMMEDIATE", err) < 0)
+	if ((own = store_begin_own(st, err)) < 0)
 		return -1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && rc == 0; i++)
 		if (apply_one(st, &r[i], nd_lifetime, err) < 0)
-			goto fail;
-	if (own && store_exec(st, "COMMIT", err) < 0)
-		goto fail;
-	return 0;
-fail:
-	if (own)
-		store_rollback(st);
-	return -1;
+			rc = -1;
+	return store_end_own(st, own, rc, err);
 }
 
 int

@@ -43,6 +43,20 @@ void store_done(sqlite3_stmt *s);
 int store_exec(struct avec_store *st, const char *sql, struct avec_err *err);
 /* Roll back the open transaction, if any. */
 void store_rollback(struct avec_store *st);
+/*
+ * A batch that joins the caller's transaction, or is its own: begins a
+ * write transaction unless one is open.  1 when it began one (the caller
+ * ends it with store_end_own()), 0 when it joined the open one, -1 on error.
+ */
+int store_begin_own(struct avec_store *st, struct avec_err *err);
+/*
+ * End what store_begin_own() returned @own for, after a batch that
+ * returned @rc (0 or -1): with @own 1, commit when @rc is 0, else (or when
+ * the commit fails) roll back; with @own 0, leave the caller's open.
+ * Returns @rc, or -1 when the commit failed.
+ */
+int store_end_own(struct avec_store *st, int own, int rc,
+		  struct avec_err *err);
 /* Copy column @col as text into @dst (always terminated). */
 void store_text(char *dst, size_t dstlen, sqlite3_stmt *s, int col);
 /* Apply @n last-seen updates inside the open transaction (store_device.c). */

@@ -138,25 +138,18 @@ avec_store_write_batch(struct avec_store *st, const struct avec_touch *t,
 		       unsigned nt, const struct avec_acct *a, unsigned na,
 		       struct avec_err *err)
 {
-	bool own = sqlite3_get_autocommit(st->db) != 0;
 	unsigned i;
+	int own, rc;
 
 	if (nt == 0 && na == 0)
 		return 0;
-	if (own && store_exec(st, "BEGIN IMMEDIATE", err) < 0)
+	if ((own = store_begin_own(st, err)) < 0)
 		return -1;
-	if (store_touch_rows(st, t, nt, err) < 0)
-		goto fail;
-	for (i = 0; i < na; i++)
+	rc = store_touch_rows(st, t, nt, err) < 0 ? -1 : 0;
+	for (i = 0; i < na && rc == 0; i++)
 		if (apply_one(st, &a[i], err) < 0)
-			goto fail;
-	if (own && store_exec(st, "COMMIT", err) < 0)
-		goto fail;
-	return 0;
-fail:
-	if (own)
-		store_rollback(st);
-	return -1;
+			rc = -1;
+	return store_end_own(st, own, rc, err);
 }
 
 int
