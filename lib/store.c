@@ -117,6 +117,22 @@ store_end_own(struct avec_store *st, int own, int rc, struct avec_err *err)
 	return rc;
 }
 
+int
+store_int64(struct avec_store *st, const char *sql, int64_t *v,
+	    const char *what, struct avec_err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	store_done(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, err, what);
+}
+
 void
 store_text(char *dst, size_t dstlen, sqlite3_stmt *s, int col)
 {

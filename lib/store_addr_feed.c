@@ -51,16 +51,7 @@ read_rec(sqlite3_stmt *s, struct avec_feed_rec *r)
 int
 avec_store_feed_last(struct avec_store *st, int64_t *id, struct avec_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_FEED_LAST, err);
-	int rc;
-
-	if (s == NULL)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	store_done(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, err, "reading bindings");
+	return store_int64(st, SQL_FEED_LAST, id, "reading bindings", err);
 }
 
 int

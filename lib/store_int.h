@@ -57,6 +57,13 @@ int store_begin_own(struct avec_store *st, struct avec_err *err);
  */
 int store_end_own(struct avec_store *st, int own, int rc,
 		  struct avec_err *err);
+/*
+ * The integer in the first column of the one row @sql (a static string
+ * without parameters) returns, into *@v.  0, or -1 with @err saying @what
+ * failed (no row is a failure too; *@v is then left alone).
+ */
+int store_int64(struct avec_store *st, const char *sql, int64_t *v,
+		const char *what, struct avec_err *err);
 /* Copy column @col as text into @dst (always terminated). */
 void store_text(char *dst, size_t dstlen, sqlite3_stmt *s, int col);
 /* Apply @n last-seen updates inside the open transaction (store_device.c). */

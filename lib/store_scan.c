@@ -90,16 +90,13 @@ static const char SQL_DATA_VERSION[] =
 static int
 generation_locked(struct avec_store *st, uint64_t *gen, struct avec_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_GENERATION, err);
-	int rc;
+	int64_t v;
 
-	if (s == NULL)
+	if (store_int64(st, SQL_GENERATION, &v, "reading the generation",
+			err) < 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*gen = (uint64_t)sqlite3_column_int64(s, 0);
-	store_done(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, err, "reading the generation");
+	*gen = (uint64_t)v;
+	return 0;
 }
 
 /* The mark, and the oldest journal row kept (0: none).  In a transaction. */
@@ -133,17 +130,12 @@ avec_store_generation(struct avec_store *st, uint64_t *gen, struct avec_err *err
 int
 avec_store_changed(struct avec_store *st, struct avec_err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_DATA_VERSION, err);
 	int64_t v;
 	int rc;
 
-	if (s == NULL)
+	if (store_int64(st, SQL_DATA_VERSION, &v, "reading data_version",
+			err) < 0)
 		return -1;
-	rc = sqlite3_step(s);
-	v = sqlite3_column_int64(s, 0);
-	store_done(s);
-	if (rc != SQLITE_ROW)
-		return store_fail(st, err, "reading data_version");
 	rc = v != st->data_version;
 	st->data_version = v;
 	return rc;
