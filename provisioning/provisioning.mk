@@ -163,7 +163,7 @@ $(BUILD)/obj/tests/unit/check_avecd.o $(SAN)/obj/tests/unit/check_avecd.o: \
 # avec-addrd: the addresses given on the role bridges, read with packet
 # sockets (as root), parsed and stored as the store's user (docs/addresses.md)
 ADDRD_SRCS := provisioning/addrd/main.c provisioning/addrd/capture.c \
-	provisioning/common/priv.c
+	provisioning/common/priv.c provisioning/common/signals.c
 ADDRD     := $(BUILD)/bin/avec-addrd
 ADDRD_SAN := $(SAN)/bin/avec-addrd
 $(ADDRD): $(ADDRD_SRCS:%.c=$(BUILD)/obj/%.o) $(LIBAVEC)
@@ -185,7 +185,7 @@ ALL += $(ADDRD)
 RSSO_SRCS := provisioning/rsso/main.c provisioning/rsso/watch.c \
 	provisioning/rsso/sender.c provisioning/rsso/copy.c \
 	provisioning/das/radpkt.c provisioning/das/das.c \
-	provisioning/common/priv.c
+	provisioning/common/priv.c provisioning/common/signals.c
 RSSO     := $(BUILD)/bin/avec-rsso
 RSSO_SAN := $(SAN)/bin/avec-rsso
 $(RSSO): $(RSSO_SRCS:%.c=$(BUILD)/obj/%.o) $(LIBAVEC)

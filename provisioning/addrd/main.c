@@ -26,7 +26,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +38,7 @@
 #include "avec/log.h"
 #include "capture.h"
 #include "common/priv.h"
+#include "common/signals.h"
 
 #define BRIDGES_MAX	16
 #define TRUSTED_MAX	8
@@ -80,17 +80,6 @@ struct addrd {
 	struct { uint8_t mac[6], addr[16]; int64_t at; } recent[QUIET_SLOTS];
 	uint8_t frame[65536];
 };
-
-static volatile sig_atomic_t stopping, counts_wanted;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		counts_wanted = 1;
-	else
-		stopping = 1;
-}
 
 static uint32_t
 hash(const uint8_t *p, size_t n, uint32_t h)
@@ -285,7 +274,7 @@ run(struct addrd *d)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &last_sweep);
 	sweep(d);
-	while (!stopping) {
+	while (!avec_sig_stop) {
 		timeout = 1000;
 		if (d->nbatch > 0) {
 			int64_t left = d->flush_ms - ms_since(&d->batch_since);
@@ -301,8 +290,8 @@ run(struct addrd *d)
 				drain(d, &d->br[i]);
 		if (d->nbatch > 0 && ms_since(&d->batch_since) >= d->flush_ms)
 			flush(d);
-		if (counts_wanted) {	/* SIGUSR1: the counts now */
-			counts_wanted = 0;
+		if (avec_sig_counts) {	/* SIGUSR1: the counts now */
+			avec_sig_counts = 0;
 			flush(d);
 			log_counts(d, true);
 		}
@@ -469,7 +458,6 @@ main(int argc, char **argv)
 {
 	static struct addrd d;
 	struct avec_err err = { { 0 } };
-	struct sigaction sa;
 	unsigned i;
 	int rc;
 
@@ -486,12 +474,7 @@ main(int argc, char **argv)
 		avec_err_log("%s", err.msg);
 		return 1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	avec_signals_init();
 	for (i = 0; i < d.nbr; i++)
 		avec_info("watching %s (VLAN %d)%s", d.br[i].name, d.br[i].vlan,
 			  d.promisc ? ", promiscuous" : "");

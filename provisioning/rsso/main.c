@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,23 +29,13 @@
 #include "avec/log.h"
 #include "avec/store.h"
 #include "common/priv.h"
+#include "common/signals.h"
 #include "das/radpkt.h"
 #include "sender.h"
 #include "watch.h"
 
 #define COUNTS_EVERY_S	60
 #define DRAIN_MS	2000	/* on SIGTERM: what is queued, this long */
-
-static volatile sig_atomic_t stopping, counts_wanted;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		counts_wanted = 1;
-	else
-		stopping = 1;
-}
 
 static int64_t
 mono_ms(void)
@@ -229,7 +218,7 @@ run(struct rsso_sender *s, struct rsso_watch *w, unsigned poll_ms)
 		int timeout = next_tick > t ? (int)(next_tick - t) : 0;
 		int sw = rsso_sender_wait_ms(s);
 
-		if (stopping && drain_until == 0)
+		if (avec_sig_stop && drain_until == 0)
 			drain_until = t + DRAIN_MS;
 		if (drain_until != 0 &&
 		    (rsso_sender_pending(s) == 0 || t >= drain_until))
@@ -247,9 +236,9 @@ run(struct rsso_sender *s, struct rsso_watch *w, unsigned poll_ms)
 			rsso_sender_run(s);
 			next_tick = t + poll_ms;
 		}
-		if (counts_wanted || t >= next_counts) {
-			log_counts(s, w, counts_wanted);
-			counts_wanted = 0;
+		if (avec_sig_counts || t >= next_counts) {
+			log_counts(s, w, avec_sig_counts);
+			avec_sig_counts = 0;
 			next_counts = t + COUNTS_EVERY_S * 1000;
 		}
 	}
@@ -264,7 +253,6 @@ main(int argc, char **argv)
 	struct rsso_sender *s = NULL;
 	struct rsso_watch *w = NULL;
 	struct avec_store *st = NULL;
-	struct sigaction sa;
 	int rc = 1;
 
 	avec_log_init("avec-rsso", AVEC_LOG_INFO, NULL);
@@ -285,12 +273,7 @@ main(int argc, char **argv)
 		avec_err_log("out of memory");
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	avec_signals_init();
 	avec_info("copies to %s port %u%s%s", o.sc.host, (unsigned)o.sc.port,
 		  o.roles[0] ? ", roles " : "", o.roles);
 	run(s, w, o.poll_ms);
