@@ -11,7 +11,7 @@ $(SAN)/obj/provisioning/%.o: CPPFLAGS += $(PROV_CPPFLAGS)
 CA_SRCS     := provisioning/ca/ca.c provisioning/enrol/enrol.c
 COMMON_SRCS := provisioning/common/json.c provisioning/common/text.c \
 	provisioning/common/yerr.c provisioning/common/priv.c \
-	provisioning/common/buf.c
+	provisioning/common/buf.c provisioning/common/mono.c
 # The Disconnect-Request client (RFC 5176), avecctl's now, avecd's later
 DAS_SRCS    := provisioning/das/das.c provisioning/das/revoke.c \
 	provisioning/das/radpkt.c
@@ -185,7 +185,8 @@ ALL += $(ADDRD)
 RSSO_SRCS := provisioning/rsso/main.c provisioning/rsso/watch.c \
 	provisioning/rsso/sender.c provisioning/rsso/copy.c \
 	provisioning/das/radpkt.c provisioning/das/das.c \
-	provisioning/common/priv.c provisioning/common/signals.c
+	provisioning/common/priv.c provisioning/common/signals.c \
+	provisioning/common/mono.c
 RSSO     := $(BUILD)/bin/avec-rsso
 RSSO_SAN := $(SAN)/bin/avec-rsso
 $(RSSO): $(RSSO_SRCS:%.c=$(BUILD)/obj/%.o) $(LIBAVEC)

@@ -48,6 +48,7 @@
 #include "avec/log.h"
 #include "avecd.h"
 #include "common/buf.h"
+#include "common/mono.h"
 #include "common/text.h"
 
 #define EXEC_TIMEOUT_MS	60000
@@ -153,7 +154,6 @@ avecd_admin_exec(const struct avecd_conf *c, char *const *args,
 	struct avec_buf o = { 0 }, e = { 0 };
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, status = 0, ex, rc = -1;
 	int64_t deadline;
-	struct timespec ts;
 	pid_t pid;
 	char chunk[4096];
 
@@ -170,16 +170,13 @@ avecd_admin_exec(const struct avecd_conf *c, char *const *args,
 	close(po[1]);
 	close(pe[1]);
 	po[1] = pe[1] = -1;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-		   EXEC_TIMEOUT_MS;
+	deadline = avec_mono_ms() + EXEC_TIMEOUT_MS;
 	while (po[0] >= 0 || pe[0] >= 0) {
 		struct pollfd pf[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
 		int64_t now;
 		unsigned i;
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		now = avec_mono_ms();
 		if (now >= deadline || poll(pf, 2, (int)(deadline - now)) < 0) {
 			if (errno == EINTR && now < deadline)
 				continue;

@@ -47,6 +47,7 @@
 #include "avec/log.h"
 #include "avec/secret.h"
 #include "ca/ca.h"
+#include "common/mono.h"
 #include "portal.h"
 
 /* ---- engine ---- */
@@ -386,15 +387,6 @@ registered_has(struct portal *p, const char *addr)
 
 /* ---- the request deadline ---- */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void client_addr(struct MHD_Connection *conn, char *out, size_t len);
 
 /* The connection's tracker, made at accept (NULL for the test daemons). */
@@ -431,7 +423,7 @@ conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		t->fd = ci->connect_fd;
 		client_addr(conn, t->addr, sizeof(t->addr));
 		pthread_mutex_lock(&p->conn_lock);
-		t->since_ms = now_ms();
+		t->since_ms = avec_mono_ms();
 		t->next = p->conns;
 		if (p->conns != NULL)
 			p->conns->prev = t;
@@ -463,7 +455,7 @@ past_deadline(struct portal *p, struct conn_track *t)
 	if (t == NULL)
 		return false;
 	pthread_mutex_lock(&p->conn_lock);
-	late = t->cut || (!t->answering && now_ms() - t->since_ms >
+	late = t->cut || (!t->answering && avec_mono_ms() - t->since_ms >
 			  (int64_t)p->c->request_timeout * 1000);
 	pthread_mutex_unlock(&p->conn_lock);
 	return late;
@@ -479,7 +471,7 @@ track_answering(struct portal *p, struct conn_track *t, bool answering)
 	pthread_mutex_lock(&p->conn_lock);
 	t->answering = answering;
 	if (!answering)
-		t->since_ms = now_ms();
+		t->since_ms = avec_mono_ms();
 	pthread_mutex_unlock(&p->conn_lock);
 }
 
@@ -491,7 +483,7 @@ track_answering(struct portal *p, struct conn_track *t, bool answering)
 static void
 deadline_sweep(struct portal *p)
 {
-	int64_t now = now_ms(), limit = (int64_t)p->c->request_timeout * 1000;
+	int64_t now = avec_mono_ms(), limit = (int64_t)p->c->request_timeout * 1000;
 	struct conn_track *t;
 
 	pthread_mutex_lock(&p->conn_lock);

@@ -32,20 +32,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "avec/log.h"
 #include "avec/secret.h"
+#include "common/mono.h"
 #include "portal.h"
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 validate_job_free(struct cas_job *j)
@@ -62,7 +53,7 @@ static void
 run(struct validator *v, struct cas_job *j, bool stopping)
 {
 	struct avec_cas_client cli = *v->cas;
-	int64_t left = j->deadline_ms - now_ms();
+	int64_t left = j->deadline_ms - avec_mono_ms();
 	struct MHD_Connection *conn = j->conn;
 
 	memset(&j->err, 0, sizeof(j->err));
@@ -159,7 +150,7 @@ validate_submit(struct portal *p, struct cas_job *j)
 	v->pending++;
 	j->next = NULL;
 	j->done = false;
-	j->deadline_ms = now_ms() + v->timeout_ms;
+	j->deadline_ms = avec_mono_ms() + v->timeout_ms;
 	/* suspended before a validator can see it: the resume that ends
 	 * the job always finds the connection suspended */
 	MHD_suspend_connection(j->conn);

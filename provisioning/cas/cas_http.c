@@ -17,13 +17,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
 #include "avec/ident.h"
 #include "cas.h"
+#include "common/mono.h"
 
 static bool
 unreserved(unsigned char c)
@@ -104,15 +104,6 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	}
 	avec_buf_append(&bd->b, p, len);
 	return avec_buf_failed(&bd->b) ? 0 : len;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -221,7 +212,7 @@ avec_cas_validate(const struct avec_cas_client *c, const char *service,
 	struct body bd = { { 0 }, false };
 	enum avec_cas_result res = AVEC_CAS_UNAVAILABLE;
 	long timeout = c->timeout_ms > 0 ? c->timeout_ms : 5000, status;
-	int64_t deadline = now_ms() + timeout, left;
+	int64_t deadline = avec_mono_ms() + timeout, left;
 	bool https;
 
 	memset(out, 0, sizeof(*out));
@@ -245,7 +236,7 @@ avec_cas_validate(const struct avec_cas_client *c, const char *service,
 	status = get(c, "/p3/serviceValidate", service, ticket, timeout, &bd,
 		     &res, err);
 	if (status == 404 && c->v2_fallback) {
-		left = deadline - now_ms();
+		left = deadline - avec_mono_ms();
 		if (left <= 0) {
 			avec_err_set(err, "CAS: waiting for the server failed: "
 				     "timeout");

@@ -34,6 +34,7 @@
 #include <openssl/rand.h>
 
 #include "avec/ident.h"
+#include "common/mono.h"
 #include "das.h"
 #include "radpkt.h"
 
@@ -137,15 +138,6 @@ avec_das_check_reply(const uint8_t *req, size_t req_len,
 	    AVEC_DAS_NAK;
 	*error_cause = ans.error_cause;
 	return 0;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Same address and port as the target? */
@@ -270,13 +262,13 @@ avec_das_disconnect(const char *host, uint16_t port, const uint8_t *secret,
 			goto done;
 		}
 		out->attempts++;
-		deadline = now_ms() + wait_ms;
+		deadline = avec_mono_ms() + wait_ms;
 		for (;;) {
 			struct sockaddr_storage from;
 			socklen_t from_len = sizeof(from);
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 			enum avec_das_result r;
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - avec_mono_ms();
 			ssize_t n;
 
 			if (left <= 0)

@@ -28,6 +28,7 @@
 
 #include "avec/log.h"
 #include "avec/store.h"
+#include "common/mono.h"
 #include "common/priv.h"
 #include "common/signals.h"
 #include "das/radpkt.h"
@@ -36,15 +37,6 @@
 
 #define COUNTS_EVERY_S	60
 #define DRAIN_MS	2000	/* on SIGTERM: what is queued, this long */
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The first line of @path: the secret, 1 to AVEC_RAD_SECRET_MAX octets. */
 static int
@@ -210,11 +202,11 @@ static void
 run(struct rsso_sender *s, struct rsso_watch *w, unsigned poll_ms)
 {
 	struct pollfd pfd = { .fd = rsso_sender_fd(s), .events = POLLIN };
-	int64_t next_tick = 0, next_counts = mono_ms() + COUNTS_EVERY_S * 1000;
+	int64_t next_tick = 0, next_counts = avec_mono_ms() + COUNTS_EVERY_S * 1000;
 	int64_t drain_until = 0;
 
 	for (;;) {
-		int64_t t = mono_ms();
+		int64_t t = avec_mono_ms();
 		int timeout = next_tick > t ? (int)(next_tick - t) : 0;
 		int sw = rsso_sender_wait_ms(s);
 
@@ -230,7 +222,7 @@ run(struct rsso_sender *s, struct rsso_watch *w, unsigned poll_ms)
 			return;
 		}
 		rsso_sender_run(s);
-		t = mono_ms();
+		t = avec_mono_ms();
 		if (drain_until == 0 && t >= next_tick) {
 			rsso_watch_tick(w, (int64_t)time(NULL));
 			rsso_sender_run(s);

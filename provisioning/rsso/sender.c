@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "avec/log.h"
+#include "common/mono.h"
 #include "das/radpkt.h"
 #include "sender.h"
 
@@ -55,20 +55,11 @@ struct rsso_sender {
 	int64_t logged_unanswered, logged_refused, logged_dropped;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* At most once a minute per kind of failure. */
 static bool
 due(int64_t *last)
 {
-	int64_t t = now_ms();
+	int64_t t = avec_mono_ms();
 
 	if (*last != 0 && t - *last < LOG_EVERY_MS)
 		return false;
@@ -188,7 +179,7 @@ static void
 transmit(struct rsso_sender *s, struct flight *f)
 {
 	f->tries++;
-	f->deadline = now_ms() + f->wait_ms;
+	f->deadline = avec_mono_ms() + f->wait_ms;
 	if (send(s->fd, f->pkt, f->len, 0) < 0 && errno != EAGAIN &&
 	    errno != ECONNREFUSED && due(&s->logged_unanswered))
 		avec_err_log("receiver %s: sending: %s", s->peer,
@@ -279,7 +270,7 @@ answers(struct rsso_sender *s)
 static void
 timeouts(struct rsso_sender *s)
 {
-	int64_t t = now_ms();
+	int64_t t = avec_mono_ms();
 	unsigned i;
 
 	for (i = 0; i < WINDOW_MAX; i++) {
@@ -318,7 +309,7 @@ rsso_sender_run(struct rsso_sender *s)
 int
 rsso_sender_wait_ms(const struct rsso_sender *s)
 {
-	int64_t t = now_ms(), next = -1;
+	int64_t t = avec_mono_ms(), next = -1;
 	unsigned i;
 
 	if (s->count > 0 && s->nfl < s->window)
