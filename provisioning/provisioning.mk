@@ -91,7 +91,8 @@ UNIT_EXTRA     += $(SCHOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_EXTRA_SAN += $(SCHOOL_SRCS:%.c=$(SAN)/obj/%.o)
 $(BUILD)/obj/tests/unit/check_school.o $(SAN)/obj/tests/unit/check_school.o \
 	$(BUILD)/obj/tests/unit/check_school_net.o \
-	$(SAN)/obj/tests/unit/check_school_net.o: \
+	$(SAN)/obj/tests/unit/check_school_net.o \
+	$(BUILD)/obj/tests/unit/school_unit.o $(SAN)/obj/tests/unit/school_unit.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS)
 # status's clock line (tests/unit/check_clock.c)
 UNIT_EXTRA     += $(CLOCK_SRCS:%.c=$(BUILD)/obj/%.o)

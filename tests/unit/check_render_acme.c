@@ -8,29 +8,8 @@
  */
 #include <string.h>
 
-#include "school/render.h"
-#include "school/school.h"
+#include "school_unit.h"
 #include "unit.h"
-
-static const struct render_file *
-acme_file(const struct render_set *set, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < set->n; i++)
-		if (strcmp(set->f[i].path, path) == 0)
-			return &set->f[i];
-	return NULL;
-}
-
-/* @path in @set holds @text (the file's data is not NUL-terminated). */
-static bool
-acme_has(const struct render_set *set, const char *path, const char *text)
-{
-	const struct render_file *f = acme_file(set, path);
-
-	return f != NULL && memmem(f->data, f->len, text, strlen(text)) != NULL;
-}
 
 static void
 acme_school(struct school *s)
@@ -82,14 +61,14 @@ START_TEST(acme_config_and_domains)
 	acme_school(&s);
 	ck_assert_int_eq(render_acme(&s, &set, &err), 0);
 	ck_assert_uint_eq(set.n, 2);
-	f = acme_file(&set, "etc/avec/acme/config");
+	f = file_of(&set, "etc/avec/acme/config");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(f->mode, 0644);
 	ck_assert(!f->secret);
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		ck_assert_msg(acme_has(&set, "etc/avec/acme/config", lines[i]),
+		ck_assert_msg(contains(&set, "etc/avec/acme/config", lines[i]),
 			      "%s", lines[i]);
-	ck_assert(acme_has(&set, "etc/avec/acme/domains.txt",
+	ck_assert(contains(&set, "etc/avec/acme/domains.txt",
 			   "\nwifi.lycee-voltaire.fr\n"));
 	ck_assert_str_eq(render_acme_dir(&s), "/var/lib/avec/acme-challenge");
 	render_set_free(&set);
@@ -97,7 +76,7 @@ START_TEST(acme_config_and_domains)
 	/* no e-mail: no CONTACT_EMAIL line at all */
 	s.acme_email[0] = '\0';
 	ck_assert_int_eq(render_acme(&s, &set, &err), 0);
-	ck_assert(!acme_has(&set, "etc/avec/acme/config", "CONTACT_EMAIL"));
+	ck_assert(!contains(&set, "etc/avec/acme/config", "CONTACT_EMAIL"));
 	render_set_free(&set);
 }
 END_TEST

@@ -10,8 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "school/render.h"
-#include "school/school.h"
+#include "school_unit.h"
 #include "unit.h"
 
 #define S1 "Kp3vQ9zXw2Lm7RtY"		/* 16, strong */
@@ -80,18 +79,6 @@ parse_with(const char *auth, struct school *s, struct school_errors *e)
 
 	snprintf(buf, sizeof(buf), "%s%s", base(), auth);
 	return school_parse_buf(buf, strlen(buf), "p.yaml", root, s, e);
-}
-
-/* Does any message contain @needle? */
-static bool
-has(const struct school_errors *e, const char *needle)
-{
-	unsigned i;
-
-	for (i = 0; i < e->n; i++)
-		if (strstr(e->msg[i], needle) != NULL)
-			return true;
-	return false;
 }
 
 START_TEST(example_parses)
@@ -285,30 +272,6 @@ START_TEST(secret_files)
 	school_errors_free(&e);
 }
 END_TEST
-
-static bool
-contains(const struct render_set *set, const char *path, const char *text)
-{
-	size_t i;
-
-	for (i = 0; i < set->n; i++)
-		if (strcmp(set->f[i].path, path) == 0)
-			return text == NULL ||
-			       memmem(set->f[i].data, set->f[i].len, text,
-				      strlen(text)) != NULL;
-	return false;
-}
-
-static const struct render_file *
-file_of(const struct render_set *set, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < set->n; i++)
-		if (strcmp(set->f[i].path, path) == 0)
-			return &set->f[i];
-	return NULL;
-}
 
 START_TEST(render)
 {

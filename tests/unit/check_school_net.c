@@ -11,8 +11,7 @@
 #include <sys/socket.h>
 
 #include "school/netval.h"
-#include "school/render.h"
-#include "school/school.h"
+#include "school_unit.h"
 #include "unit.h"
 
 #define S1 "Kp3vQ9zXw2Lm7RtY"		/* 16, strong */
@@ -69,17 +68,6 @@ parse(const char *network, const char *tail, struct school *s,
 		 "  onboarding_vlan: 10\n"			/* line 13 */
 		 "%s%s", network, tail);
 	return school_parse_buf(buf, strlen(buf), "p.yaml", "/", s, e);
-}
-
-static bool
-has(const struct school_errors *e, const char *needle)
-{
-	unsigned i;
-
-	for (i = 0; i < e->n; i++)
-		if (strstr(e->msg[i], needle) != NULL)
-			return true;
-	return false;
 }
 
 /* Print the messages, to see why a check failed. */
@@ -462,17 +450,6 @@ START_TEST(values)
 	ck_assert(!school_garden_name_ok("*.example.fr"));
 }
 END_TEST
-
-static const struct render_file *
-file_of(const struct render_set *set, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < set->n; i++)
-		if (strcmp(set->f[i].path, path) == 0)
-			return &set->f[i];
-	return NULL;
-}
 
 /* Does file @path of @set hold the line(s) @text? */
 static bool
