@@ -365,6 +365,21 @@ parse_nd(struct parse *p, const uint8_t *ip6, const uint8_t *icmp, size_t len)
 
 /* ---- IPv6: DHCPv6 Reply ---- */
 
+/*
+ * The option at @i of @o..@len: its code and length into *@code and *@l
+ * (its data at @o + @i + 4).  AVEC_ADDR_OK, or AVEC_ADDR_TRUNCATED when
+ * its header or its data runs past @len.
+ */
+static enum avec_addr_reject
+dhcp6_opt(const uint8_t *o, size_t len, size_t i, uint16_t *code, uint16_t *l)
+{
+	if (i + 4 > len)
+		return AVEC_ADDR_TRUNCATED;
+	*code = get16(o + i);
+	*l = get16(o + i + 2);
+	return i + 4 + *l > len ? AVEC_ADDR_TRUNCATED : AVEC_ADDR_OK;
+}
+
 /* The IAADDR options inside one IA's options (@o..@len). */
 static enum avec_addr_reject
 dhcp6_ia(struct parse *p, const uint8_t *o, size_t len)
@@ -375,11 +390,7 @@ dhcp6_ia(struct parse *p, const uint8_t *o, size_t len)
 	while (i < len) {
 		uint16_t code, l;
 
-		if (i + 4 > len)
-			return AVEC_ADDR_TRUNCATED;
-		code = get16(o + i);
-		l = get16(o + i + 2);
-		if (i + 4 + l > len)
+		if (dhcp6_opt(o, len, i, &code, &l) != AVEC_ADDR_OK)
 			return AVEC_ADDR_TRUNCATED;
 		if (code == 13 && l >= 2 && get16(o + i + 4) != 0) {
 			p->n = start;	/* the IA failed: none of its addresses */
@@ -419,11 +430,7 @@ parse_dhcp6(struct parse *p, const uint8_t *d, size_t len)
 	while (i < len) {
 		uint16_t code, l;
 
-		if (i + 4 > len)
-			return AVEC_ADDR_TRUNCATED;
-		code = get16(d + i);
-		l = get16(d + i + 2);
-		if (i + 4 + l > len)
+		if (dhcp6_opt(d, len, i, &code, &l) != AVEC_ADDR_OK)
 			return AVEC_ADDR_TRUNCATED;
 		if (code == 3 || code == 4) {	/* IA_NA: 12 bytes; IA_TA: 4 */
 			size_t head = code == 3 ? 12 : 4;
