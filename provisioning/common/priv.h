@@ -1,6 +1,6 @@
 /*
  * priv.h - how a program started as root gives it up for good: avecd's
- * two processes, avec-addrd after opening its packet sockets.
+ * two processes, avec-addrd after opening its packet sockets, avec-rsso.
  */
 #ifndef AVEC_PRIV_H
 #define AVEC_PRIV_H
