@@ -64,7 +64,8 @@ visudo -c -q -f /etc/sudoers.d/avecadm
 systemctl disable freeradius.service hostapd.service >/dev/null 2>&1 || true
 systemctl mask wpa_supplicant.service >/dev/null 2>&1
 systemctl enable avec-firstboot.service avec-freeradius.service avecd.service \
-	avec-radius-certs.path avec-ready.service avec-image-test.service >/dev/null 2>&1
+	avec-radius-certs.path avec-ready.service avec-image-test.service \
+	avec-acme.timer >/dev/null 2>&1
 # the management side: networkd and resolved (addresses and DNS from the
 # profile), timesyncd, sshd, rsyslog (forwarding only)
 systemctl enable systemd-networkd.service systemd-resolved.service \

@@ -38,6 +38,8 @@ AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c \
 # renderer (school/), the bridges and VLANs through libnl (net/, the only
 # place that includes <netlink/...>)
 SCHOOL_SRCS := provisioning/school/school.c provisioning/school/render.c
+# the portal's certificate from ACME: dehydrated's files
+SCHOOL_SRCS += provisioning/school/render_acme.c
 NET_SRCS    := provisioning/net/net.c
 NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null)
@@ -45,6 +47,9 @@ $(NET_SRCS:%.c=$(BUILD)/obj/%.o) $(NET_SRCS:%.c=$(SAN)/obj/%.o): \
 	CPPFLAGS += $(NL_CFLAGS)
 AVECCTL_SRCS += provisioning/avecctl/cmd_provision.c provisioning/avecctl/cmd_status.c \
 	$(SCHOOL_SRCS) $(NET_SRCS)
+# status's clock line (adjtimex): avecctl's and the unit suite's
+CLOCK_SRCS   := provisioning/avecctl/clock.c
+AVECCTL_SRCS += $(CLOCK_SRCS)
 
 AVECCTL     := $(BUILD)/bin/avecctl
 AVECCTL_SAN := $(SAN)/bin/avecctl
@@ -83,6 +88,12 @@ UNIT_EXTRA     += $(SCHOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_EXTRA_SAN += $(SCHOOL_SRCS:%.c=$(SAN)/obj/%.o)
 $(BUILD)/obj/tests/unit/check_school.o $(SAN)/obj/tests/unit/check_school.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS)
+# status's clock line (tests/unit/check_clock.c)
+UNIT_EXTRA     += $(CLOCK_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_EXTRA_SAN += $(CLOCK_SRCS:%.c=$(SAN)/obj/%.o)
+$(BUILD)/obj/tests/unit/check_clock.o $(SAN)/obj/tests/unit/check_clock.o \
+$(BUILD)/obj/tests/unit/check_render_acme.o $(SAN)/obj/tests/unit/check_render_acme.o: \
+	CPPFLAGS += $(PROV_CPPFLAGS)
 
 # Device configuration profiles (mobileconfig, eap-config, Windows WLAN
 # XML, ONC) and QR codes: avecd's portal and the unit suite (libqrencode)
@@ -106,7 +117,8 @@ AVECD_SRCS := provisioning/avecd/main.c provisioning/avecd/conf.c \
 	provisioning/avecd/portal.c provisioning/avecd/routes.c \
 	provisioning/avecd/pages.c provisioning/avecd/admin.c \
 	provisioning/avecd/schedule.c provisioning/avecd/priv.c \
-	provisioning/avecd/redirect.c provisioning/avecd/validate.c
+	provisioning/avecd/redirect.c provisioning/avecd/validate.c \
+	provisioning/avecd/acme.c
 MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 AVECD     := $(BUILD)/bin/avecd
 AVECD_SAN := $(SAN)/bin/avecd
@@ -132,11 +144,13 @@ avecd: $(AVECD)
 avecd-san: $(AVECD_SAN)
 ALL += $(AVECD)
 
-# The unit suite checks the portal-engine wire and the redirect rule
-# (tests/unit/check_avecd.c).
+# The unit suite checks the portal-engine wire, the redirect rule and the
+# ACME challenges' checks (tests/unit/check_avecd.c).
 UNIT_EXTRA     += $(BUILD)/obj/provisioning/avecd/msg.o \
-	$(BUILD)/obj/provisioning/avecd/redirect.o
+	$(BUILD)/obj/provisioning/avecd/redirect.o \
+	$(BUILD)/obj/provisioning/avecd/acme.o
 UNIT_EXTRA_SAN += $(SAN)/obj/provisioning/avecd/msg.o \
-	$(SAN)/obj/provisioning/avecd/redirect.o
+	$(SAN)/obj/provisioning/avecd/redirect.o \
+	$(SAN)/obj/provisioning/avecd/acme.o
 $(BUILD)/obj/tests/unit/check_avecd.o $(SAN)/obj/tests/unit/check_avecd.o: \
 	CPPFLAGS += $(PROV_CPPFLAGS) $(LIBXML_CFLAGS)

@@ -4,12 +4,20 @@
  * This file owns the summary an administrator reads first: each AVEC
  * service's state (systemctl is-active, when systemd runs), each radio's
  * (one avec-hostapd@ unit per hostapd file that `avecctl provision`
- * rendered), the expiry of the CA and RADIUS server certificates,
+ * rendered), the clock (synchronised or not, from the kernel: clock.c),
+ * the expiry of the CA and RADIUS server certificates,
  * registered, active and connected devices (open sessions of the
  * connection log), the last ENT import, and the authentication outcomes
  * of the last hour (auth_stats).  It reads only: the store is opened read-only, the CA
  * through its certificates (never its key), and it must never start, stop
  * or change anything.
+ *
+ * An error line (today: an unsynchronised clock, which the hours windows,
+ * the connection log's times and every certificate's validity depend on)
+ * says "error:" after its name, is repeated on stderr, and makes status
+ * exit CTL_IO once everything is printed.  --allow-unsynced-clock prints
+ * the clock's line as a warning instead, for a machine whose clock is not
+ * AVEC's to set (a test host's container).
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -25,6 +33,7 @@
 #include "avec/report.h"
 #include "avecctl.h"
 #include "ca/ca.h"
+#include "clock.h"
 
 static const char *const SERVICES[] = {
 	"avec-freeradius.service", "avecd.service", NULL,
@@ -172,6 +181,7 @@ cmd_status(struct ctl *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "root", required_argument, NULL, 'r' },
+		{ "allow-unsynced-clock", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -181,15 +191,19 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	struct counts cnt = { 0, 0, 0, 0 };
 	struct avec_store *st;
 	struct stat sb;
-	char path[4200], state[32];
+	char path[4200], state[32], clock[160];
 	uint64_t connected = 0;
-	bool imported = false, systemd;
+	bool imported = false, systemd, unsynced_ok = false;
 	int ch, rc = CTL_OK;
 	unsigned i;
 
 	while ((ch = ctl_getopt(cmd, argc, argv, "r:h", lo)) != -1) {
 		if (ch == 'r') {
 			root = optarg;
+			continue;
+		}
+		if (ch == 'U') {
+			unsynced_ok = true;
 			continue;
 		}
 		if (ch == 'h')
@@ -211,6 +225,16 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	if (radio_lines(root, systemd) == 0)
 		printf("%-22s none provisioned (%s/etc/hostapd)\n", "radios",
 		       root);
+	if (ctl_clock_read(clock, sizeof(clock))) {
+		printf("%-22s %s\n", "clock", clock);
+	} else if (unsynced_ok) {
+		printf("%-22s warning: %s\n", "clock", clock);
+	} else {
+		printf("%-22s error: %s\n", "clock", clock);
+		fflush(stdout);
+		ctl_fail(CTL_IO, "status: the clock is %s", clock);
+		rc = CTL_IO;
+	}
 	snprintf(path, sizeof(path), "%s/ca.pem", c->ca_dir);
 	cert_line("CA certificate", path);
 	snprintf(path, sizeof(path), "%s/server.pem", c->ca_dir);
@@ -240,11 +264,15 @@ cmd_status(struct ctl *c, int argc, char **argv)
 }
 
 const struct ctl_cmd ctl_status_cmds[] = {
-	{ "status", cmd_status, "status [--root DIR]",
+	{ "status", cmd_status, "status [--root DIR] [--allow-unsynced-clock]",
 	  "The appliance at a glance: services and radios (systemctl "
-	  "is-active), the CA\nand RADIUS certificates' expiry, registered, "
-	  "active and connected devices,\nthe last ENT import, and the "
+	  "is-active), the clock\n(synchronised or not, with its estimated "
+	  "error), the CA and RADIUS certificates'\nexpiry, registered, "
+	  "active and connected devices, the last ENT import, and the\n"
 	  "authentications of the last hour.  --root: where `avecctl "
-	  "provision --root`\nwrote the radios' files (default /).\n" },
+	  "provision --root`\nwrote the radios' files (default /).  An "
+	  "unsynchronised clock is an error (exit 4);\n"
+	  "--allow-unsynced-clock makes it a warning (a machine whose clock "
+	  "is not AVEC's).\n" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -52,6 +52,7 @@ struct avecd_conf {
 	char portal_url[AVECD_URL_MAX];		/* https://host[:port], no path */
 	char listen[64];			/* ADDR:PORT of HTTPS */
 	char http_listen[64];			/* ADDR:PORT of captive probes, "" */
+	char acme_dir[AVECD_PATH_MAX];		/* ACME HTTP-01 files, "" = none */
 	char tls_cert[AVECD_PATH_MAX];		/* portal certificate (PEM) */
 	char tls_key[AVECD_PATH_MAX];
 	char user[64];				/* the portal's user, as root */
@@ -135,6 +136,7 @@ enum avecd_msg_type {
 	AVECD_MSG_ADMIN,		/* struct avecd_admin -> result bytes */
 	AVECD_MSG_CA,			/* struct avecd_who -> the CA's DER */
 	AVECD_MSG_REINSTALL,		/* struct avecd_reinstall -> avecd_added */
+	AVECD_MSG_ACME,			/* struct avecd_acme -> avecd_acme_reply */
 };
 
 /* What every reply starts with. */
@@ -219,6 +221,19 @@ struct avecd_reinstall {
 	int32_t type;
 };
 
+/* An ACME HTTP-01 challenge asked on the plain-HTTP door: the engine
+ * reads file @token of portal.acme_dir (acme.c).  Nothing secret. */
+#define AVECD_ACME_TOKEN_MAX	128
+#define AVECD_ACME_MAX		1024	/* a key authorisation is ~90 bytes */
+struct avecd_acme {
+	char token[AVECD_ACME_TOKEN_MAX + 1];
+};
+struct avecd_acme_reply {
+	struct avecd_status st;		/* AVECD_NOTFOUND: answer 404 */
+	uint32_t len;
+	char body[AVECD_ACME_MAX];
+};
+
 /* An admin API call that came in over HTTPS, for the engine to judge. */
 #define AVECD_ADMIN_ARGS	32
 #define AVECD_ADMIN_ARG_MAX	512
@@ -300,6 +315,21 @@ void avecd_admin_socket_stop(void);
  * received, already percent-decoded once by libmicrohttpd.
  */
 const char *avecd_local_path(const char *s);
+
+/*
+ * acme.c: an ACME HTTP-01 token is 1 to AVECD_ACME_TOKEN_MAX characters
+ * of base64url ([A-Za-z0-9_-]); anything else is never looked up.
+ */
+bool avecd_acme_token_valid(const char *s);
+/*
+ * avecd_acme_read - file @token (checked as above) of directory @dir (an
+ * absolute path) into @out (the caller's, @cap bytes, not terminated),
+ * its size in *@len.  Neither @dir nor the file may be a symbolic link;
+ * the file must be a regular one of at most @cap bytes.  Returns 0, or -1
+ * for anything else (absent, refused, unreadable): the caller answers 404.
+ */
+int avecd_acme_read(const char *dir, const char *token, char *out,
+		    size_t cap, size_t *len);
 
 /* set by the signal handlers */
 extern volatile int avecd_stop;

@@ -109,6 +109,7 @@ static const struct key keys[] = {
 	S("portal", "url", portal_url, true),
 	S("portal", "listen", listen, false),
 	S("portal", "http_listen", http_listen, false),
+	S("portal", "acme_dir", acme_dir, false),
 	S("portal", "certificate", tls_cert, true),
 	S("portal", "key", tls_key, true),
 	S("portal", "user", user, false),
@@ -418,6 +419,8 @@ check(struct cf *f, struct avecd_conf *c)
 	if (c->ent_import_dir[0] && c->ent_import_dir[0] != '/')
 		cf_err(f, NULL, "schedule.ent_import_dir", "expected an "
 		       "absolute path");
+	if (c->acme_dir[0] && c->acme_dir[0] != '/')
+		cf_err(f, NULL, "portal.acme_dir", "expected an absolute path");
 	if (c->admin_socket[0] && c->admin_socket[0] != '/')
 		cf_err(f, NULL, "admin.socket", "expected an absolute path");
 	if (c->admin_avecctl[0] != '/')

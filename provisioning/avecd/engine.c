@@ -534,6 +534,31 @@ do_reinstall(struct engine *e, struct avecd_reinstall *m,
 			r);
 }
 
+/* ---- an ACME HTTP-01 challenge, asked on the plain-HTTP door ---- */
+
+/*
+ * The file of the token in portal.acme_dir, read here rather than in the
+ * portal, which opens no file once it has dropped its privileges: the
+ * ACME client writes it world-readable while its CA validates, and the
+ * checks (token shape, no link, a small regular file) are acme.c's.
+ */
+static void
+do_acme(struct engine *e, struct avecd_acme *m, struct avecd_acme_reply *r)
+{
+	size_t len = 0;
+
+	AVECD_TERMINATE(m->token);
+	if (e->c->acme_dir[0] == '\0' ||
+	    avecd_acme_read(e->c->acme_dir, m->token, r->body,
+			    sizeof(r->body), &len) < 0) {
+		status_set(&r->st, AVECD_NOTFOUND, "no such challenge");
+		return;
+	}
+	r->len = (uint32_t)len;
+	status_set(&r->st, AVECD_OK, NULL);
+	avec_info("ACME challenge %s answered", m->token);
+}
+
 /* ---- an admin API call forwarded by the portal (HTTPS) ---- */
 
 static void
@@ -588,12 +613,14 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 		struct avecd_remove remove;
 		struct avecd_reinstall reinstall;
 		struct avecd_admin admin;
+		struct avecd_acme acme;
 	} *req = NULL;
 	union {
 		struct avecd_login_reply login;
 		struct avecd_devices devices;
 		struct avecd_added added;
 		struct avecd_status status;
+		struct avecd_acme_reply acme;
 	} *rep = NULL;
 	int rc = -1;
 
@@ -649,6 +676,10 @@ avecd_engine_run(const struct avecd_conf *c, int fd)
 		case AVECD_MSG_REINSTALL:
 			do_reinstall(&e, &req->reinstall, &rep->added);
 			len = sizeof(rep->added);
+			break;
+		case AVECD_MSG_ACME:
+			do_acme(&e, &req->acme, &rep->acme);
+			len = sizeof(rep->acme);
 			break;
 		case AVECD_MSG_CA: {
 			unsigned char *der = NULL;

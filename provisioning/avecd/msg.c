@@ -103,6 +103,8 @@ avecd_msg_request_size(uint32_t type)
 		return sizeof(struct avecd_who);
 	case AVECD_MSG_REINSTALL:
 		return sizeof(struct avecd_reinstall);
+	case AVECD_MSG_ACME:
+		return sizeof(struct avecd_acme);
 	default:
 		return 0;
 	}

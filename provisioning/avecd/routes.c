@@ -8,7 +8,9 @@
  * profile downloads (for a PSK device: its key, on a page shown once), the public CA certificate, the language switch, the
  * RFC 8908 captive-portal API, and log out.  HTTP: the operating systems'
  * captive-portal probes, answered with a redirect to the portal until the
- * client has registered a device, then with the success each OS expects.
+ * client has registered a device, then with the success each OS expects;
+ * and the ACME HTTP-01 challenges (portal.acme_dir), which the engine
+ * reads.
  *
  * This file owns the checks in front of every state change: a session
  * for anything personal, the form's CSRF token and Origin on every POST,
@@ -1286,12 +1288,59 @@ static const struct probe probes[] = {
 	  "<meta http-equiv=\"refresh\" content=\"0;url=https://support.mozilla.org/kb/captive-portal\"/>" },
 };
 
+/* ---- plain HTTP: ACME HTTP-01 challenges (acme.c, read by the engine) ---- */
+
+#define ACME_PREFIX	"/.well-known/acme-challenge/"
+
+static enum MHD_Result
+acme_not_found(struct req *r)
+{
+	static const char text[] = "no such challenge\n";
+
+	return respond_data(r, 404, "text/plain; charset=utf-8", text,
+			    strlen(text), NULL, NULL);
+}
+
+/*
+ * GET ACME_PREFIX TOKEN: the key authorisation the ACME client left for
+ * the CA.  Every path under the prefix is answered here, a 404 unless
+ * portal.acme_dir is set, the method GET or HEAD and the token base64url;
+ * never a redirect, which a CA would follow to the portal's HTTPS door.
+ */
+static enum MHD_Result
+acme_challenge(struct req *r, const char *token)
+{
+	struct avecd_acme q;
+	struct avecd_acme_reply *rep;
+	enum MHD_Result ret;
+
+	if (r->p->c->acme_dir[0] == '\0' ||
+	    (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) ||
+	    !avecd_acme_token_valid(token))
+		return acme_not_found(r);
+	if ((rep = calloc(1, sizeof(*rep))) == NULL)
+		return MHD_NO;
+	memset(&q, 0, sizeof(q));
+	snprintf(q.token, sizeof(q.token), "%s", token);
+	if (portal_engine_call(r->p, AVECD_MSG_ACME, &q, sizeof(q), rep,
+			       sizeof(*rep)) < 0 ||
+	    rep->st.code != AVECD_OK || rep->len > sizeof(rep->body))
+		ret = acme_not_found(r);
+	else
+		ret = respond_data(r, 200, "text/plain", rep->body, rep->len,
+				   NULL, NULL);
+	free(rep);
+	return ret;
+}
+
 enum MHD_Result
 route_http(struct req *r)
 {
 	char loc[AVECD_URL_MAX + 16];
 	unsigned i;
 
+	if (strncmp(r->url, ACME_PREFIX, strlen(ACME_PREFIX)) == 0)
+		return acme_challenge(r, r->url + strlen(ACME_PREFIX));
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		if (strcmp(r->url, probes[i].path) != 0)
 			continue;

@@ -79,6 +79,13 @@ oom:
 	return avec_err_set(err, "out of memory rendering %s", path);
 }
 
+int
+render_set_add(struct render_set *set, const char *path, char *data,
+	       size_t len, mode_t mode, bool secret, struct avec_err *err)
+{
+	return add_file(set, path, data, len, mode, secret, err);
+}
+
 /* A growing text, wiped when dropped. */
 struct text {
 	char *buf;

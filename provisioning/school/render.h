@@ -78,6 +78,41 @@ int render_hostapd_check(const char *data, size_t len, struct avec_err *err);
 void render_psk_nas(const struct school *s, unsigned idx, char name[64],
 		    char addr[16], unsigned *das_port);
 
+/*
+ * render_set_add - add file @path (relative) to @set, taking @data
+ * (malloc'd, @len bytes): the set frees it, and frees it at once when this
+ * fails.  For the renderers of other files (render_acme.c).  Returns 0 or
+ * -1 (@err: out of memory).
+ */
+int render_set_add(struct render_set *set, const char *path, char *data,
+		   size_t len, mode_t mode, bool secret, struct avec_err *err);
+
+/*
+ * render_acme - with portal.certificate: acme only (s->portal_cert ==
+ * SCHOOL_CERT_ACME), dehydrated's files into @out: etc/avec/acme/config
+ * (the CA's directory URL, HTTP-01 answered by avecd from
+ * RENDER_ACME_WELLKNOWN, its state in /var/lib/avec/acme, the contact
+ * e-mail when given, the hook /usr/lib/avec/acme-hook that installs the
+ * certificate as /etc/avec/portal.pem and .key and restarts avecd) and
+ * etc/avec/acme/domains.txt (the portal's host).  Nothing for a provided
+ * certificate.  The config is sourced by bash: a URL or e-mail with a
+ * character that could break out of its quotes is refused.  Returns 0 or
+ * -1 (@err names the profile key).
+ */
+int render_acme(const struct school *s, struct render_set *out,
+		struct avec_err *err);
+
+/* Where dehydrated leaves HTTP-01 answers and avecd reads them
+ * (portal.acme_dir). */
+#define RENDER_ACME_WELLKNOWN	"/var/lib/avec/acme-challenge"
+
+/*
+ * render_acme_dir - avecd's portal.acme_dir for @s: RENDER_ACME_WELLKNOWN
+ * with ACME, NULL with a provided certificate (a constant: nothing to
+ * free).  For avecd.yaml's portal section.
+ */
+const char *render_acme_dir(const struct school *s);
+
 /* Wipe (secrets) and free every file of @set. */
 void render_set_free(struct render_set *set);
 

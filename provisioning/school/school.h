@@ -43,6 +43,8 @@ struct school_auth {
 	uint16_t das_port;		/* 0: the NAS takes no Disconnect */
 };
 
+enum school_cert { SCHOOL_CERT_PROVIDED = 0, SCHOOL_CERT_ACME };
+
 struct school {
 	char uai[9];
 	char name[129];
@@ -56,6 +58,9 @@ struct school {
 	char cas_url[257];
 	char ent_import_dir[256];	/* AAF files dropped here; "" = none */
 	char portal_host[254];
+	enum school_cert portal_cert;
+	char acme_url[257];
+	char acme_email[128];
 	char support_url[257];		/* "" = none */
 	char support_email[128];	/* "" = none */
 	char radius_name[254];		/* RADIUS server certificate's name */

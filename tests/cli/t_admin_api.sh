@@ -247,7 +247,8 @@ check "path option: 'status --root DIR' is refused (3)" \
 sockapi status --ro=/ >/dev/null; rc=$?
 check "path option: ... abbreviated '--ro=DIR' too (3)" \
 	bash -c "[ $rc = 3 ] && grep -q -- '--root names a file on the appliance' '$ERR'"
-sockapi status >/dev/null; rc=$?
+# this host's clock is not AVEC's to set: an unsynchronised one is a warning
+sockapi status --allow-unsynced-clock >/dev/null; rc=$?
 check "... but 'status' without a path runs (0)" [ "$rc" = 0 ]
 sockapi policy check /etc/passwd >/dev/null; rc=$?
 check "path argument: 'policy check FILE' is refused (3)" \

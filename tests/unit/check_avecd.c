@@ -3,10 +3,15 @@
  * a message is read only when its header announces exactly the struct the
  * reader expects; anything else (a short, long, unknown or truncated
  * message) is refused rather than read as a struct.  And the portal's
- * redirect rule (redirect.c): "next" is a plain local path, or "/".
+ * redirect rule (redirect.c): "next" is a plain local path, or "/".  And
+ * the ACME challenges' checks (acme.c): a base64url token, a small regular
+ * file that is no link, in a directory that is no link.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "avecd/avecd.h"
@@ -191,6 +196,85 @@ START_TEST(local_path_refuses_hostile_targets)
 }
 END_TEST
 
+START_TEST(acme_token_shape)
+{
+	char longest[AVECD_ACME_TOKEN_MAX + 2];
+	static const char *const bad[] = {
+		"", "..", ".", "a/b", "../etc", "a.b", "a b", "a%2e", "a\\b",
+		"tok=", "tok+", "\xc3\xa9t\xc3\xa9", "a\nb",
+	};
+	unsigned i;
+
+	ck_assert(avecd_acme_token_valid("LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"));
+	ck_assert(avecd_acme_token_valid("a"));
+	ck_assert(avecd_acme_token_valid("-_-"));
+	ck_assert(!avecd_acme_token_valid(NULL));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!avecd_acme_token_valid(bad[i]), "%s", bad[i]);
+	memset(longest, 'A', sizeof(longest));
+	longest[AVECD_ACME_TOKEN_MAX] = '\0';
+	ck_assert(avecd_acme_token_valid(longest));
+	longest[AVECD_ACME_TOKEN_MAX] = 'A';
+	longest[AVECD_ACME_TOKEN_MAX + 1] = '\0';
+	ck_assert(!avecd_acme_token_valid(longest));
+}
+END_TEST
+
+static void
+put(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+START_TEST(acme_read_files)
+{
+	char dir[256], p[512], link[256], out[AVECD_ACME_MAX], big[AVECD_ACME_MAX + 1];
+	size_t len = 99;
+
+	snprintf(dir, sizeof(dir), "%s", unit_path("acme"));
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(p, sizeof(p), "%s/tok_1", dir);
+	put(p, "tok_1.thumb", 11);
+	ck_assert_int_eq(avecd_acme_read(dir, "tok_1", out, sizeof(out), &len), 0);
+	ck_assert_uint_eq(len, 11);
+	ck_assert(memcmp(out, "tok_1.thumb", 11) == 0);
+	/* exactly the cap is served; one byte more is not */
+	memset(big, 'x', sizeof(big));
+	snprintf(p, sizeof(p), "%s/full", dir);
+	put(p, big, AVECD_ACME_MAX);
+	ck_assert_int_eq(avecd_acme_read(dir, "full", out, sizeof(out), &len), 0);
+	ck_assert_uint_eq(len, AVECD_ACME_MAX);
+	snprintf(p, sizeof(p), "%s/big", dir);
+	put(p, big, sizeof(big));
+	ck_assert_int_eq(avecd_acme_read(dir, "big", out, sizeof(out), &len), -1);
+	ck_assert_uint_eq(len, 0);
+	/* absent, a bad name, a relative or empty directory */
+	ck_assert_int_eq(avecd_acme_read(dir, "nothing", out, sizeof(out), &len), -1);
+	ck_assert_int_eq(avecd_acme_read(dir, "../acme/tok_1", out, sizeof(out), &len), -1);
+	ck_assert_int_eq(avecd_acme_read("", "tok_1", out, sizeof(out), &len), -1);
+	ck_assert_int_eq(avecd_acme_read("acme", "tok_1", out, sizeof(out), &len), -1);
+	/* a link to a readable file is not followed */
+	snprintf(p, sizeof(p), "%s/passwd", dir);
+	ck_assert_int_eq(symlink("/etc/passwd", p), 0);
+	ck_assert_int_eq(avecd_acme_read(dir, "passwd", out, sizeof(out), &len), -1);
+	/* nor a directory, nor a FIFO (which must not block) */
+	snprintf(p, sizeof(p), "%s/sub", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	ck_assert_int_eq(avecd_acme_read(dir, "sub", out, sizeof(out), &len), -1);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	ck_assert_int_eq(avecd_acme_read(dir, "fifo", out, sizeof(out), &len), -1);
+	/* the directory itself may not be a link */
+	snprintf(link, sizeof(link), "%s", unit_path("acme-link"));
+	ck_assert_int_eq(symlink(dir, link), 0);
+	ck_assert_int_eq(avecd_acme_read(link, "tok_1", out, sizeof(out), &len), -1);
+}
+END_TEST
+
 Suite *
 avecd_suite(void)
 {
@@ -206,6 +290,10 @@ avecd_suite(void)
 	tc = tcase_create("redirect");
 	tcase_add_test(tc, local_path_accepts_plain_paths);
 	tcase_add_test(tc, local_path_refuses_hostile_targets);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("acme");
+	tcase_add_test(tc, acme_token_shape);
+	tcase_add_test(tc, acme_read_files);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -153,6 +153,10 @@ main(void)
 		srunner_add_suite(sr, cas_suite());
 	if (school_suite)
 		srunner_add_suite(sr, school_suite());
+	if (clock_suite)
+		srunner_add_suite(sr, clock_suite());
+	if (render_acme_suite)
+		srunner_add_suite(sr, render_acme_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

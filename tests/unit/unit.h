@@ -35,6 +35,8 @@ Suite *cas_suite(void) __attribute__((weak));
 /* provisioning/school (weak: present when linked) */
 Suite *school_suite(void) __attribute__((weak));
 Suite *avecd_suite(void) __attribute__((weak));
+Suite *clock_suite(void) __attribute__((weak));
+Suite *render_acme_suite(void) __attribute__((weak));
 Suite *token_suite(void);
 
 /*
