@@ -37,7 +37,9 @@ AVECCTL_SRCS += provisioning/avecctl/cmd_report.c provisioning/avecctl/audit.c \
 # The school profile and `avecctl provision`: the profile's parser and
 # renderer (school/), the bridges and VLANs through libnl (net/, the only
 # place that includes <netlink/...>)
-SCHOOL_SRCS := provisioning/school/school.c provisioning/school/render.c
+SCHOOL_SRCS := provisioning/school/school.c provisioning/school/school_net.c \
+	provisioning/school/netval.c provisioning/school/render.c \
+	provisioning/school/render_net.c
 # the portal's certificate from ACME: dehydrated's files
 SCHOOL_SRCS += provisioning/school/render_acme.c
 NET_SRCS    := provisioning/net/net.c

@@ -7,7 +7,9 @@
  * BSS, VLAN bridges per role), FreeRADIUS's configuration from AVEC's
  * templates (plugins/raddb, @PLACEHOLDERS@ filled in; clients.conf written
  * here, one client per authenticator), avecd.yaml, and the systemd units
- * (copied as committed).  It also owns the syntax check of hostapd files.
+ * (copied as committed).  It also owns the syntax check of hostapd files,
+ * and the growing texts the renderers write into (render_text_*); the
+ * network's and the management side's files are render_net.c's.
  *
  * It must never write a file, run a program or print anything: the
  * shared secrets it puts in files stay in the render_set, which is wiped
@@ -86,15 +88,8 @@ render_set_add(struct render_set *set, const char *path, char *data,
 	return add_file(set, path, data, len, mode, secret, err);
 }
 
-/* A growing text, wiped when dropped. */
-struct text {
-	char *buf;
-	size_t len;
-	FILE *f;
-};
-
-static int
-text_open(struct text *t, struct avec_err *err)
+int
+render_text_open(struct render_text *t, struct avec_err *err)
 {
 	t->buf = NULL;
 	t->len = 0;
@@ -102,8 +97,8 @@ text_open(struct text *t, struct avec_err *err)
 	return t->f == NULL ? avec_err_set(err, "out of memory") : 0;
 }
 
-static void
-text_drop(struct text *t)
+void
+render_text_drop(struct render_text *t)
 {
 	if (t->f != NULL)
 		fclose(t->f);
@@ -114,16 +109,16 @@ text_drop(struct text *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Close @t and add it to @set as @path. */
-static int
-text_add(struct text *t, struct render_set *set, const char *path,
-	 mode_t mode, bool secret, struct avec_err *err)
+int
+render_text_add(struct render_text *t, struct render_set *set,
+		const char *path, mode_t mode, bool secret,
+		struct avec_err *err)
 {
 	int bad = ferror(t->f);
 
 	if (fclose(t->f) != 0 || bad) {
 		t->f = NULL;
-		text_drop(t);
+		render_text_drop(t);
 		return avec_err_set(err, "out of memory rendering %s", path);
 	}
 	t->f = NULL;
@@ -177,7 +172,7 @@ struct subst {
  */
 static int
 fill(const char *name, const char *tpl, const struct subst *subs, size_t n,
-     struct text *out, struct avec_err *err)
+     struct render_text *out, struct avec_err *err)
 {
 	const char *p = tpl;
 	unsigned line = 1;
@@ -254,7 +249,7 @@ client_block(FILE *f, const char *name, const char *addr, const char *secret,
 
 /* clients.conf: the template's opening comment, then one client each. */
 static int
-render_clients(const struct school *s, const char *tpl, struct text *t,
+render_clients(const struct school *s, const char *tpl, struct render_text *t,
 	       struct avec_err *err)
 {
 	const char *p = tpl;
@@ -302,7 +297,7 @@ walk_templates(const struct school *s, const char *dir, const char *rel,
 		const char *nm = ents[i]->d_name;
 		char src[4096], r[1024], dst[1200];
 		struct stat st;
-		struct text t = { 0 };
+		struct render_text t = { 0 };
 		char *tpl = NULL;
 		size_t tlen;
 
@@ -323,7 +318,7 @@ walk_templates(const struct school *s, const char *dir, const char *rel,
 		if (!S_ISREG(st.st_mode))
 			continue;
 		if (read_whole(src, &tpl, &tlen, err) < 0 ||
-		    text_open(&t, err) < 0) {
+		    render_text_open(&t, err) < 0) {
 			free(tpl);
 			rc = -1;
 			continue;
@@ -334,10 +329,10 @@ walk_templates(const struct school *s, const char *dir, const char *rel,
 			rc = fill(r, tpl, subs, nsubs, &t, err);
 		free(tpl);
 		if (rc == 0)
-			rc = text_add(&t, out, dst, 0640,
+			rc = render_text_add(&t, out, dst, 0640,
 				      strcmp(r, "clients.conf") == 0, err);
 		else
-			text_drop(&t);
+			render_text_drop(&t);
 	}
 	for (i = 0; i < n; i++)
 		free(ents[i]);
@@ -371,9 +366,8 @@ render_raddb(const struct school *s, const struct render_paths *p,
 
 /* ---- hostapd ---- */
 
-/* The extra BSSes of a radio: onboarding "_ob", PSK "_pk" (IFNAMSIZ). */
-static void
-bss_name(const char *iface, const char *suffix, char out[16])
+void
+render_bss_name(const char *iface, const char *suffix, char out[16])
 {
 	snprintf(out, 16, "%.12s%s", iface, suffix);
 }
@@ -422,10 +416,10 @@ render_vlans(const struct school *s, const char *bss, const char *iface,
 	     const char *tag, struct render_set *out, struct avec_err *err)
 {
 	char path[256];
-	struct text v;
+	struct render_text v;
 	unsigned role;
 
-	if (text_open(&v, err) < 0)
+	if (render_text_open(&v, err) < 0)
 		return -1;
 	fprintf(v.f, "# VLAN ID, interface, bridge: the roles' VLANs of %s "
 		"(avecctl provision)\n", bss);
@@ -435,7 +429,7 @@ render_vlans(const struct school *s, const char *bss, const char *iface,
 				9 - (int)strlen(tag), iface, tag, s->vlan[role],
 				school_role_bridge(role));
 	snprintf(path, sizeof(path), "etc/hostapd/avec-%s.vlan", bss);
-	return text_add(&v, out, path, 0644, false, err);
+	return render_text_add(&v, out, path, 0644, false, err);
 }
 
 static int
@@ -444,10 +438,10 @@ render_hostapd(const struct school *s, unsigned idx,
 	       struct avec_err *err)
 {
 	const struct school_radio *r = &s->radios[idx];
-	struct text t;
+	struct render_text t;
 	char path[256], vpath[256], ob[16];
 
-	if (text_open(&t, err) < 0)
+	if (render_text_open(&t, err) < 0)
 		return -1;
 	fprintf(t.f,
 		"# hostapd for radio %s of the AVEC appliance of %s (%s).\n"
@@ -482,7 +476,7 @@ render_hostapd(const struct school *s, unsigned idx,
 		"# Each role's VLAN has its bridge (br-<role>, made by avecctl "
 		"provision);\n# hostapd adds the station's VLAN interface to "
 		"it.\ndynamic_vlan=2\nvlan_file=%s\nvlan_naming=1\n\n", vpath);
-	bss_name(r->iface, "_ob", ob);
+	render_bss_name(r->iface, "_ob", ob);
 	fprintf(t.f,
 		"# The onboarding SSID: open, isolated, on the onboarding "
 		"VLAN's bridge,\n# where only the portal is reachable.\n"
@@ -493,7 +487,7 @@ render_hostapd(const struct school *s, unsigned idx,
 		char pk[16], nas[32], nas_name[64], own[16];
 		unsigned das;
 
-		bss_name(r->iface, "_pk", pk);
+		render_bss_name(r->iface, "_pk", pk);
 		snprintf(nas, sizeof(nas), "%s-psk", r->iface);
 		render_psk_nas(s, idx, nas_name, own, &das);
 		snprintf(vpath, sizeof(vpath), "%s/avec-%s.vlan",
@@ -518,13 +512,13 @@ render_hostapd(const struct school *s, unsigned idx,
 			vpath);
 	}
 	snprintf(path, sizeof(path), "etc/hostapd/avec-%s.conf", r->iface);
-	if (text_add(&t, out, path, 0640, true, err) < 0)
+	if (render_text_add(&t, out, path, 0640, true, err) < 0)
 		return -1;
 
 	if (render_vlans(s, r->iface, r->iface, "", out, err) < 0)
 		return -1;
 	if (s->ssid_psk[0] != '\0') {
-		bss_name(r->iface, "_pk", ob);
+		render_bss_name(r->iface, "_pk", ob);
 		return render_vlans(s, ob, r->iface, "k", out, err);
 	}
 	return 0;
@@ -631,9 +625,9 @@ static int
 render_avecd(const struct school *s, const struct render_paths *p,
 	     struct render_set *out, struct avec_err *err)
 {
-	struct text t;
+	struct render_text t;
 
-	if (text_open(&t, err) < 0)
+	if (render_text_open(&t, err) < 0)
 		return -1;
 	fputs("# avecd's configuration, rendered by `avecctl provision` from "
 	      "the school\n# profile: edit the profile, not this file.  "
@@ -674,19 +668,24 @@ render_avecd(const struct school *s, const struct render_paths *p,
 	fputs("\n  ca_dir: ", t.f);
 	yq(t.f, p->ca_dir);
 	fputs("\nadmin:\n  socket: /run/avec/admin.sock\n", t.f);
+	/* avecd listens on IPv4 only; the firewall lets in only
+	 * management.networks */
+	if (s->admin_port != 0)
+		fprintf(t.f, "  listen: \"0.0.0.0:%u\"\n", s->admin_port);
 	if (s->ent_import_dir[0] != '\0') {
 		fputs("schedule:\n  ent_import_dir: ", t.f);
 		yq(t.f, s->ent_import_dir);
 		fputc('\n', t.f);
 	}
-	return text_add(&t, out, "etc/avec/avecd.yaml", 0644, false, err);
+	return render_text_add(&t, out, "etc/avec/avecd.yaml", 0644, false, err);
 }
 
 /* ---- systemd ---- */
 
 static const char *const UNITS[] = {
 	"avec-freeradius.service", "avec-hostapd@.service", "avecd.service",
-	"avec-radio-off@.service", "avec-radio-on@.service", NULL,
+	"avec-radio-off@.service", "avec-radio-on@.service",
+	"avec-firewall.service", "avec-dnsmasq.service", NULL,
 };
 
 static int
@@ -711,7 +710,7 @@ render_units(const struct school *s, const struct render_paths *p,
 		const struct school_radio *r = &s->radios[i];
 		static const char *const dn[] = { "Mon", "Tue", "Wed", "Thu",
 						  "Fri", "Sat", "Sun" };
-		struct text t;
+		struct render_text t;
 		char dst[256];
 		int pass;
 
@@ -720,7 +719,7 @@ render_units(const struct school *s, const struct render_paths *p,
 		for (pass = 0; pass < 2; pass++) {
 			const char *what = pass ? "on" : "off";
 
-			if (text_open(&t, err) < 0)
+			if (render_text_open(&t, err) < 0)
 				return -1;
 			fprintf(t.f, "# Radio %s %s at the edges of its off "
 				"hours (school profile).  At boot\n# inside "
@@ -762,7 +761,7 @@ render_units(const struct school *s, const struct render_paths *p,
 				r->iface);
 			snprintf(dst, sizeof(dst), "etc/systemd/system/"
 				 "avec-radio-%s@%s.timer", what, r->iface);
-			if (text_add(&t, out, dst, 0644, false, err) < 0)
+			if (render_text_add(&t, out, dst, 0644, false, err) < 0)
 				return -1;
 		}
 	}
@@ -782,7 +781,8 @@ render_all(const struct school *s, const struct render_paths *p,
 	for (i = 0; i < s->nradios; i++)
 		if (render_hostapd(s, i, p, out, err) < 0)
 			return -1;
-	if (render_avecd(s, p, out, err) < 0 || render_units(s, p, out, err) < 0)
+	if (render_avecd(s, p, out, err) < 0 ||
+	    render_units(s, p, out, err) < 0 || render_net(s, p, out, err) < 0)
 		return -1;
 	return 0;
 }

@@ -1,14 +1,17 @@
 /*
  * render.h - a school profile (school.h) to the appliance's configuration
  * files, in memory: hostapd per radio, FreeRADIUS from AVEC's templates,
- * avecd.yaml, and the systemd units.  Writing, checking and switching
- * them is `avecctl provision`'s (cmd_provision.c).
+ * avecd.yaml, the systemd units, and the network and management side
+ * (dnsmasq, nftables, systemd-networkd, timesyncd, sshd, journald,
+ * rsyslog).  Writing, checking and switching them is `avecctl
+ * provision`'s (cmd_provision.c).
  */
 #ifndef AVEC_SCHOOL_RENDER_H
 #define AVEC_SCHOOL_RENDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "avec/err.h"
@@ -113,7 +116,47 @@ int render_acme(const struct school *s, struct render_set *out,
  */
 const char *render_acme_dir(const struct school *s);
 
+/*
+ * render_bss_name - the interface of an extra BSS of radio @iface: the
+ * onboarding one with @suffix "_ob", the PSK one with "_pk" (the radio's
+ * name cut to fit IFNAMSIZ) into @out.
+ */
+void render_bss_name(const char *iface, const char *suffix, char out[16]);
+
 /* Wipe (secrets) and free every file of @set. */
 void render_set_free(struct render_set *set);
+
+/*
+ * A file being rendered: text written to @f (open_memstream), wiped when
+ * dropped.  render_text_open() starts one; render_text_add() closes it and
+ * hands its text to a set as @path (the set frees it); render_text_drop()
+ * wipes and frees it instead.  Each returns 0, or -1 with @err said.
+ */
+struct render_text {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+int render_text_open(struct render_text *t, struct avec_err *err);
+int render_text_add(struct render_text *t, struct render_set *set,
+		    const char *path, mode_t mode, bool secret,
+		    struct avec_err *err);
+void render_text_drop(struct render_text *t);
+
+/*
+ * render_net - the network's and the management side's files of @s into
+ * @out (render_net.c): dnsmasq.conf and firewall.nft under etc/avec/,
+ * the sysctl, systemd-networkd's files of the bridges and, with a
+ * management block, of the management interface, timesyncd's, sshd's and
+ * the administrators' keys; journald's and rsyslog's always.  None holds
+ * a secret; @p gives the RADIUS ports.  As render_all(), which calls
+ * it.
+ */
+int render_net(const struct school *s, const struct render_paths *p,
+	       struct render_set *out, struct avec_err *err);
+
+/* The paths of the two files `avecctl provision` checks and shows. */
+#define RENDER_DNSMASQ	"etc/avec/dnsmasq.conf"
+#define RENDER_FIREWALL	"etc/avec/firewall.nft"
 
 #endif

@@ -26,31 +26,16 @@
 
 #include <yaml.h>
 
-#include "common/yerr.h"
 
 #include "avec/ident.h"
 #include "avec/policy.h"
 #include "avec/secret.h"
 #include "school/school.h"
+#include "school/school_int.h"
 
 #define PROFILE_MAX	(256u * 1024u)
 
-
-struct sp {
-	const char *name;
-	const char *root;
-	yaml_document_t ydoc;
-	struct school *s;
-	struct yerr e;			/* every problem found */
-	/* where each secret was given, for the reuse message */
-	const yaml_node_t *radios_secret_node;
-	const yaml_node_t *auth_secret_node[SCHOOL_MAX_AUTH];
-};
-
 /* ---- errors ---- */
-
-#define sp_at(p, line, col, ...)	yerr_at(&(p)->e, line, col, __VA_ARGS__)
-#define sp_err(p, n, path, ...)	yerr_node(&(p)->e, n, path, __VA_ARGS__)
 
 void
 school_errors_free(struct school_errors *e)
@@ -61,14 +46,14 @@ school_errors_free(struct school_errors *e)
 
 /* ---- nodes ---- */
 
-static yaml_node_t *
-node(struct sp *p, int idx)
+yaml_node_t *
+sp_node(struct sp *p, int idx)
 {
 	return yaml_document_get_node(&p->ydoc, idx);
 }
 
-static const char *
-kind_name(const yaml_node_t *n)
+const char *
+sp_kind_name(const yaml_node_t *n)
 {
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
@@ -84,11 +69,13 @@ kind_name(const yaml_node_t *n)
 }
 
 /* The text of scalar @n, or NULL after an error naming @want. */
-static const char *
-scalar(struct sp *p, const yaml_node_t *n, const char *path, const char *want)
+const char *
+sp_scalar(struct sp *p, const yaml_node_t *n, const char *path,
+	  const char *want)
 {
 	if (n->type != YAML_SCALAR_NODE) {
-		sp_err(p, n, path, "expected %s, found %s", want, kind_name(n));
+		sp_err(p, n, path, "expected %s, found %s", want,
+		       sp_kind_name(n));
 		return NULL;
 	}
 	if (strlen((const char *)n->data.scalar.value) !=
@@ -100,12 +87,12 @@ scalar(struct sp *p, const yaml_node_t *n, const char *path, const char *want)
 }
 
 /*
- * map_fields - the values of the keys @keys (NULL-terminated) of mapping
+ * sp_map_fields - the values of the keys @keys (NULL-terminated) of mapping
  * @map into vals[] (NULL when absent); unknown and repeated keys are
  * errors.  Returns 0, or -1 when @map is not a mapping.
  */
-static int
-map_fields(struct sp *p, const yaml_node_t *map, const char *path,
+int
+sp_map_fields(struct sp *p, const yaml_node_t *map, const char *path,
 	   const char *const *keys, yaml_node_t **vals)
 {
 	yaml_node_pair_t *pair;
@@ -115,12 +102,13 @@ map_fields(struct sp *p, const yaml_node_t *map, const char *path,
 		vals[nkeys] = NULL;
 	if (map->type != YAML_MAPPING_NODE) {
 		sp_err(p, map, path[0] ? path : "(top)",
-		       "expected a map, found %s", kind_name(map));
+		       "expected a map, found %s", sp_kind_name(map));
 		return -1;
 	}
 	for (pair = map->data.mapping.pairs.start;
 	     pair < map->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = node(p, pair->key), *v = node(p, pair->value);
+		yaml_node_t *k = sp_node(p, pair->key),
+			    *v = sp_node(p, pair->value);
 		const char *ks;
 
 		if (k == NULL || v == NULL)
@@ -160,8 +148,8 @@ map_fields(struct sp *p, const yaml_node_t *map, const char *path,
 	return 0;
 }
 
-static void
-missing(struct sp *p, const yaml_node_t *map, const char *path,
+void
+sp_missing(struct sp *p, const yaml_node_t *map, const char *path,
 	const char *key, const char *what)
 {
 	sp_at(p, map->start_mark.line, map->start_mark.column,
@@ -169,11 +157,11 @@ missing(struct sp *p, const yaml_node_t *map, const char *path,
 }
 
 /* A decimal integer in [min, max] into *out; else an error. */
-static int
-get_uint(struct sp *p, const yaml_node_t *n, const char *path,
+int
+sp_get_uint(struct sp *p, const yaml_node_t *n, const char *path,
 	 unsigned long min, unsigned long max, unsigned long *out)
 {
-	const char *s = scalar(p, n, path, "a number");
+	const char *s = sp_scalar(p, n, path, "a number");
 	char *end;
 	unsigned long v;
 
@@ -192,11 +180,11 @@ get_uint(struct sp *p, const yaml_node_t *n, const char *path,
 }
 
 /* A text value into @out (size @len, so at most len - 1 bytes). */
-static int
-get_text(struct sp *p, const yaml_node_t *n, const char *path, char *out,
+int
+sp_get_text(struct sp *p, const yaml_node_t *n, const char *path, char *out,
 	 size_t len, const char *want)
 {
-	const char *s = scalar(p, n, path, want);
+	const char *s = sp_scalar(p, n, path, want);
 
 	if (s == NULL)
 		return -1;
@@ -334,7 +322,7 @@ get_secret(struct sp *p, const yaml_node_t *map, const char *path,
 		return;
 	}
 	if (inl == NULL && file == NULL) {
-		missing(p, map, path, "secret_file", "the RADIUS shared "
+		sp_missing(p, map, path, "secret_file", "the RADIUS shared "
 			"secret: a file, or inline as secret");
 		return;
 	}
@@ -342,7 +330,7 @@ get_secret(struct sp *p, const yaml_node_t *map, const char *path,
 		const char *s;
 
 		snprintf(sub, sizeof(sub), "%s.secret", path);
-		if ((s = scalar(p, inl, sub, "the shared secret")) == NULL)
+		if ((s = sp_scalar(p, inl, sub, "the shared secret")) == NULL)
 			return;
 		if ((why = school_secret_weak(s, strlen(s))) != NULL) {
 			sp_err(p, inl, sub, "refused: %s", why);
@@ -355,7 +343,7 @@ get_secret(struct sp *p, const yaml_node_t *map, const char *path,
 	}
 	snprintf(sub, sizeof(sub), "%s.secret_file", path);
 	{
-		const char *rel = scalar(p, file, sub, "a file path");
+		const char *rel = sp_scalar(p, file, sub, "a file path");
 
 		if (rel == NULL)
 			return;
@@ -389,24 +377,24 @@ parse_school(struct sp *p, const yaml_node_t *n)
 	yaml_node_t *v[3];
 	struct school *s = p->s;
 
-	if (map_fields(p, n, "school", keys, v) < 0)
+	if (sp_map_fields(p, n, "school", keys, v) < 0)
 		return;
 	if (v[0] == NULL)
-		missing(p, n, "school", "uai", "the school's UAI, e.g. "
+		sp_missing(p, n, "school", "uai", "the school's UAI, e.g. "
 			"0450822X");
-	else if (get_text(p, v[0], "school.uai", s->uai, sizeof(s->uai),
+	else if (sp_get_text(p, v[0], "school.uai", s->uai, sizeof(s->uai),
 			  "a UAI") == 0 && !avec_uai_valid(s->uai))
 		sp_err(p, v[0], "school.uai", "not a UAI (7 digits and a "
 		       "letter, e.g. 0450822X)");
 	if (v[1] == NULL)
-		missing(p, n, "school", "name", "shown on the portal");
-	else if (get_text(p, v[1], "school.name", s->name, sizeof(s->name),
+		sp_missing(p, n, "school", "name", "shown on the portal");
+	else if (sp_get_text(p, v[1], "school.name", s->name, sizeof(s->name),
 			  "the school's name") == 0 &&
 		 !avec_text_valid(s->name, sizeof(s->name) - 1))
 		sp_err(p, v[1], "school.name", "not printable text");
 	if (v[2] == NULL)
-		missing(p, n, "school", "timezone", "Europe/Paris");
-	else if (get_text(p, v[2], "school.timezone", s->timezone,
+		sp_missing(p, n, "school", "timezone", "Europe/Paris");
+	else if (sp_get_text(p, v[2], "school.timezone", s->timezone,
 			  sizeof(s->timezone), "a time zone") == 0 &&
 		 strcmp(s->timezone, "Europe/Paris") != 0)
 		sp_err(p, v[2], "school.timezone", "only Europe/Paris is "
@@ -434,19 +422,19 @@ parse_wifi(struct sp *p, const yaml_node_t *n)
 	yaml_node_t *v[3];
 	struct school *s = p->s;
 
-	if (map_fields(p, n, "wifi", keys, v) < 0)
+	if (sp_map_fields(p, n, "wifi", keys, v) < 0)
 		return;
 	if (v[0] == NULL)
-		missing(p, n, "wifi", "secure_ssid", "the 802.1X network");
-	else if (get_text(p, v[0], "wifi.secure_ssid", s->ssid_secure,
+		sp_missing(p, n, "wifi", "secure_ssid", "the 802.1X network");
+	else if (sp_get_text(p, v[0], "wifi.secure_ssid", s->ssid_secure,
 			  sizeof(s->ssid_secure), "an SSID") == 0 &&
 		 !ssid_ok(s->ssid_secure))
 		sp_err(p, v[0], "wifi.secure_ssid", "not a usable SSID (1-32 "
 		       "bytes of text, no quote or backslash)");
 	if (v[1] == NULL)
-		missing(p, n, "wifi", "onboarding_ssid", "the open network "
+		sp_missing(p, n, "wifi", "onboarding_ssid", "the open network "
 			"of the portal");
-	else if (get_text(p, v[1], "wifi.onboarding_ssid", s->ssid_onboarding,
+	else if (sp_get_text(p, v[1], "wifi.onboarding_ssid", s->ssid_onboarding,
 			  sizeof(s->ssid_onboarding), "an SSID") == 0) {
 		if (!ssid_ok(s->ssid_onboarding))
 			sp_err(p, v[1], "wifi.onboarding_ssid", "not a usable "
@@ -458,7 +446,7 @@ parse_wifi(struct sp *p, const yaml_node_t *n)
 	}
 	/* optional: WPA2-Personal with a key per device */
 	if (v[2] != NULL &&
-	    get_text(p, v[2], "wifi.psk_ssid", s->ssid_psk,
+	    sp_get_text(p, v[2], "wifi.psk_ssid", s->ssid_psk,
 		     sizeof(s->ssid_psk), "an SSID") == 0) {
 		if (!ssid_ok(s->ssid_psk))
 			sp_err(p, v[2], "wifi.psk_ssid", "not a usable SSID "
@@ -470,8 +458,8 @@ parse_wifi(struct sp *p, const yaml_node_t *n)
 	}
 }
 
-static bool
-ifname_ok(const char *s)
+bool
+sp_ifname_ok(const char *s)
 {
 	size_t i, len = strlen(s);
 
@@ -490,64 +478,31 @@ static void
 parse_network(struct sp *p, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "uplink", "onboarding_vlan",
-					    "vlans", NULL };
-	yaml_node_t *v[3];
+					    "vlans", "onboarding", NULL };
+	yaml_node_t *v[4];
 	struct school *s = p->s;
 	unsigned long x;
 
-	if (map_fields(p, n, "network", keys, v) < 0)
+	if (sp_map_fields(p, n, "network", keys, v) < 0)
 		return;
 	if (v[0] == NULL)
-		missing(p, n, "network", "uplink", "the interface that "
-			"carries the VLANs to the school's switches");
-	else if (get_text(p, v[0], "network.uplink", s->uplink,
-			  sizeof(s->uplink), "an interface name") == 0 &&
-		 !ifname_ok(s->uplink))
+		sp_missing(p, n, "network", "uplink", "the interface that "
+			   "carries the VLANs to the school's switches");
+	else if (sp_get_text(p, v[0], "network.uplink", s->uplink,
+			     sizeof(s->uplink), "an interface name") == 0 &&
+		 !sp_ifname_ok(s->uplink))
 		sp_err(p, v[0], "network.uplink", "not an interface name");
 	if (v[1] == NULL)
-		missing(p, n, "network", "onboarding_vlan", "1-4094");
-	else if (get_uint(p, v[1], "network.onboarding_vlan", 1, 4094,
-			  &x) == 0)
+		sp_missing(p, n, "network", "onboarding_vlan", "1-4094");
+	else if (sp_get_uint(p, v[1], "network.onboarding_vlan", 1, 4094,
+			     &x) == 0)
 		s->vlan_onboarding = (uint16_t)x;
-	if (v[2] == NULL) {
-		missing(p, n, "network", "vlans", "a VLAN per admitted role");
-		return;
-	}
-	{
-		static const char *const roles[] = { "student", "teacher",
-						     "staff", "parent", NULL };
-		yaml_node_t *rv[4];
-		unsigned r, q;
-		char path[40];
-
-		if (map_fields(p, v[2], "network.vlans", roles, rv) < 0)
-			return;
-		for (r = 0; r < AVEC_ROLE__COUNT; r++) {
-			if (rv[r] == NULL)
-				continue;
-			snprintf(path, sizeof(path), "network.vlans.%s",
-				 roles[r]);
-			if (get_uint(p, rv[r], path, 1, 4094, &x) < 0)
-				continue;
-			if (x == s->vlan_onboarding) {
-				sp_err(p, rv[r], path, "the onboarding VLAN");
-				continue;
-			}
-			for (q = 0; q < r; q++)
-				if (s->vlan[q] == x)
-					break;
-			if (q < r) {
-				sp_err(p, rv[r], path, "the same VLAN as %s",
-				       roles[q]);
-				continue;
-			}
-			s->vlan[r] = (uint16_t)x;
-		}
-		for (r = 0; r < AVEC_ROLE__COUNT && s->vlan[r] == 0; r++)
-			;
-		if (r == AVEC_ROLE__COUNT && p->e.n == 0)
-			sp_err(p, v[2], "network.vlans", "no role has a VLAN");
-	}
+	if (v[2] == NULL)
+		sp_missing(p, n, "network", "vlans", "a VLAN per admitted "
+			   "role");
+	else
+		sp_parse_vlans(p, v[2]);
+	sp_parse_onboarding(p, v[3]);
 }
 
 static bool
@@ -580,14 +535,14 @@ parse_radio(struct sp *p, const yaml_node_t *n, unsigned idx)
 	unsigned q;
 
 	snprintf(path, sizeof(path), "radios[%u]", idx);
-	if (map_fields(p, n, path, keys, v) < 0)
+	if (sp_map_fields(p, n, path, keys, v) < 0)
 		return;
 	snprintf(sub, sizeof(sub), "%s.interface", path);
 	if (v[0] == NULL)
-		missing(p, n, path, "interface", "e.g. wlan0");
-	else if (get_text(p, v[0], sub, r->iface, sizeof(r->iface),
+		sp_missing(p, n, path, "interface", "e.g. wlan0");
+	else if (sp_get_text(p, v[0], sub, r->iface, sizeof(r->iface),
 			  "an interface name") == 0) {
-		if (!ifname_ok(r->iface) || strlen(r->iface) > 12)
+		if (!sp_ifname_ok(r->iface) || strlen(r->iface) > 12)
 			sp_err(p, v[0], sub, "not an interface name of at "
 			       "most 12 characters");
 		for (q = 0; q < idx; q++)
@@ -597,8 +552,8 @@ parse_radio(struct sp *p, const yaml_node_t *n, unsigned idx)
 	}
 	snprintf(sub, sizeof(sub), "%s.country", path);
 	if (v[1] == NULL)
-		missing(p, n, path, "country", "FR");
-	else if (get_text(p, v[1], sub, r->country, sizeof(r->country),
+		sp_missing(p, n, path, "country", "FR");
+	else if (sp_get_text(p, v[1], sub, r->country, sizeof(r->country),
 			  "a country code") == 0 &&
 		 (strlen(r->country) != 2 || r->country[0] < 'A' ||
 		  r->country[0] > 'Z' || r->country[1] < 'A' ||
@@ -606,8 +561,8 @@ parse_radio(struct sp *p, const yaml_node_t *n, unsigned idx)
 		sp_err(p, v[1], sub, "expected two capital letters (FR)");
 	snprintf(sub, sizeof(sub), "%s.band", path);
 	if (v[2] == NULL) {
-		missing(p, n, path, "band", "2.4GHz or 5GHz");
-	} else if ((t = scalar(p, v[2], sub, "a band")) != NULL) {
+		sp_missing(p, n, path, "band", "2.4GHz or 5GHz");
+	} else if ((t = sp_scalar(p, v[2], sub, "a band")) != NULL) {
 		if (strcmp(t, "2.4GHz") == 0)
 			r->band = SCHOOL_BAND_2G;
 		else if (strcmp(t, "5GHz") == 0)
@@ -616,8 +571,8 @@ parse_radio(struct sp *p, const yaml_node_t *n, unsigned idx)
 			sp_err(p, v[2], sub, "expected 2.4GHz or 5GHz");
 		snprintf(sub, sizeof(sub), "%s.channel", path);
 		if (v[3] == NULL)
-			missing(p, n, path, "channel", "e.g. 1, 6, 11 or 36");
-		else if (get_uint(p, v[3], sub, 1, 196, &x) == 0) {
+			sp_missing(p, n, path, "channel", "e.g. 1, 6, 11 or 36");
+		else if (sp_get_uint(p, v[3], sub, 1, 196, &x) == 0) {
 			if (!channel_ok(r->band, x))
 				sp_err(p, v[3], sub, "channel %lu is not a "
 				       "20 MHz channel of the %s band", x, t);
@@ -626,7 +581,7 @@ parse_radio(struct sp *p, const yaml_node_t *n, unsigned idx)
 	}
 	if (v[4] != NULL) {
 		snprintf(sub, sizeof(sub), "%s.off", path);
-		t = scalar(p, v[4], sub, "weekly windows");
+		t = sp_scalar(p, v[4], sub, "weekly windows");
 		if (t != NULL && avec_windows_parse(t, r->off, &r->noff, werr,
 						    sizeof(werr)) < 0)
 			sp_err(p, v[4], sub, "%s", werr);
@@ -641,12 +596,12 @@ parse_radios(struct sp *p, const yaml_node_t *n)
 
 	if (n->type != YAML_SEQUENCE_NODE) {
 		sp_err(p, n, "radios", "expected a list, found %s",
-		       kind_name(n));
+		       sp_kind_name(n));
 		return;
 	}
 	for (it = n->data.sequence.items.start;
 	     it < n->data.sequence.items.top; it++) {
-		yaml_node_t *r = node(p, *it);
+		yaml_node_t *r = sp_node(p, *it);
 
 		if (r == NULL)
 			continue;
@@ -715,12 +670,12 @@ parse_external(struct sp *p, const yaml_node_t *n, unsigned idx)
 	unsigned q;
 
 	snprintf(path, sizeof(path), "authenticators.external[%u]", idx);
-	if (map_fields(p, n, path, keys, v) < 0)
+	if (sp_map_fields(p, n, path, keys, v) < 0)
 		return;
 	snprintf(sub, sizeof(sub), "%s.name", path);
 	if (v[0] == NULL)
-		missing(p, n, path, "name", "lower case letters, digits, -");
-	else if (get_text(p, v[0], sub, a->name, sizeof(a->name),
+		sp_missing(p, n, path, "name", "lower case letters, digits, -");
+	else if (sp_get_text(p, v[0], sub, a->name, sizeof(a->name),
 			  "a name") == 0) {
 		if (!name_ok(a->name) || strcmp(a->name, "radios") == 0)
 			sp_err(p, v[0], sub, "expected lower case letters, "
@@ -732,8 +687,8 @@ parse_external(struct sp *p, const yaml_node_t *n, unsigned idx)
 	}
 	snprintf(sub, sizeof(sub), "%s.address", path);
 	if (v[1] == NULL)
-		missing(p, n, path, "address", "an IP address or network");
-	else if (get_text(p, v[1], sub, a->address, sizeof(a->address),
+		sp_missing(p, n, path, "address", "an IP address or network");
+	else if (sp_get_text(p, v[1], sub, a->address, sizeof(a->address),
 			  "an address") == 0 && !address_ok(a->address))
 		sp_err(p, v[1], sub, "expected an IPv4 or IPv6 address, "
 		       "optionally /prefix");
@@ -741,7 +696,7 @@ parse_external(struct sp *p, const yaml_node_t *n, unsigned idx)
 		   &p->auth_secret_node[idx]);
 	if (v[4] != NULL) {
 		snprintf(sub, sizeof(sub), "%s.das_port", path);
-		if (get_uint(p, v[4], sub, 1, 65535, &x) == 0)
+		if (sp_get_uint(p, v[4], sub, 1, 65535, &x) == 0)
 			a->das_port = (uint16_t)x;
 	}
 }
@@ -756,12 +711,12 @@ parse_authenticators(struct sp *p, const yaml_node_t *n)
 	struct school *s = p->s;
 	unsigned long x;
 
-	if (map_fields(p, n, "authenticators", keys, v) < 0)
+	if (sp_map_fields(p, n, "authenticators", keys, v) < 0)
 		return;
 	if (v[0] == NULL) {
-		missing(p, n, "authenticators", "radios", "the secret between "
+		sp_missing(p, n, "authenticators", "radios", "the secret between "
 			"this appliance's radios and its RADIUS server");
-	} else if (map_fields(p, v[0], "authenticators.radios", rkeys,
+	} else if (sp_map_fields(p, v[0], "authenticators.radios", rkeys,
 			      rv) == 0) {
 		get_secret(p, v[0], "authenticators.radios", rv[0], rv[1], true,
 			   &s->radios_secret, &p->radios_secret_node);
@@ -771,7 +726,7 @@ parse_authenticators(struct sp *p, const yaml_node_t *n)
 			memcpy(s->radios_secret_file, rv[1]->data.scalar.value,
 			       rv[1]->data.scalar.length + 1);
 		if (rv[2] != NULL &&
-		    get_uint(p, rv[2], "authenticators.radios.das_port", 1024,
+		    sp_get_uint(p, rv[2], "authenticators.radios.das_port", 1024,
 			     65535 - SCHOOL_MAX_RADIOS, &x) == 0)
 			s->radios_das_port = (uint16_t)x;
 	}
@@ -781,12 +736,12 @@ parse_authenticators(struct sp *p, const yaml_node_t *n)
 
 		if (v[1]->type != YAML_SEQUENCE_NODE) {
 			sp_err(p, v[1], "authenticators.external", "expected a "
-			       "list, found %s", kind_name(v[1]));
+			       "list, found %s", sp_kind_name(v[1]));
 			return;
 		}
 		for (it = v[1]->data.sequence.items.start;
 		     it < v[1]->data.sequence.items.top; it++) {
-			yaml_node_t *e = node(p, *it);
+			yaml_node_t *e = sp_node(p, *it);
 
 			if (e == NULL)
 				continue;
@@ -864,7 +819,7 @@ static void
 get_word(struct sp *p, const yaml_node_t *n, const char *path, char *out,
 	 size_t len, const char *want, bool (*ok)(const char *))
 {
-	if (n == NULL || get_text(p, n, path, out, len, want) < 0)
+	if (n == NULL || sp_get_text(p, n, path, out, len, want) < 0)
 		return;
 	if (!plain_word(out) || !ok(out)) {
 		sp_err(p, n, path, "expected %s", want);
@@ -902,11 +857,11 @@ parse_ent(struct sp *p, const yaml_node_t *n)
 	static const char *const keys[] = { "cas_url", "import_dir", NULL };
 	yaml_node_t *v[2];
 
-	if (map_fields(p, n, "ent", keys, v) < 0)
+	if (sp_map_fields(p, n, "ent", keys, v) < 0)
 		return;
 	if (v[0] == NULL)
-		missing(p, n, "ent", "cas_url", "the ENT's CAS base URL");
-	else if (get_text(p, v[0], "ent.cas_url", p->s->cas_url,
+		sp_missing(p, n, "ent", "cas_url", "the ENT's CAS base URL");
+	else if (sp_get_text(p, v[0], "ent.cas_url", p->s->cas_url,
 			  sizeof(p->s->cas_url), "a URL") == 0 &&
 		 !https_url_ok(p->s->cas_url))
 		sp_err(p, v[0], "ent.cas_url", "expected https://HOST/PATH "
@@ -916,25 +871,64 @@ parse_ent(struct sp *p, const yaml_node_t *n)
 		 abs_path_ok);
 }
 
+/* portal.certificate and, with ACME, its directory URL and e-mail. */
+static void
+parse_certificate(struct sp *p, const yaml_node_t *map, yaml_node_t *cert,
+		  yaml_node_t *url, yaml_node_t *email)
+{
+	struct school *s = p->s;
+	const char *t;
+
+	if (cert != NULL &&
+	    (t = sp_scalar(p, cert, "portal.certificate", "provided or "
+			   "acme")) != NULL) {
+		if (strcmp(t, "acme") == 0)
+			s->portal_cert = SCHOOL_CERT_ACME;
+		else if (strcmp(t, "provided") != 0)
+			sp_err(p, cert, "portal.certificate", "expected "
+			       "provided or acme");
+	}
+	if (s->portal_cert != SCHOOL_CERT_ACME) {
+		if (url != NULL)
+			sp_err(p, url, "portal.acme_url", "only with "
+			       "certificate: acme");
+		if (email != NULL)
+			sp_err(p, email, "portal.acme_email", "only with "
+			       "certificate: acme");
+		return;
+	}
+	if (url == NULL)
+		sp_missing(p, map, "portal", "acme_url", "the ACME server's "
+			   "directory URL");
+	else if (sp_get_text(p, url, "portal.acme_url", s->acme_url,
+			     sizeof(s->acme_url), "a URL") == 0 &&
+		 (!plain_word(s->acme_url) || !https_url_ok(s->acme_url)))
+		sp_err(p, url, "portal.acme_url", "expected https://HOST/PATH "
+		       "without a final /");
+	get_word(p, email, "portal.acme_email", s->acme_email,
+		 sizeof(s->acme_email), "an e-mail address", email_ok);
+}
+
 static void
 parse_portal(struct sp *p, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "host", "radius_name",
 					    "support_url", "support_email",
-					    NULL };
-	yaml_node_t *v[4];
+					    "certificate", "acme_url",
+					    "acme_email", NULL };
+	yaml_node_t *v[7];
 	struct school *s = p->s;
 
-	if (map_fields(p, n, "portal", keys, v) < 0)
+	if (sp_map_fields(p, n, "portal", keys, v) < 0)
 		return;
 	if (v[0] == NULL)
-		missing(p, n, "portal", "host", "the portal's DNS name");
-	else if (get_text(p, v[0], "portal.host", s->portal_host,
+		sp_missing(p, n, "portal", "host", "the portal's DNS name");
+	else if (sp_get_text(p, v[0], "portal.host", s->portal_host,
 			  sizeof(s->portal_host), "a host name") == 0 &&
 		 !avec_dns_name_valid(s->portal_host))
 		sp_err(p, v[0], "portal.host", "not a DNS name");
 	if (v[1] != NULL) {
-		if (get_text(p, v[1], "portal.radius_name", s->radius_name,
+		if (sp_get_text(p, v[1], "portal.radius_name", s->radius_name,
 			     sizeof(s->radius_name), "a host name") == 0 &&
 		    !avec_dns_name_valid(s->radius_name))
 			sp_err(p, v[1], "portal.radius_name", "not a DNS name");
@@ -948,6 +942,7 @@ parse_portal(struct sp *p, const yaml_node_t *n)
 		 sizeof(s->support_url), "an http(s) URL", web_url_ok);
 	get_word(p, v[3], "portal.support_email", s->support_email,
 		 sizeof(s->support_email), "an e-mail address", email_ok);
+	parse_certificate(p, n, v[4], v[5], v[6]);
 }
 
 static void
@@ -955,7 +950,7 @@ walk(struct sp *p, const yaml_node_t *root)
 {
 	static const char *const keys[] = { "school", "wifi", "network",
 					    "radios", "authenticators", "ent",
-					    "portal", NULL };
+					    "portal", "management", NULL };
 	static const char *const what[] = {
 		"uai, name, timezone", "secure_ssid, onboarding_ssid",
 		"uplink, onboarding_vlan, vlans", "the appliance's radios",
@@ -966,18 +961,21 @@ walk(struct sp *p, const yaml_node_t *root)
 		parse_school, parse_wifi, parse_network, parse_radios,
 		parse_authenticators, parse_ent, parse_portal,
 	};
-	yaml_node_t *v[7];
+	yaml_node_t *v[8];
 	unsigned i;
 
-	if (map_fields(p, root, "", keys, v) < 0)
+	if (sp_map_fields(p, root, "", keys, v) < 0)
 		return;
 	for (i = 0; i < 7; i++) {
 		if (v[i] == NULL)
-			missing(p, root, "", keys[i], what[i]);
+			sp_missing(p, root, "", keys[i], what[i]);
 		else
 			parse[i](p, v[i]);
 	}
+	if (v[7] != NULL)	/* optional */
+		sp_parse_management(p, v[7]);
 	check_reuse(p);
+	sp_net_finish(p);
 	/* the radios' DAS ports must not collide with an external one on
 	 * loopback: they are ours alone, nothing to check */
 }
@@ -1017,6 +1015,8 @@ school_free(struct school *s)
 					 strlen(s->auth[i].secret));
 			free(s->auth[i].secret);
 		}
+	for (i = 0; i < SCHOOL_MAX_SSH_KEYS; i++)
+		free(s->ssh_keys[i]);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -1,8 +1,9 @@
 /*
  * school.h - the school profile: one YAML file that says how one lycée's
  * appliance is set up (identity, SSIDs, radios, VLANs, RADIUS clients, the
- * ENT's CAS, the portal's name, radio off hours).  Described field by field
- * in docs/school-profile.md; `avecctl provision` renders it (render.h).
+ * ENT's CAS, the portal's name, radio off hours, the onboarding network,
+ * the gateway VLANs, the management side).  Described field by field in
+ * docs/school-profile.md; `avecctl provision` renders it (render.h).
  */
 #ifndef AVEC_SCHOOL_H
 #define AVEC_SCHOOL_H
@@ -18,6 +19,23 @@
 #define SCHOOL_SECRET_MIN	16	/* bytes */
 #define SCHOOL_SECRET_MAX	128	/* bytes (RADIUS allows more; we do not) */
 #define SCHOOL_IFNAME_MAX	15	/* IFNAMSIZ - 1 */
+#define SCHOOL_MAX_GARDEN	16
+#define SCHOOL_MAX_NTP		4
+#define SCHOOL_MAX_MGMT_NETS	8
+#define SCHOOL_MAX_SSH_KEYS	16
+#define SCHOOL_MAX_DNS		4
+
+struct school_prefix {		/* an address with its prefix length */
+	int family;		/* AF_INET or AF_INET6; 0: not set */
+	unsigned char addr[16];
+	unsigned len;
+};
+
+enum school_cert { SCHOOL_CERT_PROVIDED = 0, SCHOOL_CERT_ACME };
+enum school_addr_mode {
+	SCHOOL_ADDR_OFF = 0, SCHOOL_ADDR_DHCP, SCHOOL_ADDR_AUTO,
+	SCHOOL_ADDR_STATIC
+};
 
 enum school_band {
 	SCHOOL_BAND_2G = 0,	/* 2.4 GHz, hw_mode=g */
@@ -43,8 +61,6 @@ struct school_auth {
 	uint16_t das_port;		/* 0: the NAS takes no Disconnect */
 };
 
-enum school_cert { SCHOOL_CERT_PROVIDED = 0, SCHOOL_CERT_ACME };
-
 struct school {
 	char uai[9];
 	char name[129];
@@ -58,9 +74,6 @@ struct school {
 	char cas_url[257];
 	char ent_import_dir[256];	/* AAF files dropped here; "" = none */
 	char portal_host[254];
-	enum school_cert portal_cert;
-	char acme_url[257];
-	char acme_email[128];
 	char support_url[257];		/* "" = none */
 	char support_email[128];	/* "" = none */
 	char radius_name[254];		/* RADIUS server certificate's name */
@@ -72,6 +85,42 @@ struct school {
 	unsigned nradios;
 	struct school_auth auth[SCHOOL_MAX_AUTH];
 	unsigned nauth;
+
+	/* the onboarding network: always served by the appliance */
+	struct school_prefix onboarding_addr;	/* the appliance on br-onboarding */
+	unsigned onboarding_lease;		/* seconds */
+	char garden[SCHOOL_MAX_GARDEN][254];	/* walled garden names, the CAS
+						 * host first, lower case */
+	unsigned ngarden;
+	/* the roles' VLANs whose gateway the appliance is */
+	struct school_prefix gateway[AVEC_ROLE__COUNT];	/* family 0: the
+							 * school's router */
+	unsigned gateway_lease[AVEC_ROLE__COUNT];	/* seconds */
+
+	/* the management side */
+	bool mgmt;				/* a management block was given */
+	char mgmt_iface[SCHOOL_IFNAME_MAX + 1];	/* network.uplink by default,
+						 * also without the block */
+	enum school_addr_mode mgmt_v4, mgmt_v6;
+	struct school_prefix mgmt_addr4, mgmt_addr6;
+	struct school_prefix mgmt_gw4, mgmt_gw6;	/* len unused */
+	struct school_prefix mgmt_dns[SCHOOL_MAX_DNS];
+	unsigned nmgmt_dns;
+	char ntp[SCHOOL_MAX_NTP][254];
+	unsigned nntp;
+	struct school_prefix mgmt_nets[SCHOOL_MAX_MGMT_NETS];	/* host bits 0 */
+	unsigned nmgmt_nets;
+	char *ssh_keys[SCHOOL_MAX_SSH_KEYS];	/* owned: school_free() */
+	unsigned nssh_keys;
+	uint16_t admin_port;			/* 0: no admin door on TCP */
+	char log_proto[4];			/* "udp", "tcp"; "": none */
+	char log_host[254];			/* a name or an address */
+	uint16_t log_port;
+
+	/* the portal's certificate */
+	enum school_cert portal_cert;
+	char acme_url[257];			/* "" unless ACME */
+	char acme_email[128];			/* "" = none */
 };
 
 /* Every problem found in a profile, each "FILE:LINE:COL: message". */
@@ -99,7 +148,8 @@ int school_parse_buf(const char *buf, size_t len, const char *name,
 		     const char *root, struct school *s,
 		     struct school_errors *errs);
 
-/* Wipe and free the secrets of @s and clear it.  NULL is allowed. */
+/* Wipe and free the secrets of @s, free its SSH keys and clear it.  NULL
+ * is allowed. */
 void school_free(struct school *s);
 
 /*
