@@ -106,7 +106,7 @@ AVEC_TOP=$top AVEC_BUILD=$build mmdebstrap \
 	--skip=download/empty \
 	--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
 	--setup-hook="sync-in '$cache' /var/cache/apt/archives/" \
-	--customize-hook='chroot "$1" apt-get -qq -y --download-only install chrony >/dev/null' \
+	--customize-hook='APT_CONFIG=$MMDEBSTRAP_APT_CONFIG apt-get -qq -y --download-only install chrony >/dev/null' \
 	--customize-hook='d=$(mktemp -d) && dpkg-deb -x "$1"/var/cache/apt/archives/chrony_*.deb "$d" &&
 		install -D -m 0755 "$d/usr/sbin/chronyd" "$1/usr/lib/avec/test/chronyd" && rm -rf "$d"' \
 	--customize-hook="sync-out /var/cache/apt/archives '$cache'" \
