@@ -93,7 +93,7 @@ boot_root() {
 	if [ -n "${AVEC_IMAGE_CAS_PORT:-}" ]; then
 		command -v socat >/dev/null || { result "not ok - root.img boot test: socat missing (make deps)"; return; }
 		for a in 10.0.2.100 10.0.2.101; do
-			nic=$nic,guestfwd=tcp:$a:443-cmd:socat - TCP:127.0.0.1:$AVEC_IMAGE_CAS_PORT
+			nic="$nic,guestfwd=tcp:$a:443-cmd:socat - TCP:127.0.0.1:$AVEC_IMAGE_CAS_PORT"
 		done
 	fi
 	t0=$(date +%s)
