@@ -93,6 +93,9 @@ cat > "$r/etc/rsyslog.conf" <<'RSYSLOG'
 # names one (management.log_server -> /etc/rsyslog.d/60-avec-forward.conf).
 module(load="imuxsock")
 $IncludeConfig /etc/rsyslog.d/*.conf
+# rsyslog refuses to run without any action: without a collector, this
+# one throws everything away
+*.* action(type="omfile" file="/dev/null")
 RSYSLOG
 rm -f "$r/etc/logrotate.d/rsyslog"
 
