@@ -34,7 +34,8 @@ FUZZ_XCFLAGS := $(LIBXML_CFLAGS) $(CURL_CFLAGS) \
 FUZZ_AVECD_SRCS := provisioning/avecd/msg.c provisioning/avecd/portal.c \
 	provisioning/avecd/routes.c provisioning/avecd/pages.c \
 	provisioning/avecd/admin.c provisioning/avecd/priv.c \
-	provisioning/avecd/redirect.c provisioning/avecd/validate.c
+	provisioning/avecd/redirect.c provisioning/avecd/validate.c \
+	provisioning/avecd/acme.c
 FUZZ_SRCS := $(LIB_SRCS) $(LIB_GEN) $(COMMON_SRCS) $(CA_SRCS) $(DAS_SRCS) \
 	$(CAS_SRCS) $(PROFILE_SRCS) provisioning/avecd/conf.c \
 	$(FUZZ_AVECD_SRCS) $(SCHOOL_SRCS)

@@ -10,6 +10,9 @@
 # root, the portal process drops to "nobody", as it drops to its own user
 # on the appliance.
 #
+# Optional, set before portal_start: P_ACME_DIR (portal.acme_dir), P_CERT
+# and P_KEY (where the portal's pair is installed and read from).
+#
 # Variables set by portal_start:
 #   P_URL        https://127.0.0.1:PORT, the portal
 #   P_HTTP       http://127.0.0.1:PORT, the captive-portal probes
@@ -32,8 +35,8 @@ portal_conf() {
 		  url: $P_URL
 		  listen: 127.0.0.1:$P_PORT
 		  http_listen: 127.0.0.1:$P_HTTP_PORT
-		  certificate: $P_DIR/pki/server.pem
-		  key: $P_DIR/pki/server.key
+		  certificate: ${P_CERT:-$P_DIR/pki/server.pem}
+		  key: ${P_KEY:-$P_DIR/pki/server.key}
 		  user: nobody
 		  support_url: https://aide.avec.test/wifi
 		  login_burst: ${P_LOGIN_BURST:-50}
@@ -66,6 +69,9 @@ portal_conf() {
 	if [ -n "${P_REQUEST_TIMEOUT:-}" ]; then
 		sed -i "/^  client_timeout:/a\\  request_timeout: $P_REQUEST_TIMEOUT" "$f"
 	fi
+	if [ -n "${P_ACME_DIR:-}" ]; then
+		sed -i "/^  http_listen:/a\\  acme_dir: $P_ACME_DIR" "$f"
+	fi
 }
 
 # portal_ports : fresh loopback ports for the portal, its probes and API
@@ -94,6 +100,12 @@ portal_start() {
 	cas_pki "$P_DIR/pki" || { echo "# portal certificate: see $P_DIR/pki/pki.log"; return 1; }
 	# the chain a browser pins: the server certificate, then its CA
 	cat "$P_DIR/pki/server.pem" "$P_DIR/pki/ca.pem" > "$P_DIR/pki/chain.pem"
+	# the pair where the test wants it (P_CERT, P_KEY: /etc/avec/portal.pem
+	# and .key on the appliance), from the same throw-away CA
+	if [ -n "${P_CERT:-}" ]; then
+		install -m 0644 "$P_DIR/pki/server.pem" "$P_CERT" &&
+			install -m 0600 "$P_DIR/pki/server.key" "$P_KEY" || return 1
+	fi
 	P_CA_FILE=$P_DIR/pki/ca.pem
 	P_CONF=$P_DIR/avecd.yaml
 	for try in 1 2 3; do

@@ -50,6 +50,10 @@ for probe in /hotspot-detect.html /generate_204 /connecttest.txt /ncsi.txt; do
 done
 check "any other plain-http page goes to the portal" \
 	[ "$(curl -s -o /dev/null -w '%{redirect_url}' "$P_HTTP/some/page")" = "$P_URL/" ]
+# no portal.acme_dir here: an ACME CA gets a 404, never the redirect it
+# would follow to the portal (t_acme.sh serves challenges)
+check "an ACME challenge without portal.acme_dir: 404, not a redirect" \
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$P_HTTP/.well-known/acme-challenge/LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0")" = 404 ]
 pcurl -D "$H" -o "$T_SCRATCH/api.json" "$P_URL/api/captive"
 check "RFC 8908 API: application/captive+json" grep -qi '^Content-Type: application/captive+json' "$H"
 check "... captive true, with the portal URL" \
