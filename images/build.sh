@@ -14,6 +14,10 @@
 #      same ext4 root, placed with dd;
 #   4. manifest.txt: every package and its version (dpkg-query), so two
 #      builds can be compared.
+# The VM test's NTP server is Debian's chronyd, unpacked from its package
+# into /usr/lib/avec/test/ rather than installed: chrony and
+# systemd-timesyncd, the appliance's client, conflict as packages (both
+# provide time-daemon), and the appliance never runs chronyd.
 # Must never: create a secret (CA, server certificate, RADIUS secrets,
 # Diffie-Hellman parameters) at build time: they would be the same on every
 # appliance made from one image.  They are made at first boot.
@@ -55,6 +59,17 @@ pkgs=(
 	iputils-ping procps ca-certificates openssl sqlite3 jq
 	libmicrohttpd12 libcurl4 libqrencode4 libyaml-0-2 libxml2
 	libnl-3-200 libnl-route-3-200 libsqlite3-0 libssl3 libtalloc2
+	# the networks it serves and its management side: DHCP and DNS of the
+	# onboarding network and the gateway VLANs, the host firewall, the
+	# management address and resolver, time, remote access, log
+	# forwarding, its administrators' sudo, the portal's ACME client
+	dnsmasq-base nftables systemd-resolved systemd-timesyncd
+	openssh-server rsyslog sudo dehydrated curl
+	# for the VM test only (/usr/lib/avec/image-test): the school's side
+	# of the network (SSH client, socat as a log collector, busybox's
+	# udhcpc as a station's DHCP client that shows option 114, radclient)
+	# and the libraries of the test's NTP server, chronyd (below)
+	openssh-client socat busybox freeradius-utils libedit2 libgnutls30
 )
 
 mkdir -p "$out" "$cache"
@@ -91,6 +106,9 @@ AVEC_TOP=$top AVEC_BUILD=$build mmdebstrap \
 	--skip=download/empty \
 	--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
 	--setup-hook="sync-in '$cache' /var/cache/apt/archives/" \
+	--customize-hook='APT_CONFIG=$MMDEBSTRAP_APT_CONFIG apt-get -qq -y --download-only install chrony >/dev/null' \
+	--customize-hook='d=$(mktemp -d) && dpkg-deb -x "$1"/var/cache/apt/archives/chrony_*.deb "$d" &&
+		install -D -m 0755 "$d/usr/sbin/chronyd" "$1/usr/lib/avec/test/chronyd" && rm -rf "$d"' \
 	--customize-hook="sync-out /var/cache/apt/archives '$cache'" \
 	--customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
 	--customize-hook="'$top/images/customize.sh' \"\$1\"" \

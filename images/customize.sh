@@ -8,7 +8,10 @@
 # the systemd units under /usr/share/avec (what `avecctl provision` reads),
 # the units installed and enabled, the avec and avec-portal users, the
 # first-boot, certificate-copy, ready and test units (images/rootfs/),
-# host name, fstab.
+# host name, fstab; the management side: the avecadm user (sudo, keys
+# only), no SSH host key (made at first boot), rsyslog without local files,
+# networkd, resolved, timesyncd, sshd, and the firewall and dnsmasq units
+# enabled.
 # Must never: create a secret.  It removes the ones Debian's packages made
 # while installing (snakeoil key, FreeRADIUS's sample certificates and
 # Diffie-Hellman file), which would be shared by every appliance.
@@ -47,13 +50,54 @@ install -d -m 0755 /etc/avec
 install -d -m 0700 /etc/avec/secrets
 install -d -m 0750 /etc/avec/avecd.yaml.d	# avecd's local settings
 
+# The region's administrators: keys only (rendered by `avecctl provision`
+# in /etc/avec/ssh/avecadm.keys), no password, sudo without one
+getent passwd avecadm >/dev/null || adduser --quiet --disabled-password \
+	--gecos "AVEC administrator" --shell /bin/bash avecadm
+usermod -a -G sudo avecadm
+passwd -q -l avecadm
+printf 'avecadm ALL=(ALL:ALL) NOPASSWD: ALL\n' > /etc/sudoers.d/avecadm
+chmod 0440 /etc/sudoers.d/avecadm
+visudo -c -q -f /etc/sudoers.d/avecadm
+
 # Debian's own services stay off: AVEC runs its own units
 systemctl disable freeradius.service hostapd.service >/dev/null 2>&1 || true
 systemctl mask wpa_supplicant.service >/dev/null 2>&1
 systemctl enable avec-firstboot.service avec-freeradius.service avecd.service \
 	avec-radius-certs.path avec-ready.service avec-image-test.service \
 	avec-acme.timer >/dev/null 2>&1
+# the management side: networkd and resolved (addresses and DNS from the
+# profile), timesyncd, sshd, rsyslog (forwarding only)
+systemctl enable systemd-networkd.service systemd-resolved.service \
+	systemd-timesyncd.service ssh.service rsyslog.service >/dev/null 2>&1
+# the onboarding network's DHCP/DNS and the host firewall: they start
+# once provisioning has rendered their files (drop-ins under
+# /etc/systemd/system, ConditionPathExists)
+for u in avec-firewall.service avec-dnsmasq.service; do
+	if [ -e "/usr/lib/systemd/system/$u" ]; then
+		systemctl enable "$u" >/dev/null 2>&1
+	fi
+done
 SH
+
+# SSH host keys: made at first boot (ssh-keygen -A), never shared
+rm -f "$r"/etc/ssh/ssh_host_*
+
+# rsyslog only forwards (etc/rsyslog.d/60-avec-forward.conf, rendered from
+# the profile's log_server): the journal, rotated and size-capped, is the
+# appliance's local log, so no file of rsyslog's own
+cat > "$r/etc/rsyslog.conf" <<'RSYSLOG'
+# /etc/rsyslog.conf - AVEC appliance: rsyslog keeps no local file.  The
+# journal (journald, rotated and size-capped) is the local log; rsyslog
+# only forwards it to the region's collector when the school profile
+# names one (management.log_server -> /etc/rsyslog.d/60-avec-forward.conf).
+module(load="imuxsock")
+$IncludeConfig /etc/rsyslog.d/*.conf
+# rsyslog refuses to run without any action: without a collector, this
+# one throws everything away
+*.* action(type="omfile" file="/dev/null")
+RSYSLOG
+rm -f "$r/etc/logrotate.d/rsyslog"
 
 # Secrets Debian made at install time: the same in every image.
 rm -f "$r/etc/ssl/private/ssl-cert-snakeoil.key" "$r/etc/ssl/certs/ssl-cert-snakeoil.pem"

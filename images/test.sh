@@ -2,12 +2,19 @@
 # images/test.sh - the appliance image's boot tests (`make image-test`).
 #
 # Owns two boots of the built image in qemu (TCG), each opened with
-# snapshot=on so the image is never changed, and without a network card:
+# snapshot=on so the image is never changed:
 #   root   root.img by direct kernel boot, with avec.test on the kernel
 #          command line so that the image's test unit
 #          (/usr/lib/avec/image-test) runs; a 9p share receives its result
-#          lines (test-results.txt, test-logs/, test-console.log);
-#   uefi   disk.img as a real machine boots it: OVMF, systemd-boot from the
+#          lines (test-results.txt, test-logs/, test-console.log) and
+#          carries the test's inputs to the VM (in/: the CAS's CA, the
+#          portal's certificate, cas.env).  One network card, qemu's
+#          user-mode network with restrict=on: nothing leaves the host and
+#          nothing is forwarded to the VM; the guest's connections to
+#          10.0.2.100:443 and 10.0.2.101:443 (the CAS host as the VM's
+#          school network names it, before and after it moves) are handed
+#          to socat, which connects to the host's CAS on loopback;
+#   uefi   disk.img as a real machine boots it, without a network card: OVMF, systemd-boot from the
 #          EFI system partition, its loader entry; passes when the kernel
 #          command line on the serial console is the entry's (initrd= as
 #          systemd-boot adds it, root=PARTUUID= of disk.img's root
@@ -23,6 +30,11 @@
 #   AVEC_IMAGE_TEST_TIMEOUT=900         seconds for the root.img run
 #   AVEC_IMAGE_UEFI_TIMEOUT=300         seconds for disk.img to come up
 #   AVEC_IMAGE_TEST_ARGS=...            more kernel arguments (root.img)
+#   AVEC_IMAGE_CAS_PORT=PORT            the CAS on the host's 127.0.0.1:PORT
+#   AVEC_IMAGE_TEST_IN=DIR              files for the VM (its in/ folder):
+#                                       cas.env, cas-ca.pem, portal.pem/.key
+#   (tests/image/t_image.sh starts the CAS and sets both; without them
+#   the VM skips the cases that need the CAS)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(realpath -m "${1:-$top/build}")
@@ -70,15 +82,27 @@ boot_root() {
 			return
 		fi
 	done
-	mkdir -p "$res/root"
+	mkdir -p "$res/root/in"
 	chmod 0777 "$res/root"
+	if [ -n "${AVEC_IMAGE_TEST_IN:-}" ]; then
+		cp -r "$AVEC_IMAGE_TEST_IN/." "$res/root/in/"
+	fi
+	# the school network's uplink: user-mode, isolated; the CAS host's
+	# two addresses lead to the host's CAS through socat
+	local nic=user,model=virtio-net-pci,mac=52:54:00:a5:ec:01,restrict=on a
+	if [ -n "${AVEC_IMAGE_CAS_PORT:-}" ]; then
+		command -v socat >/dev/null || { result "not ok - root.img boot test: socat missing (make deps)"; return; }
+		for a in 10.0.2.100 10.0.2.101; do
+			nic="$nic,guestfwd=tcp:$a:443-cmd:socat - TCP:127.0.0.1:$AVEC_IMAGE_CAS_PORT"
+		done
+	fi
 	t0=$(date +%s)
 	qemu-system-x86_64 -accel tcg -m 1536 -smp 2 \
 		-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
 		-append "root=/dev/vda rw console=ttyS0 panic=-1 avec.test ${AVEC_IMAGE_TEST_ARGS:-}" \
 		-drive "file=$img/root.img,if=virtio,format=raw,snapshot=on" \
 		-virtfs "local,path=$res/root,mount_tag=avecresult,security_model=none" \
-		-nic none -display none -serial "file:$console" -no-reboot \
+		-nic "$nic" -display none -serial "file:$console" -no-reboot \
 		>"$img/test-qemu.log" 2>&1 &
 	qpid=$!
 	echo "image-test: root.img: qemu started (pid $qpid), console in $console"

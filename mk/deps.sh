@@ -22,7 +22,7 @@ freeradius freeradius-utils libfreeradius-dev dpkg-dev
 python3 binutils xxd
 hostapd wpasupplicant eapoltest iproute2 procps jq dnsmasq-base nftables busybox linux-perf valgrind gdb systemd
 libqrencode-dev libxml2-utils libnl-3-dev libnl-route-3-dev
-slapd ldap-utils python3-django-cas-server python3-ldap3 gunicorn curl
+slapd ldap-utils python3-django-cas-server python3-ldap3 gunicorn curl socat
 dehydrated pebble
 chromium chromium-driver
 mmdebstrap qemu-system-x86 ovmf mtools dosfstools fdisk systemd-boot-efi e2fsprogs zstd"

@@ -98,14 +98,14 @@ int render_set_add(struct render_set *set, const char *path, char *data,
 		   size_t len, mode_t mode, bool secret, struct avec_err *err);
 
 /*
- * render_acme - with portal.certificate: acme only (s->portal_cert ==
+ * render_acme - with portal.certificate: acme (s->portal_cert ==
  * SCHOOL_CERT_ACME), dehydrated's files into @out: etc/avec/acme/config
  * (the CA's directory URL, HTTP-01 answered by avecd from
  * RENDER_ACME_WELLKNOWN, its state in /var/lib/avec/acme, the contact
  * e-mail when given, the hook /usr/lib/avec/acme-hook that installs the
  * certificate as /etc/avec/portal.pem and .key and restarts avecd) and
- * etc/avec/acme/domains.txt (the portal's host).  Nothing for a provided
- * certificate.  The config is sourced by bash: a URL or e-mail with a
+ * etc/avec/acme/domains.txt (the portal's host).  With a provided
+ * certificate, only a config that names no CA (renewals off).  The config is sourced by bash: a URL or e-mail with a
  * character that could break out of its quotes is refused.  Returns 0 or
  * -1 (@err names the profile key).
  */

@@ -24,7 +24,7 @@
 #define EDIT_PROFILE	"# Rendered by `avecctl provision` from the school " \
 			"profile: edit the profile,\n# not this file " \
 			"(docs/network.md).\n"
-#define LEASES		"/var/lib/avec/dnsmasq.leases"
+#define LEASES		"/var/lib/avec-dnsmasq/dnsmasq.leases"
 
 static const char *const ROLE_NAMES[] = { "student", "teacher", "staff",
 					  "parent" };

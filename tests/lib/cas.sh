@@ -16,6 +16,16 @@
 # cas_validate prints the server's validation answer.  The logins and
 # what they release are listed in tests/cas/README.md.
 #
+# Set before cas_start, for a client that is not on the host's loopback
+# (the VM test reaches the server through qemu's user-mode network):
+#   CAS_NAMES          more DNS names the server is reached by (its
+#                      certificate's and Django's allowed hosts), e.g.
+#                      "cas.avec.test"
+#   CAS_SERVICE_HOSTS  more host names whose https:// services it accepts
+#                      (the portal's host name), e.g. "wifi.avec.test"
+# cas_issue makes a server certificate for another name from the same test
+# CA, so that one CA file is all such a client trusts.
+#
 # Variables exported by cas_start:
 #   CAS_URL        https://127.0.0.1:PORT/cas
 #   CAS_CA_FILE    PEM of the test CA, the one AVEC must trust
@@ -44,9 +54,12 @@ cas_fail() {
 	return 1
 }
 
-# cas_pki DIR : a test CA and a server certificate for 127.0.0.1/localhost
+# cas_pki DIR [NAME...] : a test CA and a server certificate for
+# 127.0.0.1/localhost (and each NAME)
 cas_pki() {
-	local d=$1
+	local d=$1 n san=IP:127.0.0.1,DNS:localhost
+	shift
+	for n in "$@"; do san=$san,DNS:$n; done
 	(
 		set -e
 		umask 077
@@ -62,12 +75,30 @@ cas_pki() {
 			basicConstraints=critical,CA:FALSE
 			keyUsage=critical,digitalSignature
 			extendedKeyUsage=serverAuth
-			subjectAltName=IP:127.0.0.1,DNS:localhost
+			subjectAltName=$san
 		EOF
 		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
 			-CAcreateserial -days 2 -extfile "$d/server.ext" -out "$d/server.pem"
 		chmod 644 "$d/ca.pem" "$d/server.pem"
 	) >"$d/pki.log" 2>&1
+}
+
+# cas_issue NAME OUT : a server certificate for NAME from the test CA of
+# cas_start, as OUT.pem and OUT.key (0600)
+cas_issue() {
+	local name=$1 out=$2
+	(
+		set -e
+		umask 077
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$out.key" -out "$out.csr" -subj "/O=AVEC tests/CN=$name"
+		printf '%s\n' basicConstraints=critical,CA:FALSE keyUsage=critical,digitalSignature \
+			extendedKeyUsage=serverAuth "subjectAltName=DNS:$name" > "$out.ext"
+		openssl x509 -req -in "$out.csr" -CA "$CAS_DIR/ca.pem" -CAkey "$CAS_DIR/ca.key" \
+			-CAcreateserial -days 2 -extfile "$out.ext" -out "$out.pem"
+		chmod 644 "$out.pem"
+		rm -f "$out.csr" "$out.ext"
+	) >"$out.log" 2>&1
 }
 
 # cas_slapd_conf : slapd.conf for a private mdb database of the ENT suffix:
@@ -106,7 +137,7 @@ cas_ldif() {
 
 # cas_django CMD... : run CMD with the test CAS server's settings
 cas_django() {
-	AVEC_CAS_DB=$CAS_DIR/cas.sqlite3 AVEC_CAS_LDAP_URI=$CAS_LDAP_URI \
+	AVEC_CAS_ALLOWED_HOSTS=${CAS_NAMES:-} AVEC_CAS_DB=$CAS_DIR/cas.sqlite3 AVEC_CAS_LDAP_URI=$CAS_LDAP_URI \
 	AVEC_CAS_SECRET_KEY=$CAS_SECRET_KEY DJANGO_SETTINGS_MODULE=avec_cas.settings \
 	PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$CAS_SRC/django${PYTHONPATH:+:$PYTHONPATH} "$@"
 }
@@ -140,7 +171,8 @@ cas_start() {
 	cas_need
 	CAS_DIR=$T_SCRATCH/cas
 	mkdir -p "$CAS_DIR/ldap" || return 1
-	cas_pki "$CAS_DIR" || cas_fail "test CA or server certificate (pki.log)" pki.log || return 1
+	# shellcheck disable=SC2086 # a list of names
+	cas_pki "$CAS_DIR" ${CAS_NAMES:-} || cas_fail "test CA or server certificate (pki.log)" pki.log || return 1
 	CAS_CA_FILE=$CAS_DIR/ca.pem
 
 	local try
@@ -155,14 +187,22 @@ cas_start() {
 		cas_fail "slapadd refused the directory data (slapadd.log)" slapadd.log || return 1
 	cas_slapd_spawn
 
-	# the database while slapd starts: one python for migrate and fixture
+	# the database while slapd starts: one python for migrate and fixture,
+	# and the service hosts of CAS_SERVICE_HOSTS added to the pattern
 	cas_django "$CAS_PYTHON" -c '
-import sys, django
+import re, sys, django
 from django.core.management import call_command
 django.setup()
 call_command("migrate", interactive=False, verbosity=0)
 call_command("loaddata", sys.argv[1], verbosity=0)
-' "$CAS_SRC/django/services.json" >"$CAS_DIR/setup.log" 2>&1 ||
+hosts = sys.argv[2].split()
+if hosts:
+    from cas_server.models import ServicePattern
+    sp = ServicePattern.objects.get(pk=1)
+    names = [r"127\.0\.0\.1", "localhost"] + [re.escape(h) for h in hosts]
+    sp.pattern = "^https://(%s)(:[0-9]+)?/.*$" % "|".join(names)
+    sp.save()
+' "$CAS_SRC/django/services.json" "${CAS_SERVICE_HOSTS:-}" >"$CAS_DIR/setup.log" 2>&1 ||
 		cas_fail "django migrate/loaddata failed (setup.log)" setup.log || return 1
 
 	# another test may have taken the port first: then slapd exits, and
@@ -180,7 +220,7 @@ call_command("loaddata", sys.argv[1], verbosity=0)
 	done
 	export CAS_LDAP_URI
 
-	spawn cas_http env AVEC_CAS_DB="$CAS_DIR/cas.sqlite3" AVEC_CAS_LDAP_URI="$CAS_LDAP_URI" \
+	spawn cas_http env AVEC_CAS_ALLOWED_HOSTS="${CAS_NAMES:-}" AVEC_CAS_DB="$CAS_DIR/cas.sqlite3" AVEC_CAS_LDAP_URI="$CAS_LDAP_URI" \
 		AVEC_CAS_SECRET_KEY="$CAS_SECRET_KEY" DJANGO_SETTINGS_MODULE=avec_cas.settings \
 		PYTHONDONTWRITEBYTECODE=1 "$CAS_PYTHON" -m gunicorn --chdir "$CAS_SRC/django" --bind "127.0.0.1:$CAS_HTTP_PORT" \
 		--certfile "$CAS_DIR/server.pem" --keyfile "$CAS_DIR/server.key" \

@@ -10,12 +10,14 @@ Environment (all set by cas_start):
   AVEC_CAS_DB          path of the sqlite database
   AVEC_CAS_LDAP_URI    ldap://127.0.0.1:PORT/ of the test slapd
   AVEC_CAS_SECRET_KEY  Django's secret key for this run
+  AVEC_CAS_ALLOWED_HOSTS  optional: more host names it answers to,
+                       space-separated (the VM test's name for it)
 """
 import os
 
 SECRET_KEY = os.environ["AVEC_CAS_SECRET_KEY"]
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"] + os.environ.get("AVEC_CAS_ALLOWED_HOSTS", "").split()
 
 INSTALLED_APPS = [
     "django.contrib.auth",
