@@ -45,7 +45,7 @@ for p in mmdebstrap mkfs.ext4 mkfs.fat mcopy sfdisk zstd; do
 done
 efi=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
 [ -r "$efi" ] || { echo "image: $efi missing (systemd-boot-efi)" >&2; exit 1; }
-for f in "$build/bin/avecd" "$build/bin/avecctl" "$build/plugins/rlm_avec.so"; do
+for f in "$build/bin/avecd" "$build/bin/avecctl" "$build/bin/avec-addrd" "$build/bin/avec-rsso" "$build/plugins/rlm_avec.so"; do
 	[ -x "$f" ] || [ -r "$f" ] || { echo "image: $f not built (make all)" >&2; exit 1; }
 done
 

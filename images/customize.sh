@@ -3,7 +3,8 @@
 # appliance image (called by images/build.sh, on the build host).
 #
 # Owns: putting AVEC's built files into the Debian root filesystem ROOTFS
-# and setting the system up to run them: avecd and avecctl in /usr/sbin,
+# and setting the system up to run them: avecd, avecctl, avec-addrd and
+# avec-rsso in /usr/sbin,
 # rlm_avec.so where FreeRADIUS loads modules, the FreeRADIUS templates and
 # the systemd units under /usr/share/avec (what `avecctl provision` reads),
 # the units installed and enabled, the avec and avec-portal users, the
@@ -22,6 +23,8 @@ build=${AVEC_BUILD:?}
 
 install -D -m 0755 "$build/bin/avecd" "$r/usr/sbin/avecd"
 install -D -m 0755 "$build/bin/avecctl" "$r/usr/sbin/avecctl"
+install -D -m 0755 "$build/bin/avec-addrd" "$r/usr/sbin/avec-addrd"
+install -D -m 0755 "$build/bin/avec-rsso" "$r/usr/sbin/avec-rsso"
 install -D -m 0644 "$build/plugins/rlm_avec.so" "$r/usr/lib/freeradius/rlm_avec.so"
 
 rm -rf "$r/usr/share/avec"
@@ -73,7 +76,8 @@ systemctl enable systemd-networkd.service systemd-resolved.service \
 # the onboarding network's DHCP/DNS and the host firewall: they start
 # once provisioning has rendered their files (drop-ins under
 # /etc/systemd/system, ConditionPathExists)
-for u in avec-firewall.service avec-dnsmasq.service; do
+# and the connection log's address listener, once the store exists
+for u in avec-firewall.service avec-dnsmasq.service avec-addrd.service; do
 	if [ -e "/usr/lib/systemd/system/$u" ]; then
 		systemctl enable "$u" >/dev/null 2>&1
 	fi
