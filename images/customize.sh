@@ -48,7 +48,7 @@ getent group avec-portal >/dev/null || addgroup --system --quiet avec-portal
 getent passwd avec-portal >/dev/null || adduser --system --quiet --ingroup avec-portal \
 	--home /nonexistent --no-create-home --shell /usr/sbin/nologin avec-portal
 adduser --quiet freerad avec
-install -d -o avec -g avec -m 0770 /var/lib/avec
+install -d -o avec -g avec -m 2770 /var/lib/avec	# setgid: see firstboot
 install -d -m 0755 /etc/avec
 install -d -m 0700 /etc/avec/secrets
 install -d -m 0750 /etc/avec/avecd.yaml.d	# avecd's local settings
