@@ -65,13 +65,20 @@ v4(const struct school_prefix *p)
 	       (uint32_t)p->addr[2] << 8 | p->addr[3];
 }
 
+/* Is this appliance the gateway of role @r's VLAN? */
+static bool
+is_gateway(const struct school *s, unsigned r)
+{
+	return s->gateway[r].family != 0 && s->vlan[r] != 0;
+}
+
 static bool
 any_gateway(const struct school *s)
 {
 	unsigned r;
 
 	for (r = 0; r < AVEC_ROLE__COUNT; r++)
-		if (s->gateway[r].family != 0 && s->vlan[r] != 0)
+		if (is_gateway(s, r))
 			return true;
 	return false;
 }
@@ -129,7 +136,7 @@ render_dnsmasq(const struct school *s, struct render_set *out,
 	      "addresses bound as they\n# come and go.\ninterface="
 	      SCHOOL_ONBOARDING_BRIDGE "\n", t.f);
 	for (r = 0; r < AVEC_ROLE__COUNT; r++)
-		if (s->gateway[r].family != 0 && s->vlan[r] != 0)
+		if (is_gateway(s, r))
 			fprintf(t.f, "interface=%s\n",
 				school_role_bridge((enum avec_role)r));
 	fputs("except-interface=lo\nbind-dynamic\n"
@@ -157,7 +164,7 @@ render_dnsmasq(const struct school *s, struct render_set *out,
 			fprintf(t.f, "nftset=/%s/4#inet#avec#garden4,"
 				"6#inet#avec#garden6\n", s->garden[i]);
 	for (r = 0; r < AVEC_ROLE__COUNT; r++) {
-		if (s->gateway[r].family == 0 || s->vlan[r] == 0)
+		if (!is_gateway(s, r))
 			continue;
 		fprintf(t.f, "\n# Role %s (VLAN %u, %s): the appliance is its "
 			"gateway.\n", ROLE_NAMES[r], s->vlan[r],
@@ -207,7 +214,7 @@ gateway_bridges(const struct school *s, char out[128])
 	size_t n = 0;
 
 	for (r = 0; r < AVEC_ROLE__COUNT; r++)
-		if (s->gateway[r].family != 0 && s->vlan[r] != 0)
+		if (is_gateway(s, r))
 			n += (size_t)snprintf(out + n, 128 - n, "%s\"%s\"",
 					      n ? ", " : "{ ",
 					      school_role_bridge(
@@ -324,7 +331,7 @@ nft_forward_nat(FILE *f, const struct school *s)
 		"priority srcnat; policy accept;\n\t\toifname \"%s\" ip saddr "
 		"{ %s", s->mgmt_iface, net(&s->onboarding_addr, b));
 	for (r = 0; r < AVEC_ROLE__COUNT; r++)
-		if (s->gateway[r].family != 0 && s->vlan[r] != 0)
+		if (is_gateway(s, r))
 			fprintf(f, ", %s", net(&s->gateway[r], b));
 	fputs(" } masquerade\n\t}\n", f);
 }
@@ -564,7 +571,7 @@ render_net(const struct school *s, const struct render_paths *p,
 			      out, err) < 0)
 		return -1;
 	for (r = 0; r < AVEC_ROLE__COUNT; r++)
-		if (s->gateway[r].family != 0 && s->vlan[r] != 0 &&
+		if (is_gateway(s, r) &&
 		    render_bridge_net(school_role_bridge((enum avec_role)r),
 				      &s->gateway[r], out, err) < 0)
 			return -1;
